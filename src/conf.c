@@ -1,0 +1,649 @@
+/* conf.c: gua.ini, parsed once in the master and read-only after fork. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "fsopen.h"
+#include "uri.h"
+
+/* How a [section] key's value is read and where it goes. */
+enum conf_type {
+	CONF_STR,
+	CONF_UINT,	/* unsigned, into an unsigned */
+	CONF_SIZE,	/* unsigned, into a size_t */
+	CONF_WORKERS,	/* a number or "auto" */
+	CONF_TYPE_COUNT
+};
+
+struct key_spec {
+	const char	*section;
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;
+	unsigned long	 min;
+	unsigned long	 max;
+};
+
+#define K(s, n, t, f, lo, hi) { s, n, t, offsetof(struct conf, f), lo, hi }
+static const struct key_spec keys[] = {
+	K("server", "host", CONF_STR, host, 0, 0),
+	K("server", "port", CONF_UINT, port, 0, 65535),
+	K("server", "workers", CONF_WORKERS, workers, 1, 1024),
+	K("server", "root", CONF_STR, root, 0, 0),
+	K("server", "error_log", CONF_STR, error_log, 0, 0),
+	K("server", "access_log", CONF_STR, access_log, 0, 0),
+	K("limits", "connections", CONF_SIZE, connections, 1, 1000000),
+	K("limits", "request_line", CONF_SIZE, limits.request_line,
+	    64, 1048576),
+	K("limits", "header_size", CONF_SIZE, limits.header_size,
+	    256, 1048576),
+	K("limits", "header_fields", CONF_SIZE, limits.header_fields, 1, 10000),
+	K("limits", "body_size", CONF_SIZE, limits.body_size, 0, 1073741824),
+	K("timeouts", "header", CONF_UINT, header_timeout, 1, 86400),
+	K("timeouts", "body", CONF_UINT, body_timeout, 1, 86400),
+	K("timeouts", "keepalive", CONF_UINT, keepalive_timeout, 1, 86400),
+	K("timeouts", "send", CONF_UINT, send_timeout, 1, 86400),
+	K("timeouts", "shutdown", CONF_UINT, shutdown_timeout, 1, 86400),
+	K("msg", "db", CONF_STR, msg_db, 0, 0),
+	K("msg", "max_length", CONF_SIZE, msg_max_length, 1, 65536),
+	K("msg", "page_size", CONF_SIZE, msg_page_size, 1, 10000),
+};
+#undef K
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+static struct conf_key key_list[NKEYS];
+
+/* Lists every [section] key guad accepts (for the documentation test). */
+const struct conf_key *
+conf_keys(size_t *n)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		key_list[i].section = keys[i].section;
+		key_list[i].name = keys[i].name;
+	}
+	*n = NKEYS;
+	return key_list;
+}
+
+struct parse {
+	struct conf	*conf;
+	const char	*name;		/* the file name for messages */
+	const char	*text;		/* input, for the line reader */
+	size_t		 len, off;
+	int		 lineno;	/* lines started so far */
+	int		 at_bol;
+	int		 err_line;	/* first error, 0: none */
+	char		*err;
+	int		 seen[NKEYS];	/* line each key was set on */
+};
+
+static void
+seterr(struct parse *ps, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+seterr(struct parse *ps, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (ps->err_line != 0)
+		return;
+	ps->err_line = line;
+	n = snprintf(ps->err, CONF_ERR_MAX, "%s:%d: ", ps->name, line);
+	if (n < 0 || n >= CONF_ERR_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ps->err + n, CONF_ERR_MAX - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * inih's line reader: counts lines so that errors can name them (Debian's
+ * libinih passes no line number to the handler) and refuses a line longer
+ * than inih's buffer instead of letting it be split in two.
+ */
+static char *
+read_line(char *str, int num, void *arg)
+{
+	struct parse	*ps = arg;
+	size_t		 n = 0;
+
+	if (ps->off >= ps->len || ps->err_line != 0)
+		return NULL;
+	while (ps->off < ps->len && n + 1 < (size_t)num) {
+		str[n] = ps->text[ps->off++];
+		if (str[n++] == '\n')
+			break;
+	}
+	str[n] = '\0';
+	ps->lineno++;
+	if (str[n - 1] != '\n' && ps->off < ps->len) {
+		seterr(ps, ps->lineno, "line longer than %d bytes", num - 2);
+		return NULL;
+	}
+	if (memchr(str, '\0', n) != NULL) {
+		seterr(ps, ps->lineno, "NUL byte in line");
+		return NULL;
+	}
+	return str;
+}
+
+static int
+parse_number(const char *v, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long	 n = 0;
+
+	if (*v == '\0')
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		if (n > (ULONG_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (unsigned long)(*v - '0');
+	}
+	if (n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+set_key(struct parse *ps, const struct key_spec *k, const char *value)
+{
+	char		*base = (char *)ps->conf + k->off;
+	char		**sp;
+	unsigned long	 n;
+
+	switch (k->type) {
+	case CONF_STR:
+		sp = (char **)(void *)base;
+		if (*value == '\0') {
+			seterr(ps, ps->lineno, "[%s] %s: empty value",
+			    k->section, k->name);
+			return 0;
+		}
+		free(*sp);
+		if ((*sp = strdup(value)) == NULL) {
+			seterr(ps, ps->lineno, "out of memory");
+			return 0;
+		}
+		return 1;
+	case CONF_WORKERS:
+		if (strcmp(value, "auto") == 0) {
+			*(unsigned *)(void *)base = 0;
+			return 1;
+		}
+		/* FALLTHROUGH */
+	case CONF_UINT:
+	case CONF_SIZE:
+		if (parse_number(value, k->min, k->max, &n) == -1) {
+			seterr(ps, ps->lineno, "[%s] %s: must be %sa number "
+			    "from %lu to %lu, not \"%s\"", k->section, k->name,
+			    k->type == CONF_WORKERS ? "\"auto\" or " : "",
+			    k->min, k->max, value);
+			return 0;
+		}
+		if (k->type == CONF_SIZE)
+			*(size_t *)(void *)base = n;
+		else
+			*(unsigned *)(void *)base = (unsigned)n;
+		return 1;
+	case CONF_TYPE_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* A MIME type: type "/" subtype, tokens, optional parameters. */
+static int
+mime_type_ok(const char *t)
+{
+	const char	*slash = strchr(t, '/');
+	size_t		 i;
+
+	if (slash == NULL || slash == t || slash[1] == '\0')
+		return 0;
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+add_mime(struct parse *ps, const char *ext, const char *type)
+{
+	struct conf	*c = ps->conf;
+	struct conf_mime *m;
+	size_t		 i;
+
+	if (*ext == '.')
+		ext++;
+	if (*ext == '\0' || strchr(ext, '/') != NULL || !mime_type_ok(type)) {
+		seterr(ps, ps->lineno, "[mime] %s: expected EXTENSION = "
+		    "TYPE/SUBTYPE", ext);
+		return 0;
+	}
+	for (i = 0; i < c->nmime; i++)
+		if (strcasecmp(c->mime[i].ext, ext) == 0) {
+			seterr(ps, ps->lineno, "[mime] %s: set twice", ext);
+			return 0;
+		}
+	m = realloc(c->mime, (c->nmime + 1) * sizeof(*m));
+	if (m == NULL)
+		goto oom;
+	c->mime = m;
+	m = &c->mime[c->nmime];
+	m->ext = strdup(ext);
+	m->type = strdup(type);
+	if (m->ext == NULL || m->type == NULL) {
+		free(m->ext);
+		free(m->type);
+		goto oom;
+	}
+	for (i = 0; m->ext[i] != '\0'; i++)
+		m->ext[i] = (char)tolower((unsigned char)m->ext[i]);
+	c->nmime++;
+	return 1;
+oom:
+	seterr(ps, ps->lineno, "out of memory");
+	return 0;
+}
+
+static int
+add_route(struct parse *ps, const char *path, const char *value)
+{
+	struct conf	*c = ps->conf;
+	struct route	*r;
+	char		 handler[16], arg[PATH_MAX], extra[2];
+	char		*norm;
+	size_t		 len = strlen(path), nlen;
+	int		 h, n;
+
+	n = sscanf(value, "%15s %4095s %1s", handler, arg, extra);
+	if (n != 2) {
+		seterr(ps, ps->lineno, "[routes] %s: expected HANDLER "
+		    "ARGUMENT (file FILE, dir DIR or msg TEMPLATE)", path);
+		return 0;
+	}
+	for (h = 0; h < ROUTE_HANDLER_COUNT; h++)
+		if (strcmp(handler, route_handler_names[h]) == 0)
+			break;
+	if (h == ROUTE_HANDLER_COUNT) {
+		seterr(ps, ps->lineno, "[routes] %s: unknown handler \"%s\" "
+		    "(file, dir or msg)", path, handler);
+		return 0;
+	}
+	/* The path must be what a request decodes and normalises to. */
+	if ((norm = malloc(len + 1)) == NULL)
+		goto oom;
+	if (*path != '/' || strchr(path, '%') != NULL ||
+	    strchr(path, '?') != NULL ||
+	    uri_path_decode(path, len, norm, &nlen) != 0 ||
+	    nlen != len || memcmp(norm, path, len) != 0) {
+		free(norm);
+		seterr(ps, ps->lineno, "[routes] %s: the URL path must start "
+		    "with '/' and be normalised (no \"//\", \".\", \"..\", "
+		    "'%%' or '?')", path);
+		return 0;
+	}
+	free(norm);
+	if (h == ROUTE_DIR && path[len - 1] != '/') {
+		seterr(ps, ps->lineno, "[routes] %s: a dir route's path must "
+		    "end with '/' (%s/)", path, path);
+		return 0;
+	}
+	r = realloc(c->routes, (c->nroutes + 1) * sizeof(*r));
+	if (r == NULL)
+		goto oom;
+	c->routes = r;
+	r = &c->routes[c->nroutes];
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->handler = (enum route_handler)h;
+	r->line = ps->lineno;
+	r->len = len;
+	r->path = strdup(path);
+	r->arg = strdup(arg);
+	if (r->path == NULL || r->arg == NULL) {
+		free(r->path);
+		free(r->arg);
+		goto oom;
+	}
+	c->nroutes++;
+	return 1;
+oom:
+	seterr(ps, ps->lineno, "out of memory");
+	return 0;
+}
+
+static int
+handler(void *arg, const char *section, const char *name, const char *value)
+{
+	struct parse	*ps = arg;
+	size_t		 i;
+	int		 known = 0;
+
+	if (strcmp(section, "routes") == 0)
+		return add_route(ps, name, value);
+	if (strcmp(section, "mime") == 0)
+		return add_mime(ps, name, value);
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		known = 1;
+		if (strcmp(keys[i].name, name) != 0)
+			continue;
+		if (ps->seen[i] != 0) {
+			seterr(ps, ps->lineno, "[%s] %s: set twice (first on "
+			    "line %d)", section, name, ps->seen[i]);
+			return 0;
+		}
+		ps->seen[i] = ps->lineno;
+		return set_key(ps, &keys[i], value);
+	}
+	if (known)
+		seterr(ps, ps->lineno, "[%s] %s: unknown key", section, name);
+	else if (*section == '\0')
+		seterr(ps, ps->lineno, "%s: key outside any [section]", name);
+	else
+		seterr(ps, ps->lineno, "[%s]: unknown section", section);
+	return 0;
+}
+
+static void
+set_defaults(struct conf *c)
+{
+	c->port = 3000;
+	c->workers = 0;
+	c->connections = 1024;
+	c->limits.request_line = 8192;
+	c->limits.header_size = 16384;
+	c->limits.header_fields = 100;
+	c->limits.body_size = 1048576;
+	c->header_timeout = 10;
+	c->body_timeout = 30;
+	c->keepalive_timeout = 60;
+	c->send_timeout = 30;
+	c->shutdown_timeout = 30;
+	c->msg_max_length = 1000;
+	c->msg_page_size = 100;
+	c->root_fd = -1;
+}
+
+/* Turns a path relative to the config folder into an absolute one. */
+static int
+resolve(struct conf *c, char **p, const char *dflt)
+{
+	char	*s;
+
+	if (*p == NULL && (*p = strdup(dflt)) == NULL)
+		return -1;
+	if (**p == '/' || strcmp(*p, "stderr") == 0 ||
+	    strcmp(*p, "stdout") == 0 || strcmp(*p, "off") == 0)
+		return 0;
+	if (asprintf(&s, "%s/%s", c->dir, *p) == -1)
+		return -1;
+	free(*p);
+	*p = s;
+	return 0;
+}
+
+static int
+line_of(const struct parse *ps, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return ps->seen[i];
+	return 0;
+}
+
+static int
+read_all(const char *path, char **out, size_t *outlen)
+{
+	FILE	*f;
+	char	*s = NULL;
+	size_t	 len = 0, cap = 0, n;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	do {
+		if (cap - len < 4096) {
+			char *ns = realloc(s, cap + 65536);
+			if (ns == NULL) {
+				free(s);
+				fclose(f);
+				errno = ENOMEM;
+				return -1;
+			}
+			s = ns;
+			cap += 65536;
+		}
+		n = fread(s + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0 && len < 16 * 1024 * 1024);
+	if (ferror(f)) {
+		free(s);
+		fclose(f);
+		errno = EIO;
+		return -1;
+	}
+	fclose(f);
+	s[len] = '\0';
+	*out = s;
+	*outlen = len;
+	return 0;
+}
+
+/* Opens what each route names, below the root; reports the first failure. */
+static int
+check_routes(struct parse *ps)
+{
+	struct conf	*c = ps->conf;
+	struct route	*r;
+	struct stat	 st;
+	char		*text, path[PATH_MAX];
+	size_t		 i, len;
+	int		 fd, n;
+
+	c->root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->root_fd == -1) {
+		seterr(ps, line_of(ps, "root"), "[server] root: %s: %s",
+		    c->root, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < c->nroutes; i++) {
+		r = &c->routes[i];
+		fd = fsopen_beneath(c->root_fd, r->arg, r->handler == ROUTE_DIR ?
+		    O_PATH | O_DIRECTORY : O_RDONLY);
+		if (fd == -1 || fstat(fd, &st) == -1) {
+			seterr(ps, r->line, "[routes] %s: %s %s: %s", r->path,
+			    route_handler_names[r->handler], r->arg,
+			    errno == EXDEV ? "outside the root" :
+			    strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		if (r->handler == ROUTE_DIR) {
+			r->fd = fd;
+			continue;
+		}
+		close(fd);
+		if (!S_ISREG(st.st_mode)) {
+			seterr(ps, r->line, "[routes] %s: %s %s: not a regular "
+			    "file", r->path, route_handler_names[r->handler],
+			    r->arg);
+			return -1;
+		}
+		if (r->handler != ROUTE_MSG)
+			continue;
+		n = snprintf(path, sizeof(path), "%s/%s", c->root, r->arg);
+		if (n < 0 || (size_t)n >= sizeof(path) ||
+		    read_all(path, &text, &len) == -1) {
+			seterr(ps, r->line, "[routes] %s: msg %s: %s", r->path,
+			    r->arg, strerror(errno));
+			return -1;
+		}
+		n = html_template_parse(&r->tmpl, text, len);
+		free(text);
+		if (n == -1) {
+			seterr(ps, r->line, "[routes] %s: msg %s: the template "
+			    "needs the placeholder %s exactly once", r->path,
+			    r->arg, HTML_PLACEHOLDER);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parses gua.ini text. name is used in messages, dir resolves relative
+ * paths. With check_files, the root and every route's file are opened.
+ * Returns the configuration, or NULL with err set to "name:line: ...".
+ */
+struct conf *
+conf_parse(const char *text, size_t len, const char *name, const char *dir,
+    int check_files, char err[CONF_ERR_MAX])
+{
+	struct parse		 ps;
+	struct conf		*c;
+	const struct route	*dup;
+	int			 rc;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.name = name;
+	ps.text = text;
+	ps.len = len;
+	ps.err = err;
+	err[0] = '\0';
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, CONF_ERR_MAX, "%s: out of memory", name);
+		return NULL;
+	}
+	ps.conf = c;
+	set_defaults(c);
+	if ((c->path = strdup(name)) == NULL || (c->dir = strdup(dir)) == NULL)
+		goto oom;
+
+	rc = ini_parse_stream(read_line, &ps, handler, &ps);
+	/* A syntax error inih found itself comes before any of ours. */
+	if (rc > 0 && (ps.err_line == 0 || rc < ps.err_line)) {
+		ps.err_line = 0;
+		seterr(&ps, rc, "expected [section] or key = value");
+	}
+	if (ps.err_line != 0)
+		goto fail;
+
+	if ((c->host == NULL && (c->host = strdup("0.0.0.0")) == NULL) ||
+	    resolve(c, &c->root, GUAD_WWWDIR) == -1 ||
+	    resolve(c, &c->msg_db, GUAD_DBPATH) == -1 ||
+	    (c->error_log != NULL && resolve(c, &c->error_log, "") == -1) ||
+	    (c->access_log != NULL && resolve(c, &c->access_log, "") == -1))
+		goto oom;
+	if (router_build(&c->router, c->routes, c->nroutes, &dup) == -1) {
+		if (dup == NULL)
+			goto oom;
+		seterr(&ps, dup->line, "[routes] %s: duplicate route", dup->path);
+		goto fail;
+	}
+	if (check_files && check_routes(&ps) == -1)
+		goto fail;
+	return c;
+oom:
+	seterr(&ps, ps.lineno, "out of memory");
+fail:
+	conf_free(c);
+	return NULL;
+}
+
+/* Loads gua.ini from path; see conf_parse. */
+struct conf *
+conf_load(const char *path, char err[CONF_ERR_MAX])
+{
+	struct conf	*c;
+	char		*text, *copy, *dir, real[PATH_MAX];
+	size_t		 len;
+
+	if (read_all(path, &text, &len) == -1) {
+		snprintf(err, CONF_ERR_MAX, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((copy = strdup(path)) == NULL) {
+		free(text);
+		snprintf(err, CONF_ERR_MAX, "%s: out of memory", path);
+		return NULL;
+	}
+	dir = dirname(copy);
+	if (realpath(dir, real) != NULL)
+		dir = real;
+	c = conf_parse(text, len, path, dir, 1, err);
+	free(copy);
+	free(text);
+	return c;
+}
+
+/* The number of workers to run: the configured one, or one per CPU. */
+unsigned
+conf_workers(const struct conf *c)
+{
+	long	 n;
+
+	if (c->workers > 0)
+		return c->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nroutes; i++) {
+		free(c->routes[i].path);
+		free(c->routes[i].arg);
+		if (c->routes[i].fd != -1)
+			close(c->routes[i].fd);
+		html_template_free(&c->routes[i].tmpl);
+	}
+	for (i = 0; i < c->nmime; i++) {
+		free(c->mime[i].ext);
+		free(c->mime[i].type);
+	}
+	if (c->root_fd != -1)
+		close(c->root_fd);
+	router_free(&c->router);
+	free(c->routes);
+	free(c->mime);
+	free(c->path);
+	free(c->dir);
+	free(c->host);
+	free(c->root);
+	free(c->error_log);
+	free(c->access_log);
+	free(c->msg_db);
+	free(c);
+}

@@ -1,0 +1,65 @@
+/* conf.h: gua.ini, parsed once in the master and read-only after fork. */
+#ifndef GUAD_CONF_H
+#define GUAD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "html.h"
+#include "http.h"
+#include "router.h"
+
+#define CONF_ERR_MAX	512
+
+struct conf_mime {
+	char	*ext;		/* lower case, without the dot */
+	char	*type;
+};
+
+struct conf {
+	char			*path;		/* as given */
+	char			*dir;		/* folder of path */
+
+	char			*host;
+	unsigned		 port;
+	unsigned		 workers;	/* 0: one per CPU */
+	char			*root;
+	char			*error_log;
+	char			*access_log;
+
+	struct http_limits	 limits;
+	size_t			 connections;
+
+	unsigned		 header_timeout;	/* seconds */
+	unsigned		 body_timeout;
+	unsigned		 keepalive_timeout;
+	unsigned		 send_timeout;
+	unsigned		 shutdown_timeout;
+
+	char			*msg_db;
+	size_t			 msg_max_length;
+	size_t			 msg_page_size;
+
+	struct conf_mime	*mime;
+	size_t			 nmime;
+
+	struct route		*routes;
+	size_t			 nroutes;
+	struct router		 router;
+	int			 root_fd;	/* O_PATH, the document root */
+};
+
+/* One gua.ini key that takes a value, for the documentation check. */
+struct conf_key {
+	const char	*section;
+	const char	*name;
+};
+
+struct conf	*conf_load(const char *path, char err[CONF_ERR_MAX]);
+struct conf	*conf_parse(const char *text, size_t len, const char *name,
+		    const char *dir, int check_files, char err[CONF_ERR_MAX]);
+void		 conf_free(struct conf *);
+unsigned	 conf_workers(const struct conf *);
+const struct conf_key *conf_keys(size_t *n);
+
+#endif

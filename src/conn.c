@@ -1,0 +1,656 @@
+/* conn.c: one client connection: read, parse, respond, keep alive or close. */
+#include "config.h"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "conn.h"
+#include "date.h"
+#include "http.h"
+#include "log.h"
+#include "resp.h"
+#include "serve.h"
+
+/* Pipelined responses are gathered up to this before one write. */
+#define OUT_BATCH	8192
+/* A file body up to this size is copied behind the head: one write. */
+#define SMALL_FILE	8192
+/* Bytes of a chunked body on the wire allowed per byte of body_size. */
+#define CHUNKED_OVERHEAD(n)	((n) * 2 + 4096)
+
+enum step {
+	STEP_DONE,		/* did something; go on */
+	STEP_WAIT,		/* needs an event */
+	STEP_CLOSED		/* the connection is gone */
+};
+
+static void
+timer_unlink(struct conn *c)
+{
+	struct conn_queue	*q;
+
+	if (c->timer == CONN_TIMER_NONE)
+		return;
+	q = &c->w->timers[c->timer];
+	if (c->tprev != NULL)
+		c->tprev->tnext = c->tnext;
+	else
+		q->head = c->tnext;
+	if (c->tnext != NULL)
+		c->tnext->tprev = c->tprev;
+	else
+		q->tail = c->tprev;
+	c->tprev = c->tnext = NULL;
+	c->timer = CONN_TIMER_NONE;
+}
+
+/*
+ * Starts timer t for c from now (CONN_TIMER_NONE stops it). Each queue
+ * has one timeout, so appending keeps it sorted by deadline: O(1).
+ */
+void
+conn_timer_set(struct conn *c, enum conn_timer t)
+{
+	struct conn_queue	*q;
+
+	timer_unlink(c);
+	if (t == CONN_TIMER_NONE)
+		return;
+	q = &c->w->timers[t];
+	c->timer = (uint8_t)t;
+	c->deadline = date_mono_ms() + q->timeout_ms;
+	c->tprev = q->tail;
+	c->tnext = NULL;
+	if (q->tail != NULL)
+		q->tail->tnext = c;
+	else
+		q->head = c;
+	q->tail = c;
+}
+
+static int
+output_pending(const struct conn *c)
+{
+	return c->out_off < c->out_len || c->file_fd != -1;
+}
+
+/* Gives the buffers back to the worker's pools (or frees grown ones). */
+static void
+release_buffers(struct conn *c)
+{
+	struct worker	*w = c->w;
+
+	if (c->in != NULL) {
+		if (c->in_cap == w->inpool.size)
+			buf_pool_put(&w->inpool, c->in);
+		else
+			free(c->in);
+	}
+	if (c->out != NULL) {
+		if (c->out_cap == w->outpool.size)
+			buf_pool_put(&w->outpool, c->out);
+		else
+			free(c->out);
+	}
+	c->in = c->out = NULL;
+	c->in_len = c->in_off = c->in_cap = c->scanned = 0;
+	c->out_len = c->out_off = c->out_cap = 0;
+}
+
+/* Takes over an accepted socket; the caller has made it non-blocking. */
+void
+conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
+{
+	memset(c, 0, sizeof(*c));
+	c->w = w;
+	c->ev.fd = fd;
+	c->ev.cb = conn_on_event;
+	c->file_fd = -1;
+	c->timer = CONN_TIMER_NONE;
+	c->state = CONN_IDLE;
+	c->readable = 1;	/* TCP_DEFER_ACCEPT: data is likely there */
+	if (sa->sa_family == AF_INET) {
+		c->family = AF_INET;
+		memcpy(c->addr, &((const struct sockaddr_in *)(const void *)sa)
+		    ->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		c->family = AF_INET6;
+		memcpy(c->addr, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, 16);
+	}
+	conn_timer_set(c, CONN_TIMER_HEADER);
+	if (ev_add(w->loop, &c->ev, EV_READ | EV_WRITE | EV_EDGE) == -1) {
+		log_warn("epoll add");
+		conn_close(c);
+		return;
+	}
+	conn_drain(c);
+}
+
+/* Closes the socket and returns the slot to the worker. */
+void
+conn_close(struct conn *c)
+{
+	struct worker	*w = c->w;
+
+	timer_unlink(c);
+	if (c->file_fd != -1)
+		close(c->file_fd);
+	c->file_fd = -1;
+	release_buffers(c);
+	close(c->ev.fd);	/* also leaves the epoll set */
+	c->ev.fd = -1;
+	c->tnext = w->free_conns;
+	w->free_conns = c;
+	worker_conn_closed(w);
+}
+
+static void
+log_field(struct buf *b, const char *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t		 i;
+	unsigned char	 ch;
+
+	if (p == NULL || len == 0) {
+		buf_addc(b, '-');
+		return;
+	}
+	if (len > 1024)
+		len = 1024;
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)p[i];
+		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+			buf_add(b, "\\x", 2);
+			buf_addc(b, hex[ch >> 4]);
+			buf_addc(b, hex[ch & 15]);
+		} else
+			buf_addc(b, (char)ch);
+	}
+}
+
+/* One Combined Log Format line, written with one write(2). */
+static void
+access_log(const struct conn *c, const struct http_request *req, int status,
+    off_t bytes)
+{
+	char		 line[4096], addr[INET6_ADDRSTRLEN];
+	struct buf	 b = { line, 0, sizeof(line), sizeof(line), 0 };
+
+	if (!log_access_enabled())
+		return;
+	if (c->family == 0 || inet_ntop(c->family, c->addr, addr,
+	    sizeof(addr)) == NULL)
+		strcpy(addr, "-");
+	buf_adds(&b, addr);
+	buf_add(&b, " - - [", 6);
+	buf_add(&b, date_clf(), DATE_CLF_LEN);
+	buf_add(&b, "] \"", 3);
+	log_field(&b, req->line.p, req->line.len);
+	buf_add(&b, "\" ", 2);
+	buf_addu(&b, (uint64_t)status);
+	buf_addc(&b, ' ');
+	buf_addu(&b, (uint64_t)bytes);
+	buf_add(&b, " \"", 2);
+	log_field(&b, req->referer.p, req->referer.len);
+	buf_add(&b, "\" \"", 3);
+	log_field(&b, req->user_agent.p, req->user_agent.len);
+	buf_add(&b, "\"\n", 2);
+	if (!b.failed)
+		log_access(line, b.len);
+}
+
+/*
+ * Queues the response: head and small bodies into the output buffer,
+ * a large file body for sendfile. Owns resp->fd from here on.
+ */
+static int
+respond(struct conn *c, const struct http_request *req, struct response *r)
+{
+	struct worker	*w = c->w;
+	struct buf	 b;
+	off_t		 clen = resp_content_length(r);
+	ssize_t		 n;
+	int		 i, keep;
+
+	keep = req->keep_alive && !r->close && !w->draining;
+	if (c->out == NULL) {
+		if ((c->out = buf_pool_get(&w->outpool)) == NULL)
+			goto fail;
+		c->out_cap = (uint32_t)w->outpool.size;
+	}
+	b.data = c->out;
+	b.len = c->out_len;
+	b.cap = c->out_cap;
+	b.max = UINT32_MAX;
+	b.failed = 0;
+	resp_head(&b, r, keep, req->minor == 0);
+	if (!r->no_body) {
+		for (i = 0; i < r->nbody; i++)
+			buf_add(&b, r->body[i].p, r->body[i].len);
+		if (r->fd != -1 && r->file_len <= SMALL_FILE &&
+		    buf_reserve(&b, (size_t)r->file_len) == 0) {
+			n = pread(r->fd, b.data + b.len, (size_t)r->file_len,
+			    r->file_off);
+			if (n != (ssize_t)r->file_len) {
+				/* the file changed under us: end cleanly */
+				log_warn("short read of a file");
+				b.failed = 1;
+			} else
+				b.len += (size_t)n;
+			close(r->fd);
+			r->fd = -1;
+		}
+	}
+	c->out = b.data;
+	c->out_cap = (uint32_t)b.cap;
+	if (b.failed)
+		goto fail;
+	c->out_len = (uint32_t)b.len;
+	if (r->fd != -1) {
+		if (r->no_body)
+			close(r->fd);
+		else {
+			c->file_fd = r->fd;
+			c->file_off = r->file_off;
+			c->file_end = r->file_off + r->file_len;
+		}
+		r->fd = -1;
+	}
+	access_log(c, req, r->status, r->no_body ? 0 : clen);
+	if (!keep)
+		c->closing = 1;
+	w->requests++;
+	return 0;
+fail:
+	if (r->fd != -1)
+		close(r->fd);
+	r->fd = -1;
+	log_warnx("cannot build a response (out of memory)");
+	return -1;
+}
+
+static int
+respond_error(struct conn *c, const struct http_request *req, int status)
+{
+	struct response	 r;
+
+	resp_init(&r);
+	resp_error(&r, status);
+	r.close = 1;
+	c->state = CONN_IDLE;	/* nothing more is read as a request */
+	return respond(c, req, &r);
+}
+
+/* Makes room for want bytes from in_off: compacts, then grows. */
+static int
+in_reserve(struct conn *c, size_t want)
+{
+	char	*p;
+
+	if (c->in_off > 0 && c->in_off + want > c->in_cap) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	if (want <= c->in_cap)
+		return 0;
+	if (want > UINT32_MAX)
+		return -1;
+	if (c->in_cap == c->w->inpool.size) {
+		if ((p = malloc(want)) == NULL)
+			return -1;
+		memcpy(p, c->in, c->in_len);
+		buf_pool_put(&c->w->inpool, c->in);
+	} else if ((p = realloc(c->in, want)) == NULL)
+		return -1;
+	c->in = p;
+	c->in_cap = (uint32_t)want;
+	return 0;
+}
+
+static void
+send_continue(struct conn *c, const struct http_request *req)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+	if (!req->expect_continue || c->continued || req->minor == 0)
+		return;
+	c->continued = 1;
+	/* The socket is empty of output here; a short write is left alone. */
+	(void)!send(c->ev.fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL);
+}
+
+/* The request head is complete but its body is not: wait for it. */
+static enum step
+wait_body(struct conn *c, const struct http_request *req, size_t want)
+{
+	if (c->state != CONN_BODY) {
+		c->state = CONN_BODY;
+		conn_timer_set(c, CONN_TIMER_BODY);
+	}
+	if (in_reserve(c, want) == -1)
+		return respond_error(c, req, HTTP_STATUS_SERVICE_UNAVAILABLE)
+		    == -1 ? (conn_close(c), STEP_CLOSED) : STEP_DONE;
+	send_continue(c, req);
+	return STEP_WAIT;
+}
+
+/* Parses and answers the next request in the input buffer, if complete. */
+static enum step
+process_one(struct conn *c)
+{
+	struct worker		*w = c->w;
+	const struct conf	*cf = w->conf;
+	struct http_request	 req;
+	struct response		 r;
+	char			*head = c->in + c->in_off;
+	size_t			 avail = c->in_len - c->in_off, scanned;
+	size_t			 raw, blen = 0, consumed, want, limit;
+	const char		*body = NULL;
+	int			 rc, status;
+
+	scanned = c->scanned;
+	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits);
+	c->scanned = (uint32_t)scanned;
+	if (rc == HTTP_AGAIN) {
+		if (c->state == CONN_IDLE) {
+			c->state = CONN_HEAD;
+			if (c->timer != CONN_TIMER_HEADER)
+				conn_timer_set(c, CONN_TIMER_HEADER);
+		}
+		if (c->in_off > 0 && c->in_len == c->in_cap)
+			in_reserve(c, c->in_cap);
+		return STEP_WAIT;
+	}
+	if (rc > 0)
+		goto error;
+
+	consumed = req.head_len;
+	if (req.chunked) {
+		rc = http_chunked(head + req.head_len, avail - req.head_len,
+		    cf->limits.body_size, 0, &raw, &blen);
+		if (rc == HTTP_AGAIN) {
+			limit = req.head_len +
+			    CHUNKED_OVERHEAD(cf->limits.body_size);
+			if (avail >= limit) {
+				rc = HTTP_STATUS_CONTENT_TOO_LARGE;
+				goto error;
+			}
+			want = c->in_cap - c->in_off;
+			if (avail >= want)
+				want = avail * 2;
+			if (want > limit)
+				want = limit;
+			return wait_body(c, &req, want);
+		}
+		if (rc > 0)
+			goto error;
+		http_chunked(head + req.head_len, avail - req.head_len,
+		    cf->limits.body_size, 1, &raw, &blen);
+		body = head + req.head_len;
+		consumed += raw;
+	} else if (req.content_length > 0) {
+		want = req.head_len + (size_t)req.content_length;
+		if (avail < want)
+			return wait_body(c, &req, want);
+		body = head + req.head_len;
+		blen = (size_t)req.content_length;
+		consumed = want;
+	}
+
+	resp_init(&r);
+	status = serve_request(w, &req, body, blen, &r);
+	if (status != 0 && r.status != status)
+		resp_error(&r, status);
+	if (req.method == HTTP_METHOD_HEAD)
+		r.no_body = 1;
+	c->state = CONN_IDLE;
+	c->continued = 0;
+	c->scanned = 0;
+	c->in_off += (uint32_t)consumed;
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	conn_timer_set(c, CONN_TIMER_NONE);
+	if (respond(c, &req, &r) == -1) {
+		conn_close(c);
+		return STEP_CLOSED;
+	}
+	return STEP_DONE;
+error:
+	if (respond_error(c, &req, rc) == -1) {
+		conn_close(c);
+		return STEP_CLOSED;
+	}
+	return STEP_DONE;
+}
+
+/* Writes queued output; STEP_WAIT if the socket is full. */
+static enum step
+flush(struct conn *c)
+{
+	ssize_t	 n;
+	size_t	 chunk;
+
+	while (output_pending(c)) {
+		if (c->out_off < c->out_len) {
+			n = send(c->ev.fd, c->out + c->out_off,
+			    c->out_len - c->out_off, MSG_NOSIGNAL |
+			    (c->file_fd != -1 ? MSG_MORE : 0));
+		} else {
+			chunk = (size_t)(c->file_end - c->file_off);
+			if (chunk > (1 << 30))
+				chunk = 1 << 30;
+			n = sendfile(c->ev.fd, c->file_fd, &c->file_off, chunk);
+			if (n == 0) {
+				log_warnx("file shrank while being sent");
+				conn_close(c);
+				return STEP_CLOSED;
+			}
+		}
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				if (c->timer != CONN_TIMER_SEND)
+					conn_timer_set(c, CONN_TIMER_SEND);
+				return STEP_WAIT;
+			}
+			conn_close(c);
+			return STEP_CLOSED;
+		}
+		if (c->out_off < c->out_len)
+			c->out_off += (uint32_t)n;
+		else if (c->file_off >= c->file_end) {
+			close(c->file_fd);
+			c->file_fd = -1;
+		}
+		if (c->timer == CONN_TIMER_SEND)
+			conn_timer_set(c, CONN_TIMER_SEND);
+	}
+	c->out_off = c->out_len = 0;
+	if (c->timer == CONN_TIMER_SEND)
+		conn_timer_set(c, CONN_TIMER_NONE);
+	return STEP_DONE;
+}
+
+/* Reads what the socket has; STEP_WAIT once it is empty. */
+static enum step
+read_some(struct conn *c)
+{
+	struct worker	*w = c->w;
+	size_t		 space;
+	ssize_t		 n;
+
+	if (c->in == NULL) {
+		if ((c->in = buf_pool_get(&w->inpool)) == NULL) {
+			conn_close(c);
+			return STEP_CLOSED;
+		}
+		c->in_cap = (uint32_t)w->inpool.size;
+	}
+	if (c->in_len == c->in_cap && in_reserve(c, c->in_cap) == -1) {
+		conn_close(c);
+		return STEP_CLOSED;
+	}
+	space = c->in_cap - c->in_len;
+	if (space == 0) {
+		conn_close(c);		/* the parser bounds every request */
+		return STEP_CLOSED;
+	}
+	do
+		n = read(c->ev.fd, c->in + c->in_len, space);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		c->in_len += (uint32_t)n;
+		if ((size_t)n < space)
+			c->readable = 0;	/* edge-triggered: drained */
+		return STEP_DONE;
+	}
+	if (n == -1 && errno == EAGAIN) {
+		c->readable = 0;
+		return STEP_WAIT;
+	}
+	conn_close(c);		/* EOF or error */
+	return STEP_CLOSED;
+}
+
+/* Discards input after the last response, until EOF or the timer. */
+static void
+linger(struct conn *c)
+{
+	char	 sink[4096];
+	ssize_t	 n;
+
+	while (c->readable) {
+		n = read(c->ev.fd, sink, sizeof(sink));
+		if (n > 0)
+			continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			c->readable = 0;
+			return;
+		}
+		conn_close(c);
+		return;
+	}
+}
+
+/*
+ * After the last response: close, or, if the client may still be sending
+ * (the request was refused before its body was read), shut down our side
+ * and drain, so the kernel does not answer its bytes with a reset that
+ * could destroy the response in flight.
+ */
+static void
+finish(struct conn *c)
+{
+	if (c->in_len == c->in_off && c->state == CONN_IDLE &&
+	    !c->readable) {
+		conn_close(c);
+		return;
+	}
+	shutdown(c->ev.fd, SHUT_WR);
+	release_buffers(c);
+	c->state = CONN_LINGER;
+	conn_timer_set(c, CONN_TIMER_LINGER);
+	linger(c);
+}
+
+/*
+ * Moves the connection on as far as it can go without waiting: answers
+ * complete requests (gathering pipelined ones), writes, reads. Called on
+ * every event and after accept.
+ */
+void
+conn_drain(struct conn *c)
+{
+	enum step	 s;
+
+	for (;;) {
+		if (c->state == CONN_LINGER) {
+			linger(c);
+			return;
+		}
+		if (c->in_off < c->in_len && !c->closing &&
+		    c->file_fd == -1 && c->out_len < OUT_BATCH) {
+			s = process_one(c);
+			if (s == STEP_CLOSED)
+				return;
+			if (s == STEP_DONE)
+				continue;
+		}
+		if (output_pending(c)) {
+			s = flush(c);
+			if (s != STEP_DONE)
+				return;
+			if (c->closing) {
+				finish(c);
+				return;
+			}
+			continue;
+		}
+		if (c->in_len == c->in_off && c->state == CONN_IDLE) {
+			if (c->w->draining) {
+				conn_close(c);
+				return;
+			}
+			release_buffers(c);
+			if (c->timer == CONN_TIMER_NONE)
+				conn_timer_set(c, CONN_TIMER_KEEPALIVE);
+		}
+		if (!c->readable)
+			return;
+		if (read_some(c) != STEP_DONE)
+			return;
+	}
+}
+
+void
+conn_on_event(struct ev_loop *loop, struct ev_handle *h, unsigned events)
+{
+	struct conn	*c = (struct conn *)h;
+
+	if (events & EV_READ)
+		c->readable = 1;
+	conn_drain(c);
+}
+
+/* The connection's timer ran out. */
+void
+conn_timeout(struct conn *c)
+{
+	struct http_request	 req;
+
+	switch (c->timer) {
+	case CONN_TIMER_HEADER:
+	case CONN_TIMER_BODY:
+		if (c->state == CONN_IDLE) {
+			conn_close(c);	/* not a byte of a request yet */
+			return;
+		}
+		memset(&req, 0, sizeof(req));
+		conn_timer_set(c, CONN_TIMER_NONE);
+		c->in_off = c->in_len = 0;
+		if (respond_error(c, &req, HTTP_STATUS_REQUEST_TIMEOUT) == -1) {
+			conn_close(c);
+			return;
+		}
+		c->readable = 1;	/* make finish() linger */
+		conn_drain(c);
+		return;
+	default:
+		conn_close(c);
+		return;
+	}
+}

@@ -1,0 +1,59 @@
+/* conn.h: one client connection: read, parse, respond, keep alive or close. */
+#ifndef GUAD_CONN_H
+#define GUAD_CONN_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "ev.h"
+#include "worker.h"
+
+enum conn_state {
+	CONN_IDLE,		/* between requests, no buffers held */
+	CONN_HEAD,		/* reading a request head */
+	CONN_BODY,		/* reading a request body */
+	CONN_LINGER,		/* output closed, discarding input */
+	CONN_STATE_COUNT
+};
+
+/*
+ * Kept small: an idle keep-alive connection holds this and nothing else;
+ * its buffers go back to the worker's pools between requests.
+ */
+struct conn {
+	struct ev_handle	 ev;
+	struct worker		*w;
+	char			*in;
+	char			*out;
+	struct conn		*tprev;		/* timer queue, or free list */
+	struct conn		*tnext;
+	int64_t			 deadline;	/* ms, monotonic */
+	off_t			 file_off;
+	off_t			 file_end;
+	int			 file_fd;
+	uint32_t		 in_len;
+	uint32_t		 in_off;	/* start of the current request */
+	uint32_t		 in_cap;
+	uint32_t		 scanned;	/* head bytes searched so far */
+	uint32_t		 out_len;
+	uint32_t		 out_off;
+	uint32_t		 out_cap;
+	uint8_t			 state;
+	uint8_t			 timer;		/* enum conn_timer */
+	uint8_t			 closing:1;	/* after this output */
+	uint8_t			 readable:1;	/* input waits behind output */
+	uint8_t			 continued:1;	/* sent 100 Continue */
+	uint8_t			 family;	/* AF_INET, AF_INET6, 0 */
+	uint8_t			 addr[16];
+};
+
+void	conn_open(struct worker *, struct conn *, int fd,
+	    const struct sockaddr *);
+void	conn_close(struct conn *);
+void	conn_timeout(struct conn *);
+void	conn_on_event(struct ev_loop *, struct ev_handle *, unsigned);
+void	conn_drain(struct conn *);
+void	conn_timer_set(struct conn *, enum conn_timer);
+
+#endif

@@ -1,0 +1,543 @@
+/* http.c: the HTTP/1.1 request parser (RFC 9112), statuses and methods. */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+
+const char *const http_method_names[HTTP_METHOD_COUNT] = {
+	[HTTP_METHOD_GET] = "GET",
+	[HTTP_METHOD_HEAD] = "HEAD",
+	[HTTP_METHOD_POST] = "POST",
+	[HTTP_METHOD_PUT] = "PUT",
+	[HTTP_METHOD_DELETE] = "DELETE",
+	[HTTP_METHOD_CONNECT] = "CONNECT",
+	[HTTP_METHOD_OPTIONS] = "OPTIONS",
+	[HTTP_METHOD_TRACE] = "TRACE",
+	[HTTP_METHOD_PATCH] = "PATCH",
+};
+
+static const char *const reasons[HTTP_STATUS_COUNT] = {
+	[HTTP_STATUS_CONTINUE] = "Continue",
+	[HTTP_STATUS_OK] = "OK",
+	[HTTP_STATUS_NO_CONTENT] = "No Content",
+	[HTTP_STATUS_PARTIAL_CONTENT] = "Partial Content",
+	[HTTP_STATUS_MOVED_PERMANENTLY] = "Moved Permanently",
+	[HTTP_STATUS_SEE_OTHER] = "See Other",
+	[HTTP_STATUS_NOT_MODIFIED] = "Not Modified",
+	[HTTP_STATUS_BAD_REQUEST] = "Bad Request",
+	[HTTP_STATUS_FORBIDDEN] = "Forbidden",
+	[HTTP_STATUS_NOT_FOUND] = "Not Found",
+	[HTTP_STATUS_METHOD_NOT_ALLOWED] = "Method Not Allowed",
+	[HTTP_STATUS_REQUEST_TIMEOUT] = "Request Timeout",
+	[HTTP_STATUS_LENGTH_REQUIRED] = "Length Required",
+	[HTTP_STATUS_PRECONDITION_FAILED] = "Precondition Failed",
+	[HTTP_STATUS_CONTENT_TOO_LARGE] = "Content Too Large",
+	[HTTP_STATUS_URI_TOO_LONG] = "URI Too Long",
+	[HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE] = "Unsupported Media Type",
+	[HTTP_STATUS_RANGE_NOT_SATISFIABLE] = "Range Not Satisfiable",
+	[HTTP_STATUS_EXPECTATION_FAILED] = "Expectation Failed",
+	[HTTP_STATUS_HEADER_FIELDS_TOO_LARGE] =
+	    "Request Header Fields Too Large",
+	[HTTP_STATUS_INTERNAL_SERVER_ERROR] = "Internal Server Error",
+	[HTTP_STATUS_NOT_IMPLEMENTED] = "Not Implemented",
+	[HTTP_STATUS_SERVICE_UNAVAILABLE] = "Service Unavailable",
+	[HTTP_STATUS_VERSION_NOT_SUPPORTED] = "HTTP Version Not Supported",
+};
+
+/* Returns the reason phrase of a status guad sends, or NULL. */
+const char *
+http_status_reason(int status)
+{
+	if (status < 0 || status >= HTTP_STATUS_COUNT)
+		return NULL;
+	return reasons[status];
+}
+
+/* tchar (RFC 9110 5.6.2): the characters of a token. */
+static const unsigned char tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+/* True if s[0..len) equals the lower-case word, ignoring ASCII case. */
+int
+http_token_eq(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+/* Field values: HTAB, SP, VCHAR and obs-text; no other control. */
+static int
+field_value_ok(const unsigned char *p, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Finds the end of the head: the byte after the empty line, or 0. */
+static size_t
+head_end(const char *buf, size_t start, size_t from, size_t len)
+{
+	const char	*nl;
+	size_t		 i;
+
+	if (from < start)
+		from = start;
+	while (from < len &&
+	    (nl = memchr(buf + from, '\n', len - from)) != NULL) {
+		i = (size_t)(nl - buf);
+		if (i > start && buf[i - 1] == '\n')
+			return i + 1;
+		if (i > start + 1 && buf[i - 1] == '\r' && buf[i - 2] == '\n')
+			return i + 1;
+		from = i + 1;
+	}
+	return 0;
+}
+
+/* Parses "HTTP/d.d"; returns 0, 400 (malformed) or 505 (not 1.0 or 1.1). */
+static int
+parse_version(struct http_request *req, const char *p, size_t len)
+{
+	if (len != 8 || memcmp(p, "HTTP/", 5) != 0 ||
+	    p[5] < '0' || p[5] > '9' || p[6] != '.' || p[7] < '0' || p[7] > '9')
+		return HTTP_STATUS_BAD_REQUEST;
+	if (p[5] != '1' || p[7] > '1')
+		return HTTP_STATUS_VERSION_NOT_SUPPORTED;
+	req->minor = p[7] - '0';
+	return 0;
+}
+
+/* Splits the request-target (RFC 9112 3.2) into path and query. */
+static int
+parse_target(struct http_request *req, const char *p, size_t len)
+{
+	const char	*q, *end = p + len;
+	size_t		 i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f ||
+		    p[i] == '#')
+			return HTTP_STATUS_BAD_REQUEST;
+	if (len == 1 && p[0] == '*') {
+		if (req->method != HTTP_METHOD_OPTIONS)
+			return HTTP_STATUS_BAD_REQUEST;
+		req->asterisk = 1;
+		req->path.p = p;
+		req->path.len = 1;
+		return 0;
+	}
+	if (p[0] != '/') {
+		/* absolute-form: the host comes from the target, not Host */
+		if (len > 7 && strncasecmp(p, "http://", 7) == 0)
+			p += 7;
+		else if (len > 8 && strncasecmp(p, "https://", 8) == 0)
+			p += 8;
+		else
+			return HTTP_STATUS_BAD_REQUEST;
+		for (q = p; q < end && *q != '/' && *q != '?'; q++)
+			;
+		if (q == p || memchr(p, '@', (size_t)(q - p)) != NULL)
+			return HTTP_STATUS_BAD_REQUEST;
+		req->host.p = p;
+		req->host.len = (size_t)(q - p);
+		p = q;
+		if (p == end || *p == '?') {
+			req->path.p = "/";
+			req->path.len = 1;
+			goto query;
+		}
+	}
+	for (q = p; q < end && *q != '?'; q++)
+		;
+	req->path.p = p;
+	req->path.len = (size_t)(q - p);
+	p = q;
+query:
+	if (p < end && *p == '?') {
+		req->query.p = p + 1;
+		req->query.len = (size_t)(end - p - 1);
+	}
+	return 0;
+}
+
+/* Host (RFC 9110 7.2): uri-host [ ":" port ], checked loosely but safely. */
+static int
+host_ok(const struct http_slice *h)
+{
+	size_t	 i;
+	char	 c;
+
+	for (i = 0; i < h->len; i++) {
+		c = h->p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~:[]!$&'()*+,;=%", c)))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+parse_length(const char *p, size_t len, int64_t *out)
+{
+	int64_t	 v = 0;
+	size_t	 i;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Connection: a comma-separated list of tokens. */
+static void
+parse_connection(const char *p, size_t len, int *close, int *keep)
+{
+	size_t	 i = 0, j;
+
+	while (i < len) {
+		while (i < len && (p[i] == ',' || p[i] == ' ' || p[i] == '\t'))
+			i++;
+		for (j = i; j < len && p[j] != ',' && p[j] != ' ' &&
+		    p[j] != '\t'; j++)
+			;
+		if (http_token_eq(p + i, j - i, "close"))
+			*close = 1;
+		else if (http_token_eq(p + i, j - i, "keep-alive"))
+			*keep = 1;
+		i = j;
+	}
+}
+
+static int
+set_once(struct http_slice *s, const char *p, size_t len)
+{
+	if (s->p != NULL)
+		return HTTP_STATUS_BAD_REQUEST;
+	s->p = p;
+	s->len = len;
+	return 0;
+}
+
+/* Acts on one field; returns 0 or a status. */
+static int
+parse_field(struct http_request *req, const char *name, size_t nlen,
+    const char *v, size_t vlen, int *close, int *keep, int *te)
+{
+	int64_t	 cl;
+
+#define IS(word) http_token_eq(name, nlen, word)
+	switch (nlen) {
+	case 4:
+		if (IS("host"))
+			return set_once(&req->host, v, vlen);
+		break;
+	case 5:
+		if (IS("range"))
+			return set_once(&req->range, v, vlen);
+		break;
+	case 6:
+		if (IS("expect")) {
+			if (!http_token_eq(v, vlen, "100-continue"))
+				return HTTP_STATUS_EXPECTATION_FAILED;
+			req->expect_continue = 1;
+		}
+		break;
+	case 7:
+		if (IS("referer"))
+			return set_once(&req->referer, v, vlen);
+		break;
+	case 8:
+		if (IS("if-range"))
+			return set_once(&req->if_range, v, vlen);
+		break;
+	case 10:
+		if (IS("connection"))
+			parse_connection(v, vlen, close, keep);
+		else if (IS("user-agent"))
+			return set_once(&req->user_agent, v, vlen);
+		break;
+	case 12:
+		if (IS("content-type"))
+			return set_once(&req->content_type, v, vlen);
+		break;
+	case 13:
+		if (IS("if-none-match"))
+			return set_once(&req->if_none_match, v, vlen);
+		break;
+	case 14:
+		if (IS("content-length")) {
+			if (parse_length(v, vlen, &cl) == -1)
+				return HTTP_STATUS_BAD_REQUEST;
+			if (req->content_length != -1 &&
+			    req->content_length != cl)
+				return HTTP_STATUS_BAD_REQUEST;
+			req->content_length = cl;
+		}
+		break;
+	case 15:
+		if (IS("accept-encoding"))
+			return set_once(&req->accept_encoding, v, vlen);
+		break;
+	case 17:
+		if (IS("if-modified-since"))
+			return set_once(&req->if_modified_since, v, vlen);
+		if (IS("transfer-encoding")) {
+			/* Only a single "chunked" is understood. */
+			if (*te || !http_token_eq(v, vlen, "chunked"))
+				*te = 2;
+			else
+				*te = 1;
+		}
+		break;
+	}
+#undef IS
+	return 0;
+}
+
+/*
+ * Parses a request head from buf[0..len). *scanned carries how far an
+ * earlier call looked for the end of the head (start it at 0), so bytes
+ * that trickle in are not scanned again. Returns HTTP_AGAIN until the head
+ * is complete, then 0 with req filled, or an error status.
+ */
+int
+http_parse_head(struct http_request *req, const char *buf, size_t len,
+    size_t *scanned, const struct http_limits *lim)
+{
+	const char	*p, *end, *eol, *sp, *colon, *v, *ve;
+	size_t		 start = 0, hend, nfields = 0;
+	int		 rc, close = 0, keep = 0, te = 0, abs_host;
+
+	/* RFC 9112 2.2: ignore empty lines before the request line. */
+	while (start < len && (buf[start] == '\n' ||
+	    (buf[start] == '\r' && start + 1 < len && buf[start + 1] == '\n')))
+		start += buf[start] == '\r' ? 2 : 1;
+
+	memset(req, 0, sizeof(*req));
+	req->content_length = -1;
+
+	hend = head_end(buf, start, *scanned, len);
+	if (hend == 0) {
+		*scanned = len;
+		if (len - start > lim->request_line &&
+		    memchr(buf + start, '\n', lim->request_line + 1) == NULL)
+			return HTTP_STATUS_URI_TOO_LONG;
+		if (len > lim->header_size)
+			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+		return HTTP_AGAIN;
+	}
+	if (hend > lim->header_size)
+		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+	req->head_len = hend;
+
+	/* The request line: method SP request-target SP HTTP-version. */
+	p = buf + start;
+	end = buf + hend;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	req->line.p = p;
+	req->line.len = (size_t)(eol - p);
+	if (req->line.len > 0 && p[req->line.len - 1] == '\r')
+		req->line.len--;
+	if (req->line.len > lim->request_line)
+		return HTTP_STATUS_URI_TOO_LONG;
+	ve = p + req->line.len;
+	for (sp = p; sp < ve && tchar[(unsigned char)*sp]; sp++)
+		;
+	if (sp == p || sp == ve || *sp != ' ')
+		return HTTP_STATUS_BAD_REQUEST;
+	req->method = HTTP_METHOD_COUNT;
+	for (rc = 0; rc < HTTP_METHOD_COUNT; rc++)
+		if (strlen(http_method_names[rc]) == (size_t)(sp - p) &&
+		    memcmp(http_method_names[rc], p, (size_t)(sp - p)) == 0)
+			req->method = (enum http_method)rc;
+	p = sp + 1;
+	if ((sp = memchr(p, ' ', (size_t)(ve - p))) == NULL || sp == p)
+		return HTTP_STATUS_BAD_REQUEST;
+	v = p;
+	p = sp + 1;
+	if ((rc = parse_version(req, p, (size_t)(ve - p))) != 0)
+		return rc;
+	if (req->method == HTTP_METHOD_COUNT)
+		return HTTP_STATUS_NOT_IMPLEMENTED;
+	if ((rc = parse_target(req, v, (size_t)(sp - v))) != 0)
+		return rc;
+	abs_host = req->host.p != NULL;
+
+	/* Header fields, up to the empty line. */
+	for (p = eol + 1; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		ve = eol;
+		if (ve > p && ve[-1] == '\r')
+			ve--;
+		if (ve == p)
+			break;			/* the empty line */
+		if (memchr(p, '\r', (size_t)(ve - p)) != NULL)
+			return HTTP_STATUS_BAD_REQUEST;	/* bare CR */
+		if (*p == ' ' || *p == '\t')
+			return HTTP_STATUS_BAD_REQUEST;	/* obs-fold */
+		if (++nfields > lim->header_fields)
+			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+		for (colon = p; colon < ve && tchar[(unsigned char)*colon];
+		    colon++)
+			;
+		if (colon == p || colon == ve || *colon != ':')
+			return HTTP_STATUS_BAD_REQUEST;
+		for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t'); v++)
+			;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		if (!field_value_ok((const unsigned char *)v, (size_t)(ve - v)))
+			return HTTP_STATUS_BAD_REQUEST;
+		/* In absolute-form the target's host wins (RFC 9112 3.2.2). */
+		if (abs_host && http_token_eq(p, (size_t)(colon - p), "host"))
+			continue;
+		rc = parse_field(req, p, (size_t)(colon - p), v,
+		    (size_t)(ve - v), &close, &keep, &te);
+		if (rc != 0)
+			return rc;
+	}
+
+	if (req->minor == 1 && req->host.p == NULL)
+		return HTTP_STATUS_BAD_REQUEST;
+	if (req->host.p != NULL && !host_ok(&req->host))
+		return HTTP_STATUS_BAD_REQUEST;
+	if (te != 0) {
+		if (req->content_length != -1 || req->minor == 0)
+			return HTTP_STATUS_BAD_REQUEST;
+		if (te == 2)
+			return HTTP_STATUS_NOT_IMPLEMENTED;
+		req->chunked = 1;
+	}
+	if (req->content_length > 0 &&
+	    (uint64_t)req->content_length > lim->body_size)
+		return HTTP_STATUS_CONTENT_TOO_LARGE;
+	req->keep_alive = req->minor == 1 ? !close : (keep && !close);
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Bytes of chunk extensions and trailer fields accepted in one body. */
+#define CHUNK_META_MAX	4096
+
+/*
+ * Reads a chunked body (RFC 9112 7.1) from p[0..len). Returns HTTP_AGAIN
+ * until it is complete, then 0 with *raw_len (bytes consumed) and
+ * *body_len; with decode, the data is also moved together at p. Returns
+ * 400 for bad framing, 413 past max_body and 431 for too much metadata.
+ */
+int
+http_chunked(char *p, size_t len, size_t max_body, int decode,
+    size_t *raw_len, size_t *body_len)
+{
+	size_t		 i = 0, out = 0, meta = 0, size, ext;
+	int		 h, digits;
+	const char	*nl;
+
+	for (;;) {
+		size = 0;
+		for (digits = 0; i < len && (h = hexval(p[i])) != -1; i++) {
+			if (size > (SIZE_MAX >> 4))
+				return HTTP_STATUS_BAD_REQUEST;
+			size = size << 4 | (size_t)h;
+			digits++;
+		}
+		if (i == len)
+			return HTTP_AGAIN;
+		if (digits == 0)
+			return HTTP_STATUS_BAD_REQUEST;
+		if (size > max_body || out > max_body - size)
+			return HTTP_STATUS_CONTENT_TOO_LARGE;
+		/* chunk extensions are read and ignored, within a bound */
+		if ((nl = memchr(p + i, '\n', len - i)) == NULL) {
+			if (meta + (len - i) > CHUNK_META_MAX)
+				return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+			return HTTP_AGAIN;
+		}
+		meta += (size_t)(nl - (p + i));
+		if (meta > CHUNK_META_MAX)
+			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+		ext = (size_t)(nl - (p + i));
+		if (ext > 0 && nl[-1] == '\r')
+			ext--;
+		if ((ext > 0 && p[i] != ';') ||
+		    !field_value_ok((const unsigned char *)p + i, ext))
+			return HTTP_STATUS_BAD_REQUEST;
+		i = (size_t)(nl - p) + 1;
+		if (size == 0)
+			break;
+		if (len - i < size + 1)
+			return HTTP_AGAIN;
+		if (decode)
+			memmove(p + out, p + i, size);
+		out += size;
+		i += size;
+		if (p[i] == '\r') {
+			if (i + 1 >= len)
+				return HTTP_AGAIN;
+			i++;
+		}
+		if (p[i] != '\n')
+			return HTTP_STATUS_BAD_REQUEST;
+		i++;
+	}
+	/* trailer section: field lines up to an empty line */
+	for (;;) {
+		if ((nl = memchr(p + i, '\n', len - i)) == NULL) {
+			if (meta + (len - i) > CHUNK_META_MAX)
+				return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+			return HTTP_AGAIN;
+		}
+		size = (size_t)(nl - (p + i));
+		if (size > 0 && nl[-1] == '\r')
+			size--;
+		meta += size;
+		if (meta > CHUNK_META_MAX)
+			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+		if (!field_value_ok((const unsigned char *)p + i, size) ||
+		    (size > 0 && (memchr(p + i, ':', size) == NULL ||
+		    p[i] == ' ' || p[i] == '\t')))
+			return HTTP_STATUS_BAD_REQUEST;
+		i = (size_t)(nl - p) + 1;
+		if (size == 0)
+			break;
+	}
+	*raw_len = i;
+	*body_len = out;
+	return 0;
+}

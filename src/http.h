@@ -1,0 +1,96 @@
+/* http.h: the HTTP/1.1 request parser (RFC 9112), statuses and methods. */
+#ifndef GUAD_HTTP_H
+#define GUAD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_AGAIN	(-1)	/* parse result: more bytes needed */
+
+enum http_method {
+	HTTP_METHOD_GET,
+	HTTP_METHOD_HEAD,
+	HTTP_METHOD_POST,
+	HTTP_METHOD_PUT,
+	HTTP_METHOD_DELETE,
+	HTTP_METHOD_CONNECT,
+	HTTP_METHOD_OPTIONS,
+	HTTP_METHOD_TRACE,
+	HTTP_METHOD_PATCH,
+	HTTP_METHOD_COUNT
+};
+
+enum http_status {
+	HTTP_STATUS_CONTINUE = 100,
+	HTTP_STATUS_OK = 200,
+	HTTP_STATUS_NO_CONTENT = 204,
+	HTTP_STATUS_PARTIAL_CONTENT = 206,
+	HTTP_STATUS_MOVED_PERMANENTLY = 301,
+	HTTP_STATUS_SEE_OTHER = 303,
+	HTTP_STATUS_NOT_MODIFIED = 304,
+	HTTP_STATUS_BAD_REQUEST = 400,
+	HTTP_STATUS_FORBIDDEN = 403,
+	HTTP_STATUS_NOT_FOUND = 404,
+	HTTP_STATUS_METHOD_NOT_ALLOWED = 405,
+	HTTP_STATUS_REQUEST_TIMEOUT = 408,
+	HTTP_STATUS_LENGTH_REQUIRED = 411,
+	HTTP_STATUS_PRECONDITION_FAILED = 412,
+	HTTP_STATUS_CONTENT_TOO_LARGE = 413,
+	HTTP_STATUS_URI_TOO_LONG = 414,
+	HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE = 415,
+	HTTP_STATUS_RANGE_NOT_SATISFIABLE = 416,
+	HTTP_STATUS_EXPECTATION_FAILED = 417,
+	HTTP_STATUS_HEADER_FIELDS_TOO_LARGE = 431,
+	HTTP_STATUS_INTERNAL_SERVER_ERROR = 500,
+	HTTP_STATUS_NOT_IMPLEMENTED = 501,
+	HTTP_STATUS_SERVICE_UNAVAILABLE = 503,
+	HTTP_STATUS_VERSION_NOT_SUPPORTED = 505,
+	HTTP_STATUS_COUNT
+};
+
+struct http_limits {
+	size_t	 request_line;	/* 414 past this */
+	size_t	 header_size;	/* 431 past this */
+	size_t	 header_fields;	/* 431 past this */
+	size_t	 body_size;	/* 413 past this */
+};
+
+struct http_slice {
+	const char	*p;
+	size_t		 len;
+};
+
+/* A parsed head; every slice points into the caller's buffer. */
+struct http_request {
+	enum http_method	 method;
+	int			 minor;		/* HTTP/1.minor */
+	struct http_slice	 line;		/* request line, for the log */
+	struct http_slice	 path;		/* raw, before decoding */
+	struct http_slice	 query;		/* after '?'; p is NULL if none */
+	struct http_slice	 host;
+	struct http_slice	 content_type;
+	struct http_slice	 if_none_match;
+	struct http_slice	 if_modified_since;
+	struct http_slice	 range;
+	struct http_slice	 if_range;
+	struct http_slice	 accept_encoding;
+	struct http_slice	 referer;
+	struct http_slice	 user_agent;
+	int64_t			 content_length;	/* -1: none */
+	unsigned		 chunked:1;
+	unsigned		 keep_alive:1;
+	unsigned		 asterisk:1;		/* OPTIONS * */
+	unsigned		 expect_continue:1;
+	size_t			 head_len;	/* bytes of the head, with CRLFs */
+};
+
+int		 http_parse_head(struct http_request *, const char *, size_t,
+		    size_t *scanned, const struct http_limits *);
+int		 http_chunked(char *, size_t, size_t max_body, int decode,
+		    size_t *raw_len, size_t *body_len);
+const char	*http_status_reason(int status);
+int		 http_token_eq(const char *, size_t, const char *);
+
+extern const char *const http_method_names[HTTP_METHOD_COUNT];
+
+#endif

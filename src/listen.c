@@ -1,0 +1,125 @@
+/* listen.c: the listening sockets: bound by the master, or from systemd. */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen.h"
+
+/* Writes "127.0.0.1:3000" or "[::1]:3000" for a bound socket. */
+int
+listen_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 host[INET6_ADDRSTRLEN];
+	unsigned		 port;
+	int			 n;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		port = ntohs(s6->sin6_port);
+		n = snprintf(out, len, "[%s]:%u", host, port);
+	} else if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		port = ntohs(s4->sin_port);
+		n = snprintf(out, len, "%s:%u", host, port);
+	} else
+		n = snprintf(out, len, "(family %d)", ss.ss_family);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int
+open_one(const struct addrinfo *ai)
+{
+	int	 fd, on = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	/* Accepted sockets inherit TCP_NODELAY from the listener. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 ||
+	    (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Binds every address host resolves to, on port (0: the kernel picks).
+ * Returns 0 with the sockets in fds[0..*n), or -1 with err set.
+ */
+int
+listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
+    size_t errlen)
+{
+	struct addrinfo		 hints, *res, *ai, *prev;
+	char			 serv[8];
+	int			 rc, fd, dup;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(serv, sizeof(serv), "%u", port);
+	*n = 0;
+	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL && *n < LISTEN_MAX; ai = ai->ai_next) {
+		dup = 0;
+		for (prev = res; prev != ai; prev = prev->ai_next)
+			if (prev->ai_addrlen == ai->ai_addrlen &&
+			    memcmp(prev->ai_addr, ai->ai_addr,
+			    ai->ai_addrlen) == 0)
+				dup = 1;
+		if (dup)
+			continue;
+		if ((fd = open_one(ai)) == -1) {
+			snprintf(err, errlen, "bind %s port %u: %s", host, port,
+			    strerror(errno));
+			freeaddrinfo(res);
+			listen_close(fds, *n);
+			*n = 0;
+			return -1;
+		}
+		fds[(*n)++] = fd;
+	}
+	freeaddrinfo(res);
+	if (*n == 0) {
+		snprintf(err, errlen, "%s: no address to bind", host);
+		return -1;
+	}
+	return 0;
+}
+
+void
+listen_close(int *fds, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}

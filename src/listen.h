@@ -1,0 +1,14 @@
+/* listen.h: the listening sockets: bound by the master, or from systemd. */
+#ifndef GUAD_LISTEN_H
+#define GUAD_LISTEN_H
+
+#include <stddef.h>
+
+#define LISTEN_MAX	16
+
+int	listen_open(const char *host, unsigned port, int *fds, size_t *n,
+	    char *err, size_t errlen);
+int	listen_name(int fd, char *out, size_t len);
+void	listen_close(int *fds, size_t n);
+
+#endif

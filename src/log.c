@@ -1,0 +1,171 @@
+/* log.c: error log (time, level, role, pid) and access log, one write per line. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+const char *const log_level_names[LOG_LEVEL_COUNT] = {
+	[LOG_LEVEL_DEBUG] = "debug",
+	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_WARN] = "warn",
+	[LOG_LEVEL_ERROR] = "error",
+};
+
+static struct {
+	int	 err_fd;
+	int	 acc_fd;	/* -1: access log off */
+	char	 role[24];
+} lg = { 2, 1, "master" };
+
+/* Sets the role printed in every error line: "master" or "worker N". */
+void
+log_set_role(const char *role, int n)
+{
+	if (n > 0)
+		snprintf(lg.role, sizeof(lg.role), "%s %d", role, n);
+	else
+		snprintf(lg.role, sizeof(lg.role), "%s", role);
+}
+
+static int
+open_target(const char *name, int dflt)
+{
+	if (name == NULL)
+		return dflt;
+	if (strcmp(name, "stderr") == 0)
+		return 2;
+	if (strcmp(name, "stdout") == 0)
+		return 1;
+	if (strcmp(name, "off") == 0)
+		return -1;
+	return open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+static void
+replace_fd(int *slot, int fd)
+{
+	if (*slot > 2 && *slot != fd)
+		close(*slot);
+	*slot = fd;
+}
+
+/*
+ * Opens (or reopens, for log rotation) both logs. NULL keeps the default:
+ * stderr for errors, stdout for access. Returns 0, or -1 with errno and the
+ * old descriptors kept.
+ */
+int
+log_open(const char *error_log, const char *access_log)
+{
+	int	 efd, afd, saved;
+
+	efd = open_target(error_log, 2);
+	if (efd == -1 && error_log != NULL && strcmp(error_log, "off") != 0)
+		return -1;
+	if (efd == -1)
+		efd = 2;
+	afd = open_target(access_log, 1);
+	if (afd == -1 && access_log != NULL && strcmp(access_log, "off") != 0) {
+		saved = errno;
+		if (efd > 2)
+			close(efd);
+		errno = saved;
+		return -1;
+	}
+	replace_fd(&lg.err_fd, efd);
+	replace_fd(&lg.acc_fd, afd);
+	return 0;
+}
+
+int
+log_access_enabled(void)
+{
+	return lg.acc_fd != -1;
+}
+
+/* Writes one access log line (the caller ends it with a newline). */
+void
+log_access(const char *line, size_t len)
+{
+	if (lg.acc_fd != -1)
+		(void)!write(lg.acc_fd, line, len);
+}
+
+void
+log_write(enum log_level level, int with_errno, const char *fmt, va_list ap)
+{
+	char		 line[2048];
+	struct tm	 tm;
+	time_t		 now;
+	size_t		 len;
+	int		 n, saved = errno;
+
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line + len, sizeof(line) - len, " [%s] %s %ld: ",
+	    log_level_names[level], lg.role, (long)getpid());
+	if (n > 0)
+		len += (size_t)n;
+	/* Leave room for ": strerror" and the newline; long lines are cut. */
+	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+	if (n > 0)
+		len += (size_t)n < sizeof(line) - len - 1 ?
+		    (size_t)n : sizeof(line) - len - 2;
+	if (with_errno) {
+		n = snprintf(line + len, sizeof(line) - len - 1, ": %s",
+		    strerror(saved));
+		if (n > 0)
+			len += (size_t)n < sizeof(line) - len - 1 ?
+			    (size_t)n : sizeof(line) - len - 2;
+	}
+	line[len++] = '\n';
+	(void)!write(lg.err_fd, line, len);
+	errno = saved;
+}
+
+#define LOG_FN(name, level, with_errno)					\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	va_list	 ap;							\
+									\
+	va_start(ap, fmt);						\
+	log_write(level, with_errno, fmt, ap);				\
+	va_end(ap);							\
+}
+
+LOG_FN(log_info, LOG_LEVEL_INFO, 0)
+/* log_warn appends strerror(errno); log_warnx does not. */
+LOG_FN(log_warn, LOG_LEVEL_WARN, 1)
+LOG_FN(log_warnx, LOG_LEVEL_WARN, 0)
+
+/* fatal and fatalx are for start-up code only: never on the request path. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_write(LOG_LEVEL_ERROR, 1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_write(LOG_LEVEL_ERROR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

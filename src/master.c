@@ -1,0 +1,463 @@
+/* master.c: the master process: binds, forks workers, supervises, signals. */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "date.h"
+#include "listen.h"
+#include "log.h"
+#include "master.h"
+#include "notify.h"
+#include "proctitle.h"
+#include "store.h"
+#include "worker.h"
+
+/* A worker that dies sooner than this after its start is crash-looping. */
+#define CRASH_WINDOW_MS	1000
+#define BACKOFF_MIN_MS	100
+#define BACKOFF_MAX_MS	10000
+/* After a fast stop, workers still alive this long are killed. */
+#define FAST_STOP_MS	5000
+
+struct child {
+	pid_t		 pid;
+	int		 id;
+	unsigned	 gen;		/* configuration generation */
+	int64_t		 started;
+	int		 retiring;	/* told to stop: not replaced */
+};
+
+struct master {
+	struct conf	*conf;
+	int		 fds[LISTEN_MAX];
+	size_t		 nfds;
+	int		 lifeline[2];
+	struct child	*kids;
+	size_t		 nkids;
+	size_t		 capkids;
+	unsigned	 gen;
+	unsigned	 want;
+	int		 crashes;	/* deaths in a row inside the window */
+	int64_t		 respawn_at;
+	int		 stopping;	/* SIGQUIT or SIGTERM being acted on */
+	int64_t		 kill_at;
+};
+
+static volatile sig_atomic_t	 sig_term, sig_quit, sig_hup, sig_usr1,
+				 sig_ttin, sig_ttou;
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		sig_term = 1;
+		break;
+	case SIGQUIT:
+		sig_quit = 1;
+		break;
+	case SIGHUP:
+		sig_hup = 1;
+		break;
+	case SIGUSR1:
+		sig_usr1 = 1;
+		break;
+	case SIGTTIN:
+		sig_ttin = 1;
+		break;
+	case SIGTTOU:
+		sig_ttou = 1;
+		break;
+	}
+	/* SIGCHLD only interrupts the wait; reaping is done in the loop. */
+}
+
+static const int handled[] = {
+	SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGTTIN, SIGTTOU, SIGCHLD
+};
+
+static void
+signals_setup(sigset_t *waitmask)
+{
+	struct sigaction	 sa;
+	sigset_t		 block;
+	size_t			 i;
+
+	sigemptyset(&block);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++) {
+		sigaddset(&block, handled[i]);
+		sigaction(handled[i], &sa, NULL);
+	}
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Blocked except while waiting: no flag can be missed. */
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigdelset(waitmask, handled[i]);
+}
+
+static struct child *
+find_kid(struct master *m, pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nkids; i++)
+		if (m->kids[i].pid == pid)
+			return &m->kids[i];
+	return NULL;
+}
+
+static int
+spawn(struct master *m, int id)
+{
+	struct child	*k;
+	pid_t		 pid;
+
+	if (m->nkids == m->capkids) {
+		size_t n = m->capkids ? m->capkids * 2 : 8;
+		if ((k = realloc(m->kids, n * sizeof(*k))) == NULL) {
+			log_warn("spawn");
+			return -1;
+		}
+		m->kids = k;
+		m->capkids = n;
+	}
+	switch ((pid = fork())) {
+	case -1:
+		log_warn("fork");
+		return -1;
+	case 0:
+		close(m->lifeline[1]);
+		free(m->kids);
+		proctitle_set("guad: worker %d", id);
+		worker_run(m->conf, m->fds, m->nfds, id, m->lifeline[0]);
+		_exit(1);
+	}
+	k = &m->kids[m->nkids++];
+	k->pid = pid;
+	k->id = id;
+	k->gen = m->gen;
+	k->started = date_mono_ms();
+	k->retiring = 0;
+	return 0;
+}
+
+/* Starts every worker of the current generation that is missing. */
+static void
+spawn_missing(struct master *m)
+{
+	unsigned	 id;
+	size_t		 i;
+	int		 have;
+
+	if (m->stopping || date_mono_ms() < m->respawn_at)
+		return;
+	for (id = 1; id <= m->want; id++) {
+		have = 0;
+		for (i = 0; i < m->nkids; i++)
+			if (m->kids[i].gen == m->gen &&
+			    m->kids[i].id == (int)id && !m->kids[i].retiring)
+				have = 1;
+		if (!have && spawn(m, (int)id) == -1) {
+			m->respawn_at = date_mono_ms() + BACKOFF_MIN_MS;
+			return;
+		}
+	}
+}
+
+static void
+signal_kids(struct master *m, int sig, int old_only)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nkids; i++) {
+		if (old_only && m->kids[i].gen == m->gen)
+			continue;
+		if (sig != SIGKILL)
+			m->kids[i].retiring = 1;
+		kill(m->kids[i].pid, sig);
+	}
+}
+
+static void
+describe(int status, char *out, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(out, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, len, "killed by signal %d (%s)%s",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)),
+		    WCOREDUMP(status) ? ", core dumped" : "");
+	else
+		snprintf(out, len, "stopped with status %d", status);
+}
+
+static void
+reap(struct master *m)
+{
+	struct child	*k;
+	char		 how[96];
+	int64_t		 delay, lived;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((k = find_kid(m, pid)) == NULL)
+			continue;
+		lived = date_mono_ms() - k->started;
+		describe(status, how, sizeof(how));
+		if (k->retiring || m->stopping) {
+			if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+				log_warnx("worker %d (pid %ld) %s", k->id,
+				    (long)pid, how);
+		} else if (lived < CRASH_WINDOW_MS) {
+			m->crashes++;
+			delay = (int64_t)BACKOFF_MIN_MS << (m->crashes < 8 ?
+			    m->crashes - 1 : 7);
+			if (delay > BACKOFF_MAX_MS)
+				delay = BACKOFF_MAX_MS;
+			m->respawn_at = date_mono_ms() + delay;
+			log_warnx("worker %d (pid %ld) %s %lld ms after it "
+			    "started; respawning in %lld ms", k->id, (long)pid,
+			    how, (long long)lived, (long long)delay);
+		} else {
+			m->crashes = 0;
+			log_warnx("worker %d (pid %ld) %s, respawning", k->id,
+			    (long)pid, how);
+		}
+		*k = m->kids[--m->nkids];
+	}
+}
+
+static void
+announce(struct master *m)
+{
+	char	 name[64];
+	size_t	 i;
+
+	for (i = 0; i < m->nfds; i++)
+		if (listen_name(m->fds[i], name, sizeof(name)) == 0)
+			log_info("listening on %s", name);
+}
+
+/* The board's database, if a route uses it; a failure is not fatal. */
+static void
+prepare_store(const struct conf *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (c->routes[i].handler == ROUTE_MSG) {
+			if (store_prepare(c->msg_db) == -1)
+				log_warnx("the message board answers 503 until "
+				    "%s can be opened", c->msg_db);
+			return;
+		}
+}
+
+static int
+same_listen(const struct conf *a, const struct conf *b)
+{
+	return strcmp(a->host, b->host) == 0 && a->port == b->port &&
+	    a->port != 0;
+}
+
+/*
+ * SIGHUP: validate the new gua.ini; if it fails, keep serving and say
+ * why. Else start the new generation first, then let the old one drain.
+ */
+static void
+reload(struct master *m)
+{
+	struct conf	*nc;
+	char		 err[CONF_ERR_MAX], lerr[256];
+	int		 fds[LISTEN_MAX];
+	size_t		 nfds = 0, i;
+
+	notify_send("RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading",
+	    (long long)date_mono_ms() * 1000);
+	log_info("reloading %s", m->conf->path);
+	if ((nc = conf_load(m->conf->path, err)) == NULL) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", err);
+		notify_send("READY=1\nSTATUS=reload failed: %s", err);
+		return;
+	}
+	if (!same_listen(m->conf, nc) && listen_open(nc->host, nc->port, fds,
+	    &nfds, lerr, sizeof(lerr)) == -1) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", lerr);
+		notify_send("READY=1\nSTATUS=reload failed: %s", lerr);
+		conf_free(nc);
+		return;
+	}
+	if (log_open(nc->error_log, nc->access_log) == -1)
+		log_warn("reload: opening logs (keeping the old ones)");
+	conf_free(m->conf);
+	m->conf = nc;
+	prepare_store(nc);
+	if (nfds > 0) {
+		listen_close(m->fds, m->nfds);
+		for (i = 0; i < nfds; i++)
+			m->fds[i] = fds[i];
+		m->nfds = nfds;
+		announce(m);
+	}
+	m->gen++;
+	m->want = conf_workers(nc);
+	m->crashes = 0;
+	m->respawn_at = 0;
+	spawn_missing(m);
+	signal_kids(m, SIGQUIT, 1);
+	log_info("reloaded: %u workers", m->want);
+	notify_send("READY=1\nSTATUS=serving with %u workers", m->want);
+}
+
+static void
+stop(struct master *m, int graceful)
+{
+	if (m->stopping && graceful)
+		return;
+	notify_send("STOPPING=1\nSTATUS=stopping");
+	log_info("%s stop", graceful ? "graceful" : "fast");
+	m->stopping = 1;
+	signal_kids(m, graceful ? SIGQUIT : SIGTERM, 0);
+	m->kill_at = date_mono_ms() + (graceful ?
+	    (int64_t)m->conf->shutdown_timeout * 1000 : FAST_STOP_MS);
+}
+
+/* Acts on the signals that arrived since the last turn. */
+static void
+act(struct master *m)
+{
+	size_t	 i;
+
+	if (sig_term) {
+		sig_term = 0;
+		stop(m, 0);
+	}
+	if (sig_quit) {
+		sig_quit = 0;
+		stop(m, 1);
+	}
+	if (m->stopping)
+		return;
+	if (sig_hup) {
+		sig_hup = 0;
+		reload(m);
+	}
+	if (sig_usr1) {
+		sig_usr1 = 0;
+		if (log_open(m->conf->error_log, m->conf->access_log) == -1)
+			log_warn("reopening logs");
+		else
+			log_info("logs reopened");
+		for (i = 0; i < m->nkids; i++)
+			kill(m->kids[i].pid, SIGUSR1);
+	}
+	if (sig_ttin) {
+		sig_ttin = 0;
+		if (m->want < 1024)
+			m->want++;
+		log_info("workers: %u", m->want);
+	}
+	if (sig_ttou) {
+		sig_ttou = 0;
+		if (m->want > 1) {
+			for (i = 0; i < m->nkids; i++)
+				if (m->kids[i].gen == m->gen &&
+				    m->kids[i].id == (int)m->want &&
+				    !m->kids[i].retiring) {
+					m->kids[i].retiring = 1;
+					kill(m->kids[i].pid, SIGQUIT);
+				}
+			m->want--;
+		}
+		log_info("workers: %u", m->want);
+	}
+}
+
+/*
+ * Binds, starts the workers and supervises them until told to stop.
+ * Returns the exit status.
+ */
+int
+master_run(struct conf *conf)
+{
+	struct master	 m;
+	struct timespec	 ts;
+	sigset_t	 waitmask;
+	char		 err[256];
+	int64_t		 wake, now;
+
+	memset(&m, 0, sizeof(m));
+	m.conf = conf;
+	date_update();
+	if (listen_open(conf->host, conf->port, m.fds, &m.nfds, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (pipe2(m.lifeline, O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		return 1;
+	}
+	signals_setup(&waitmask);
+	proctitle_set("guad: master");
+	announce(&m);
+	prepare_store(conf);
+	m.want = conf_workers(conf);
+	spawn_missing(&m);
+	log_info("ready: %u workers", m.want);
+	notify_send("READY=1\nSTATUS=serving with %u workers", m.want);
+
+	for (;;) {
+		date_update();
+		reap(&m);
+		act(&m);
+		now = date_mono_ms();
+		if (m.stopping) {
+			if (m.nkids == 0)
+				break;
+			if (now >= m.kill_at) {
+				log_warnx("%zu workers still running, killing "
+				    "them", m.nkids);
+				signal_kids(&m, SIGKILL, 0);
+				m.kill_at = now + FAST_STOP_MS;
+			}
+			wake = m.kill_at;
+		} else {
+			spawn_missing(&m);
+			wake = m.respawn_at > now ? m.respawn_at : -1;
+		}
+		if (wake == -1)
+			ppoll(NULL, 0, NULL, &waitmask);
+		else {
+			wake -= date_mono_ms();
+			if (wake < 0)
+				wake = 0;
+			ts.tv_sec = wake / 1000;
+			ts.tv_nsec = (wake % 1000) * 1000000;
+			ppoll(NULL, 0, &ts, &waitmask);
+		}
+	}
+	listen_close(m.fds, m.nfds);
+	free(m.kids);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,9 @@
+/* master.h: the master process: binds, forks workers, supervises, signals. */
+#ifndef GUAD_MASTER_H
+#define GUAD_MASTER_H
+
+struct conf;
+
+int	master_run(struct conf *);
+
+#endif

@@ -1,0 +1,205 @@
+/* msg.c: the message board page: GET and POST ways in, SQLite behind. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conf.h"
+#include "date.h"
+#include "html.h"
+#include "log.h"
+#include "msg.h"
+#include "router.h"
+#include "uri.h"
+
+/* Opens the store now and, after a failure, again at most once a second. */
+static int
+msg_open(struct msg *m)
+{
+	if (m->open)
+		return 0;
+	if (date_now() < m->retry_at)
+		return -1;
+	if (store_open(&m->store, m->conf->msg_db) == -1) {
+		m->retry_at = date_now() + 1;
+		return -1;
+	}
+	m->open = 1;
+	m->list_ok = 0;
+	return 0;
+}
+
+/* Sets up a worker's board; the store may open later. */
+int
+msg_init(struct msg *m, const struct conf *c)
+{
+	memset(m, 0, sizeof(*m));
+	m->conf = c;
+	if (buf_init(&m->list, 4096, 64 * 1024 * 1024) == -1)
+		return -1;
+	/* a form value decodes to no more bytes than it has */
+	if ((m->text = malloc(c->limits.body_size > c->limits.request_line ?
+	    c->limits.body_size + 1 : c->limits.request_line + 1)) == NULL)
+		return -1;
+	(void)msg_open(m);
+	return 0;
+}
+
+void
+msg_free(struct msg *m)
+{
+	if (m->open)
+		store_close(&m->store);
+	buf_free(&m->list);
+	free(m->text);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * Decodes a form-encoded message. Returns 0, or 400 (with *why) for a bad
+ * escape, invalid UTF-8 or an empty message, or 413 past max bytes.
+ */
+int
+msg_decode(const char *raw, size_t len, size_t max, char *out,
+    size_t *outlen, const char **why)
+{
+	if (uri_form_decode(raw, len, out, outlen) != 0) {
+		*why = "The message must be form-encoded UTF-8 text.";
+		return HTTP_STATUS_BAD_REQUEST;
+	}
+	if (*outlen == 0) {
+		*why = "The message is empty.";
+		return HTTP_STATUS_BAD_REQUEST;
+	}
+	if (*outlen > max) {
+		*why = "The message is too long.";
+		return HTTP_STATUS_CONTENT_TOO_LARGE;
+	}
+	return 0;
+}
+
+/* One message as a list item: its time, then its text, escaped. */
+void
+msg_render_item(struct buf *b, int64_t created, const char *text, size_t len)
+{
+	char		 iso[32], human[32];
+	struct tm	 tm;
+	time_t		 t = (time_t)created;
+
+	gmtime_r(&t, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(human, sizeof(human), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	buf_add(b, "<li><time datetime=\"", 20);
+	buf_adds(b, iso);
+	buf_add(b, "\">", 2);
+	buf_adds(b, human);
+	buf_add(b, "</time> <span class=\"text\">", 27);
+	html_escape(b, text, len);
+	buf_add(b, "</span></li>\n", 13);
+}
+
+static int
+add_row(void *arg, int64_t id, int64_t created, const char *text, size_t len)
+{
+	msg_render_item(arg, created, text, len);
+	return 0;
+}
+
+/* Re-renders the list only when the store has changed since last time. */
+static int
+render(struct msg *m)
+{
+	if (m->list_ok && !store_changed(&m->store))
+		return 0;
+	m->list.len = 0;
+	m->list.failed = 0;
+	if (store_list(&m->store, m->conf->msg_page_size, add_row,
+	    &m->list) == -1 || m->list.failed) {
+		m->list_ok = 0;
+		return -1;
+	}
+	m->list_ok = 1;
+	return 0;
+}
+
+static int
+form_type(const struct http_slice *ct)
+{
+	static const char	 form[] = "application/x-www-form-urlencoded";
+	size_t			 n = sizeof(form) - 1;
+
+	return ct->p != NULL && ct->len >= n &&
+	    strncasecmp(ct->p, form, n) == 0 &&
+	    (ct->len == n || ct->p[n] == ';' || ct->p[n] == ' ');
+}
+
+static int
+take(struct msg *m, const char *raw, size_t len, struct response *r)
+{
+	const char	*why = NULL;
+	size_t		 n;
+	int		 status;
+
+	status = msg_decode(raw, len, m->conf->msg_max_length, m->text, &n,
+	    &why);
+	if (status != 0) {
+		resp_error_detail(r, status, why);
+		return status;
+	}
+	if (store_add(&m->store, m->text, n, (int64_t)date_now()) == -1) {
+		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "The message could not be stored.");
+		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+	}
+	return 0;
+}
+
+/*
+ * GET shows the page (and, with ?message=, stores one first: the seed's
+ * way); POST stores a form-encoded message and answers 303 to the page,
+ * so a reload does not post again. A message is acknowledged only once
+ * committed.
+ */
+int
+msg_serve(struct msg *m, const struct route *rt,
+    const struct http_request *req, const char *body, size_t blen,
+    struct response *r)
+{
+	const char	*raw;
+	size_t		 rlen;
+	int		 status;
+
+	if (msg_open(m) == -1) {
+		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "The message board is unavailable.");
+		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+	}
+	if (req->method == HTTP_METHOD_POST) {
+		if (!form_type(&req->content_type))
+			return HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE;
+		if (!uri_form_get(body, blen, "message", &raw, &rlen))
+			rlen = 0, raw = "";
+		if ((status = take(m, raw, rlen, r)) != 0)
+			return status;
+		r->location = rt->path;
+		return HTTP_STATUS_SEE_OTHER;
+	}
+	if (req->method == HTTP_METHOD_GET && req->query.p != NULL &&
+	    uri_form_get(req->query.p, req->query.len, "message", &raw,
+	    &rlen) && (status = take(m, raw, rlen, r)) != 0)
+		return status;
+	if (render(m) == -1) {
+		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "The message board is unavailable.");
+		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+	}
+	r->content_type = "text/html; charset=utf-8";
+	r->cache_control = "no-cache";
+	resp_body(r, rt->tmpl.text, rt->tmpl.head_len);
+	resp_body(r, m->list.data, m->list.len);
+	resp_body(r, rt->tmpl.text + rt->tmpl.tail_off,
+	    rt->tmpl.len - rt->tmpl.tail_off);
+	return 0;
+}

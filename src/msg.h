@@ -1,0 +1,36 @@
+/* msg.h: the message board page: GET and POST ways in, SQLite behind. */
+#ifndef GUAD_MSG_H
+#define GUAD_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "http.h"
+#include "resp.h"
+#include "store.h"
+
+struct conf;
+struct route;
+
+struct msg {
+	const struct conf	*conf;
+	struct store		 store;
+	int			 open;
+	time_t			 retry_at;	/* reopen no sooner */
+	struct buf		 list;		/* rendered <li> items */
+	int			 list_ok;
+	char			*text;		/* decoded message */
+};
+
+int	msg_init(struct msg *, const struct conf *);
+void	msg_free(struct msg *);
+int	msg_serve(struct msg *, const struct route *,
+	    const struct http_request *, const char *body, size_t blen,
+	    struct response *);
+int	msg_decode(const char *raw, size_t len, size_t max, char *out,
+	    size_t *outlen, const char **why);
+void	msg_render_item(struct buf *, int64_t created, const char *,
+	    size_t);
+
+#endif

@@ -1,0 +1,54 @@
+/* notify.c: systemd's notify protocol, spoken directly over its socket. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+/*
+ * Sends one datagram ("READY=1", "STATUS=...") to $NOTIFY_SOCKET, a path
+ * or, with a leading '@', an abstract socket. Without the variable it
+ * does nothing. Returns 0, or -1 if the message could not be sent.
+ */
+int
+notify_send(const char *fmt, ...)
+{
+	struct sockaddr_un	 sun;
+	const char		*path = getenv("NOTIFY_SOCKET");
+	char			 msg[512];
+	size_t			 plen;
+	va_list			 ap;
+	socklen_t		 sl;
+	int			 fd, n, rc;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	plen = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || plen >= sizeof(sun.sun_path))
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, plen);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	rc = sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	    sl) == n ? 0 : -1;
+	close(fd);
+	return rc;
+}

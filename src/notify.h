@@ -1,0 +1,7 @@
+/* notify.h: systemd's notify protocol, spoken directly over its socket. */
+#ifndef GUAD_NOTIFY_H
+#define GUAD_NOTIFY_H
+
+int	notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,142 @@
+/* resp.c: a response as handlers describe it, and its head on the wire. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+#include "resp.h"
+
+void
+resp_init(struct response *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = HTTP_STATUS_OK;
+	r->fd = -1;
+}
+
+/* Adds a body segment; the bytes must live until the head is written. */
+void
+resp_body(struct response *r, const char *p, size_t len)
+{
+	if (r->nbody < RESP_BODY_MAX && len > 0) {
+		r->body[r->nbody].p = p;
+		r->body[r->nbody].len = len;
+		r->nbody++;
+	}
+}
+
+/*
+ * Turns r into the short HTML page for an error status. Only what a
+ * client needs to know to act is kept (Allow, Location, Content-Range).
+ */
+void
+resp_error(struct response *r, int status)
+{
+	resp_error_detail(r, status, NULL);
+}
+
+/* Like resp_error, with a sentence (plain ASCII, no markup) saying why. */
+void
+resp_error_detail(struct response *r, int status, const char *detail)
+{
+	const char	*reason = http_status_reason(status);
+	int		 n;
+
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+	r->nbody = 0;
+	r->etag[0] = '\0';
+	r->last_modified = 0;
+	r->cache_control = NULL;
+	if (reason == NULL)
+		reason = "";
+	n = snprintf(r->ebuf, sizeof(r->ebuf), "<!DOCTYPE html>\n<html><head>"
+	    "<title>%d %s</title></head>\n<body><h1>%d %s</h1>%s%s%s"
+	    "</body></html>\n", status, reason, status, reason,
+	    detail ? "<p>" : "", detail ? detail : "", detail ? "</p>" : "");
+	if (n > 0 && (size_t)n < sizeof(r->ebuf))
+		resp_body(r, r->ebuf, (size_t)n);
+}
+
+off_t
+resp_content_length(const struct response *r)
+{
+	off_t	 len = 0;
+	int	 i;
+
+	if (r->fd != -1)
+		return r->file_len;
+	for (i = 0; i < r->nbody; i++)
+		len += (off_t)r->body[i].len;
+	return len;
+}
+
+/*
+ * Appends the status line and header fields of r to b. The connection
+ * header says close on the last response, and keep-alive to HTTP/1.0.
+ */
+void
+resp_head(struct buf *b, const struct response *r, int keep_alive, int http10)
+{
+	char	 date[DATE_HTTP_LEN + 1];
+	const char *reason = http_status_reason(r->status);
+	off_t	 len = resp_content_length(r);
+
+	buf_add(b, "HTTP/1.1 ", 9);
+	buf_addu(b, (uint64_t)r->status);
+	buf_addc(b, ' ');
+	buf_adds(b, reason ? reason : "Unknown");
+	buf_add(b, "\r\nServer: guad/" PACKAGE_VERSION "\r\nDate: ",
+	    sizeof("\r\nServer: guad/" PACKAGE_VERSION "\r\nDate: ") - 1);
+	buf_add(b, date_http(), DATE_HTTP_LEN);
+	if (r->content_type != NULL) {
+		buf_add(b, "\r\nContent-Type: ", 16);
+		buf_adds(b, r->content_type);
+	}
+	if (r->status != HTTP_STATUS_NOT_MODIFIED &&
+	    r->status != HTTP_STATUS_NO_CONTENT) {
+		buf_add(b, "\r\nContent-Length: ", 18);
+		buf_addu(b, (uint64_t)len);
+	}
+	if (r->status == HTTP_STATUS_PARTIAL_CONTENT) {
+		buf_add(b, "\r\nContent-Range: bytes ", 23);
+		buf_addu(b, (uint64_t)r->file_off);
+		buf_addc(b, '-');
+		buf_addu(b, (uint64_t)(r->file_off + r->file_len - 1));
+		buf_addc(b, '/');
+		buf_addu(b, (uint64_t)r->range_total);
+	} else if (r->status == HTTP_STATUS_RANGE_NOT_SATISFIABLE) {
+		buf_add(b, "\r\nContent-Range: bytes */", 25);
+		buf_addu(b, (uint64_t)r->range_total);
+	}
+	if (r->last_modified != 0) {
+		date_format_http(date, r->last_modified);
+		buf_add(b, "\r\nLast-Modified: ", 17);
+		buf_add(b, date, DATE_HTTP_LEN);
+	}
+	if (r->etag[0] != '\0') {
+		buf_add(b, "\r\nETag: ", 8);
+		buf_adds(b, r->etag);
+	}
+	if (r->etag[0] != '\0' && r->status != HTTP_STATUS_NOT_MODIFIED)
+		buf_add(b, "\r\nAccept-Ranges: bytes", 22);
+	if (r->cache_control != NULL) {
+		buf_add(b, "\r\nCache-Control: ", 17);
+		buf_adds(b, r->cache_control);
+	}
+	if (r->location != NULL) {
+		buf_add(b, "\r\nLocation: ", 12);
+		buf_adds(b, r->location);
+	}
+	if (r->allow != NULL) {
+		buf_add(b, "\r\nAllow: ", 9);
+		buf_adds(b, r->allow);
+	}
+	buf_add(b, "\r\nX-Content-Type-Options: nosniff", 33);
+	if (!keep_alive)
+		buf_add(b, "\r\nConnection: close", 19);
+	else if (http10)
+		buf_add(b, "\r\nConnection: keep-alive", 24);
+	buf_add(b, "\r\n\r\n", 4);
+}

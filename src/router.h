@@ -1,0 +1,43 @@
+/* router.h: URL path to route: exact routes first, then the longest prefix. */
+#ifndef GUAD_ROUTER_H
+#define GUAD_ROUTER_H
+
+#include <stddef.h>
+
+#include "html.h"
+
+enum route_handler {
+	ROUTE_FILE,	/* one file, exact path */
+	ROUTE_DIR,	/* a tree below a prefix ending in '/' */
+	ROUTE_MSG,	/* the message board page, exact path */
+	ROUTE_HANDLER_COUNT
+};
+
+struct route {
+	char			*path;
+	size_t			 len;
+	enum route_handler	 handler;
+	char			*arg;		/* relative to the root */
+	int			 line;		/* in gua.ini */
+	int			 fd;		/* dir: O_PATH fd; else -1 */
+	struct html_template	 tmpl;		/* msg */
+};
+
+struct router {
+	struct route	**exact;
+	size_t		  nexact;
+	struct route	**prefix;
+	size_t		  nprefix;
+};
+
+extern const char *const route_handler_names[ROUTE_HANDLER_COUNT];
+
+int			 router_build(struct router *, struct route *, size_t,
+			    const struct route **dup);
+void			 router_free(struct router *);
+const struct route	*router_match(const struct router *, const char *,
+			    size_t);
+const struct route	*router_match_dir(const struct router *, const char *,
+			    size_t);
+
+#endif

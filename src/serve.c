@@ -1,0 +1,70 @@
+/* serve.c: from a parsed request to a response: decode, route, dispatch. */
+#include "config.h"
+
+#include <string.h>
+
+#include "conf.h"
+#include "msg.h"
+#include "serve.h"
+#include "static.h"
+#include "uri.h"
+#include "worker.h"
+
+static const char *const allow[ROUTE_HANDLER_COUNT] = {
+	[ROUTE_FILE] = "GET, HEAD, OPTIONS",
+	[ROUTE_DIR] = "GET, HEAD, OPTIONS",
+	[ROUTE_MSG] = "GET, HEAD, POST, OPTIONS",
+};
+
+static int
+method_allowed(enum route_handler h, enum http_method m)
+{
+	return m == HTTP_METHOD_GET || m == HTTP_METHOD_HEAD ||
+	    m == HTTP_METHOD_OPTIONS ||
+	    (h == ROUTE_MSG && m == HTTP_METHOD_POST);
+}
+
+/*
+ * Answers one request into r. Returns 0, or an error status for the
+ * caller to turn into an error page (r keeps Allow and Location).
+ */
+int
+serve_request(struct worker *w, const struct http_request *req,
+    const char *body, size_t blen, struct response *r)
+{
+	const struct conf	*c = w->conf;
+	const struct route	*rt;
+	size_t			 len;
+	int			 status;
+
+	if (req->asterisk) {
+		r->status = HTTP_STATUS_NO_CONTENT;
+		r->allow = "GET, HEAD, POST, OPTIONS";
+		return 0;
+	}
+	status = uri_path_decode(req->path.p, req->path.len, w->path, &len);
+	if (status != 0)
+		return status;
+	rt = router_match(&c->router, w->path, len);
+	if (rt == NULL) {
+		/* "/static" for the dir route "/static/": redirect */
+		w->path[len] = '/';
+		rt = router_match_dir(&c->router, w->path, len + 1);
+		w->path[len] = '\0';
+		if (rt != NULL && rt->len == len + 1)
+			return static_redirect(w, req, r);
+		return HTTP_STATUS_NOT_FOUND;
+	}
+	if (!method_allowed(rt->handler, req->method)) {
+		r->allow = allow[rt->handler];
+		return HTTP_STATUS_METHOD_NOT_ALLOWED;
+	}
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		r->status = HTTP_STATUS_NO_CONTENT;
+		r->allow = allow[rt->handler];
+		return 0;
+	}
+	if (rt->handler == ROUTE_MSG)
+		return msg_serve(&w->msg, rt, req, body, blen, r);
+	return static_serve(w, rt, req, w->path, len, r);
+}

@@ -1,0 +1,24 @@
+/* static.h: the file and dir handlers. */
+#ifndef GUAD_STATIC_H
+#define GUAD_STATIC_H
+
+#include <sys/stat.h>
+
+#include <stddef.h>
+
+#include "http.h"
+#include "resp.h"
+
+struct route;
+struct worker;
+
+int	static_serve(struct worker *, const struct route *,
+	    const struct http_request *, const char *path, size_t len,
+	    struct response *);
+int	static_redirect(struct worker *, const struct http_request *,
+	    struct response *);
+void	static_etag(char out[40], const struct stat *);
+int	static_range(const struct http_slice *, off_t size, off_t *start,
+	    off_t *len);
+
+#endif

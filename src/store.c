@@ -1,0 +1,193 @@
+/* store.c: the message board's SQLite database, one connection per worker. */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+/* A writer waits at most this long for another worker's commit. */
+#define STORE_BUSY_MS	1000
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS message ("
+    " id INTEGER PRIMARY KEY,"
+    " created INTEGER NOT NULL,"
+    " text TEXT NOT NULL);";
+
+static int
+fail(struct store *s, const char *what)
+{
+	log_warnx("message store: %s: %s", what,
+	    s->db ? sqlite3_errmsg(s->db) : "cannot allocate");
+	store_close(s);
+	return -1;
+}
+
+static int
+exec(struct store *s, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("message store: %s: %s", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Creates the database and its schema, or upgrades it, once in the
+ * master before the workers start, so they never race to do it (switching
+ * to WAL mode takes an exclusive lock that the busy handler cannot wait
+ * for). Returns 0, or -1 (logged).
+ */
+int
+store_prepare(const char *path)
+{
+	struct store	 s;
+
+	if (store_open(&s, path) == -1)
+		return -1;
+	store_close(&s);
+	return 0;
+}
+
+/*
+ * Opens (creating it and its schema if needed) the database in WAL mode
+ * with synchronous=FULL, so a message is on disk when it is acknowledged.
+ * Returns 0, or -1 (logged) leaving the store closed.
+ */
+int
+store_open(struct store *s, const char *path)
+{
+	sqlite3_stmt	*st;
+	int		 version;
+
+	memset(s, 0, sizeof(*s));
+	if (sqlite3_open_v2(path, (sqlite3 **)&s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return fail(s, path);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (exec(s, "PRAGMA journal_mode=WAL") == -1 ||
+	    exec(s, "PRAGMA synchronous=FULL") == -1)
+		return fail(s, path);
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return fail(s, path);
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > STORE_SCHEMA_VERSION) {
+		log_warnx("message store: %s: schema version %d is newer than "
+		    "this guad's %d", path, version, STORE_SCHEMA_VERSION);
+		store_close(s);
+		return -1;
+	}
+	if (version < STORE_SCHEMA_VERSION &&
+	    (exec(s, "BEGIN IMMEDIATE") == -1 || exec(s, schema) == -1 ||
+	    exec(s, "PRAGMA user_version=1") == -1 || exec(s, "COMMIT") == -1))
+		return fail(s, path);
+	if (sqlite3_prepare_v3(s->db, "INSERT INTO message (created, text) "
+	    "VALUES (?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
+	    (sqlite3_stmt **)&s->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "SELECT id, created, text FROM message "
+	    "ORDER BY id DESC LIMIT ?", -1, SQLITE_PREPARE_PERSISTENT,
+	    (sqlite3_stmt **)&s->list, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "PRAGMA data_version", -1,
+	    SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->ver,
+	    NULL) != SQLITE_OK)
+		return fail(s, path);
+	s->dirty = 1;
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->list);
+	sqlite3_finalize(s->ver);
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Stores a message and returns once it is committed: 0, or -1 (logged) if
+ * the database is busy past the bound, full or unwritable.
+ */
+int
+store_add(struct store *s, const char *text, size_t len, int64_t now)
+{
+	sqlite3_stmt	*st = s->ins;
+	int		 rc;
+
+	sqlite3_reset(st);
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC) != SQLITE_OK)
+		goto err;
+	rc = sqlite3_step(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto err;
+	s->dirty = 1;
+	return 0;
+err:
+	log_warnx("message store: insert: %s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/*
+ * True if the messages may have changed since the last call: this
+ * connection wrote, or PRAGMA data_version says another one committed.
+ */
+int
+store_changed(struct store *s)
+{
+	sqlite3_stmt	*st = s->ver;
+	int64_t		 v;
+	int		 changed = s->dirty;
+
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		v = sqlite3_column_int64(st, 0);
+		if (v != s->data_version)
+			changed = 1;
+		s->data_version = v;
+	} else
+		changed = 1;
+	sqlite3_reset(st);
+	s->dirty = 0;
+	return changed;
+}
+
+/* Calls cb for the newest limit messages, newest first; returns 0 or -1. */
+int
+store_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
+{
+	sqlite3_stmt	*st = s->list;
+	int		 rc;
+
+	sqlite3_reset(st);
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)limit) != SQLITE_OK)
+		goto err;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(arg, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2)) == -1)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		goto err;
+	return 0;
+err:
+	log_warnx("message store: list: %s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	return -1;
+}

@@ -1,0 +1,320 @@
+/* worker.c: a worker process: its event loop, connections and handlers. */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "conn.h"
+#include "date.h"
+#include "log.h"
+#include "worker.h"
+
+/* How long accepting pauses when the process runs out of descriptors. */
+#define ACCEPT_PAUSE_MS	100
+#define ACCEPT_UNTIL_SLOT	INT64_MAX
+
+static volatile sig_atomic_t	 got_term, got_quit, got_reopen;
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		got_term = 1;
+		break;
+	case SIGQUIT:
+		got_quit = 1;
+		break;
+	case SIGUSR1:
+		got_reopen = 1;
+		break;
+	}
+}
+
+static void
+listeners_watch(struct worker *w, int on)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->nlisteners; i++) {
+		if (w->listeners[i].watched == on)
+			continue;
+		/* EPOLLEXCLUSIVE cannot be modified, only removed and added */
+		if (on ? ev_add(w->loop, &w->listeners[i].ev,
+		    EV_READ | EV_EXCLUSIVE) : ev_del(w->loop,
+		    &w->listeners[i].ev)) {
+			log_warn("listener %s", on ? "add" : "remove");
+			continue;
+		}
+		w->listeners[i].watched = on;
+	}
+}
+
+/*
+ * Stops accepting until the given time (ACCEPT_UNTIL_SLOT: until a
+ * connection closes) instead of spinning on a listener that cannot be
+ * served.
+ */
+void
+worker_accept_pause(struct worker *w, int64_t until)
+{
+	if (w->draining)
+		return;
+	listeners_watch(w, 0);
+	w->accept_resume = until;
+}
+
+void
+worker_conn_closed(struct worker *w)
+{
+	w->nconns--;
+	if (w->accept_resume == ACCEPT_UNTIL_SLOT && !w->draining) {
+		w->accept_resume = 0;
+		listeners_watch(w, 1);
+	}
+}
+
+/* Accepts until the queue is empty (or this worker is full). */
+static void
+on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
+{
+	struct worker		*w = ((struct listener *)h)->w;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	struct conn		*c;
+	int			 fd;
+
+	while (!w->draining) {
+		if (w->free_conns == NULL) {
+			worker_accept_pause(w, ACCEPT_UNTIL_SLOT);
+			return;
+		}
+		len = sizeof(ss);
+		fd = accept4(h->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+				continue;
+			case EAGAIN:
+				return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				log_warn("accept (pausing %d ms)",
+				    ACCEPT_PAUSE_MS);
+				worker_accept_pause(w, date_mono_ms() +
+				    ACCEPT_PAUSE_MS);
+				return;
+			default:
+				log_warn("accept");
+				return;
+			}
+		}
+		c = w->free_conns;
+		w->free_conns = c->tnext;
+		w->nconns++;
+		conn_open(w, c, fd, (struct sockaddr *)&ss);
+	}
+}
+
+/* The master is gone: finish what is in hand and exit. */
+static void
+on_lifeline(struct ev_loop *loop, struct ev_handle *h, unsigned events)
+{
+	char	 b;
+
+	if (read(h->fd, &b, 1) <= 0) {
+		ev_del(loop, h);
+		close(h->fd);
+		h->fd = -1;
+		got_quit = 1;
+	}
+}
+
+/* Stop accepting, close idle connections, let the busy ones finish. */
+static void
+drain(struct worker *w)
+{
+	size_t	 i;
+
+	w->draining = 1;
+	listeners_watch(w, 0);
+	for (i = 0; i < w->nlisteners; i++) {
+		close(w->listeners[i].ev.fd);
+		w->listeners[i].ev.fd = -1;
+	}
+	for (i = 0; i < w->conf->connections; i++) {
+		if (w->conns[i].ev.fd == -1)
+			continue;
+		if (w->conns[i].state == CONN_IDLE &&
+		    w->conns[i].in_len == 0 && w->conns[i].out_len == 0 &&
+		    w->conns[i].file_fd == -1)
+			conn_close(&w->conns[i]);
+	}
+}
+
+static int64_t
+next_deadline(struct worker *w)
+{
+	int64_t	 d = INT64_MAX;
+	int	 t;
+
+	for (t = 0; t < CONN_TIMER_COUNT; t++)
+		if (w->timers[t].head != NULL && w->timers[t].head->deadline < d)
+			d = w->timers[t].head->deadline;
+	if (w->accept_resume != 0 && w->accept_resume < d)
+		d = w->accept_resume;
+	return d;
+}
+
+static void
+expire(struct worker *w)
+{
+	int64_t		 now = date_mono_ms();
+	struct conn	*c;
+	int		 t;
+
+	for (t = 0; t < CONN_TIMER_COUNT; t++) {
+		while ((c = w->timers[t].head) != NULL && c->deadline <= now) {
+			conn_timeout(c);
+			if (w->timers[t].head == c)	/* never loop */
+				conn_close(c);
+		}
+	}
+	if (w->accept_resume != 0 && w->accept_resume != ACCEPT_UNTIL_SLOT &&
+	    w->accept_resume <= now) {
+		w->accept_resume = 0;
+		listeners_watch(w, 1);
+	}
+}
+
+static int
+init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
+    int id, int lifeline)
+{
+	size_t	 i;
+
+	memset(w, 0, sizeof(*w));
+	w->conf = c;
+	w->id = id;
+	if ((w->loop = ev_create(512)) == NULL)
+		return -1;
+	/* one spare byte so that a full buffer still shows a limit broken */
+	if (buf_pool_init(&w->inpool, c->limits.header_size + 1, 64) == -1 ||
+	    buf_pool_init(&w->outpool, 16384, 64) == -1)
+		return -1;
+	w->conns = calloc(c->connections, sizeof(*w->conns));
+	w->path = malloc(c->limits.request_line + 2);
+	w->location_cap = c->limits.request_line + 2;
+	w->location = malloc(w->location_cap);
+	w->listeners = calloc(nfds, sizeof(*w->listeners));
+	if (w->conns == NULL || w->path == NULL || w->location == NULL ||
+	    w->listeners == NULL)
+		return -1;
+	for (i = c->connections; i > 0; i--) {
+		w->conns[i - 1].ev.fd = -1;
+		w->conns[i - 1].tnext = w->free_conns;
+		w->free_conns = &w->conns[i - 1];
+	}
+	w->timers[CONN_TIMER_HEADER].timeout_ms = c->header_timeout * 1000LL;
+	w->timers[CONN_TIMER_BODY].timeout_ms = c->body_timeout * 1000LL;
+	w->timers[CONN_TIMER_KEEPALIVE].timeout_ms =
+	    c->keepalive_timeout * 1000LL;
+	w->timers[CONN_TIMER_SEND].timeout_ms = c->send_timeout * 1000LL;
+	w->timers[CONN_TIMER_LINGER].timeout_ms = 2000;
+	if (mime_init(&w->mime) == -1)
+		log_warnx("content types come from file extensions only");
+	if (msg_init(&w->msg, c) == -1)
+		return -1;
+
+	w->nlisteners = nfds;
+	for (i = 0; i < nfds; i++) {
+		w->listeners[i].ev.fd = fds[i];
+		w->listeners[i].ev.cb = on_accept;
+		w->listeners[i].w = w;
+	}
+	listeners_watch(w, 1);
+	w->lifeline.fd = lifeline;
+	w->lifeline.cb = on_lifeline;
+	if (ev_add(w->loop, &w->lifeline, EV_READ) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Runs a worker until it is told to stop: TERM/INT exit at once, QUIT
+ * (or the master's death) drains. Never returns.
+ */
+int
+worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
+    int lifeline)
+{
+	struct worker		 w;
+	struct sigaction	 sa;
+	sigset_t		 waitmask;
+	int64_t			 d;
+	int			 timeout, n;
+
+	log_set_role("worker", id);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTTIN, &sa, NULL);
+	sigaction(SIGTTOU, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	/* Signals stay blocked (from the master) except inside the wait. */
+	sigemptyset(&waitmask);
+
+	date_update();
+	if (init(&w, c, fds, nfds, id, lifeline) == -1)
+		fatal("worker start-up");
+
+	for (;;) {
+		if (got_term)
+			_exit(0);
+		if (got_reopen) {
+			got_reopen = 0;
+			if (log_open(c->error_log, c->access_log) == -1)
+				log_warn("reopening logs");
+		}
+		if (got_quit && !w.draining)
+			drain(&w);
+		if (w.draining && w.nconns == 0)
+			_exit(0);
+		d = next_deadline(&w);
+		if (d == INT64_MAX)
+			timeout = -1;
+		else if (d <= date_mono_ms())
+			timeout = 0;
+		else
+			timeout = d - date_mono_ms() > 60000 ? 60000 :
+			    (int)(d - date_mono_ms());
+		n = ev_wait(w.loop, timeout, &waitmask);
+		if (n == -1 && errno != EINTR)
+			fatal("epoll_wait");
+		date_update();
+		if (n > 0)
+			ev_dispatch(w.loop, n);
+		expire(&w);
+	}
+}
