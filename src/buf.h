@@ -20,6 +20,9 @@ void	buf_add(struct buf *, const void *, size_t);
 void	buf_adds(struct buf *, const char *);
 void	buf_addu(struct buf *, uint64_t);
 void	buf_addc(struct buf *, char);
+/* Appends a string literal without measuring it at run time. */
+#define BUF_ADDLIT(b, lit)	buf_add((b), (lit), sizeof(lit) - 1)
+
 void	buf_addf(struct buf *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -26,6 +26,7 @@ enum conf_type {
 	CONF_UINT,	/* unsigned, into an unsigned */
 	CONF_SIZE,	/* unsigned, into a size_t */
 	CONF_WORKERS,	/* a number or "auto" */
+	CONF_BOOL,	/* "on" or "off", into an int */
 	CONF_TYPE_COUNT
 };
 
@@ -46,6 +47,8 @@ static const struct key_spec keys[] = {
 	K("server", "root", CONF_STR, root, 0, 0),
 	K("server", "error_log", CONF_STR, error_log, 0, 0),
 	K("server", "access_log", CONF_STR, access_log, 0, 0),
+	K("server", "dotfiles", CONF_BOOL, dotfiles, 0, 1),
+	K("server", "sendfile", CONF_BOOL, sendfile, 0, 1),
 	K("limits", "connections", CONF_SIZE, connections, 1, 1000000),
 	K("limits", "request_line", CONF_SIZE, limits.request_line,
 	    64, 1048576),
@@ -187,6 +190,14 @@ set_key(struct parse *ps, const struct key_spec *k, const char *value)
 			return 0;
 		}
 		return 1;
+	case CONF_BOOL:
+		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+			seterr(ps, ps->lineno, "[%s] %s: must be \"on\" or "
+			    "\"off\", not \"%s\"", k->section, k->name, value);
+			return 0;
+		}
+		*(int *)(void *)base = strcmp(value, "on") == 0;
+		return 1;
 	case CONF_WORKERS:
 		if (strcmp(value, "auto") == 0) {
 			*(unsigned *)(void *)base = 0;
@@ -268,18 +279,45 @@ oom:
 	return 0;
 }
 
+/* Route options after the argument: listing, precompressed, cache=VALUE. */
+static int
+route_option(struct parse *ps, struct route *r, const char *opt)
+{
+	if (strcmp(opt, "listing") == 0 && r->handler == ROUTE_DIR)
+		r->listing = 1;
+	else if (strcmp(opt, "precompressed") == 0 && r->handler != ROUTE_MSG)
+		r->precompressed = 1;
+	else if (strncmp(opt, "cache=", 6) == 0 && opt[6] != '\0' &&
+	    r->handler != ROUTE_MSG) {
+		free(r->cache_control);
+		if ((r->cache_control = strdup(opt + 6)) == NULL) {
+			seterr(ps, ps->lineno, "out of memory");
+			return 0;
+		}
+	} else {
+		seterr(ps, ps->lineno, "[routes] %s: unknown option \"%s\" for "
+		    "a %s route", r->path, opt, route_handler_names[r->handler]);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 add_route(struct parse *ps, const char *path, const char *value)
 {
 	struct conf	*c = ps->conf;
 	struct route	*r;
-	char		 handler[16], arg[PATH_MAX], extra[2];
-	char		*norm;
+	char		*words, *w, *save, *norm;
+	char		*handler, *arg;
 	size_t		 len = strlen(path), nlen;
-	int		 h, n;
+	int		 h, ok;
 
-	n = sscanf(value, "%15s %4095s %1s", handler, arg, extra);
-	if (n != 2) {
+	if ((words = strdup(value)) == NULL)
+		goto oom;
+	handler = strtok_r(words, " \t", &save);
+	arg = handler ? strtok_r(NULL, " \t", &save) : NULL;
+	if (arg == NULL) {
+		free(words);
 		seterr(ps, ps->lineno, "[routes] %s: expected HANDLER "
 		    "ARGUMENT (file FILE, dir DIR or msg TEMPLATE)", path);
 		return 0;
@@ -290,30 +328,37 @@ add_route(struct parse *ps, const char *path, const char *value)
 	if (h == ROUTE_HANDLER_COUNT) {
 		seterr(ps, ps->lineno, "[routes] %s: unknown handler \"%s\" "
 		    "(file, dir or msg)", path, handler);
+		free(words);
 		return 0;
 	}
 	/* The path must be what a request decodes and normalises to. */
-	if ((norm = malloc(len + 1)) == NULL)
+	if ((norm = malloc(len + 1)) == NULL) {
+		free(words);
 		goto oom;
-	if (*path != '/' || strchr(path, '%') != NULL ||
-	    strchr(path, '?') != NULL ||
-	    uri_path_decode(path, len, norm, &nlen) != 0 ||
-	    nlen != len || memcmp(norm, path, len) != 0) {
-		free(norm);
+	}
+	ok = *path == '/' && strchr(path, '%') == NULL &&
+	    strchr(path, '?') == NULL &&
+	    uri_path_decode(path, len, norm, &nlen) == 0 &&
+	    nlen == len && memcmp(norm, path, len) == 0;
+	free(norm);
+	if (!ok) {
+		free(words);
 		seterr(ps, ps->lineno, "[routes] %s: the URL path must start "
 		    "with '/' and be normalised (no \"//\", \".\", \"..\", "
 		    "'%%' or '?')", path);
 		return 0;
 	}
-	free(norm);
 	if (h == ROUTE_DIR && path[len - 1] != '/') {
+		free(words);
 		seterr(ps, ps->lineno, "[routes] %s: a dir route's path must "
 		    "end with '/' (%s/)", path, path);
 		return 0;
 	}
 	r = realloc(c->routes, (c->nroutes + 1) * sizeof(*r));
-	if (r == NULL)
+	if (r == NULL) {
+		free(words);
 		goto oom;
+	}
 	c->routes = r;
 	r = &c->routes[c->nroutes];
 	memset(r, 0, sizeof(*r));
@@ -323,12 +368,17 @@ add_route(struct parse *ps, const char *path, const char *value)
 	r->len = len;
 	r->path = strdup(path);
 	r->arg = strdup(arg);
+	c->nroutes++;		/* from here conf_free owns it */
 	if (r->path == NULL || r->arg == NULL) {
-		free(r->path);
-		free(r->arg);
+		free(words);
 		goto oom;
 	}
-	c->nroutes++;
+	while ((w = strtok_r(NULL, " \t", &save)) != NULL)
+		if (!route_option(ps, r, w)) {
+			free(words);
+			return 0;
+		}
+	free(words);
 	return 1;
 oom:
 	seterr(ps, ps->lineno, "out of memory");
@@ -386,6 +436,7 @@ set_defaults(struct conf *c)
 	c->shutdown_timeout = 30;
 	c->msg_max_length = 1000;
 	c->msg_page_size = 100;
+	c->sendfile = 1;
 	c->root_fd = -1;
 }
 
@@ -625,6 +676,7 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nroutes; i++) {
 		free(c->routes[i].path);
 		free(c->routes[i].arg);
+		free(c->routes[i].cache_control);
 		if (c->routes[i].fd != -1)
 			close(c->routes[i].fd);
 		html_template_free(&c->routes[i].tmpl);

@@ -26,6 +26,8 @@ struct conf {
 	char			*root;
 	char			*error_log;
 	char			*access_log;
+	int			 dotfiles;	/* serve names starting with '.' */
+	int			 sendfile;	/* else read + write */
 
 	struct http_limits	 limits;
 	size_t			 connections;

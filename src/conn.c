@@ -170,7 +170,7 @@ log_field(struct buf *b, const char *p, size_t len)
 	for (i = 0; i < len; i++) {
 		ch = (unsigned char)p[i];
 		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
-			buf_add(b, "\\x", 2);
+			BUF_ADDLIT(b, "\\x");
 			buf_addc(b, hex[ch >> 4]);
 			buf_addc(b, hex[ch & 15]);
 		} else
@@ -192,19 +192,19 @@ access_log(const struct conn *c, const struct http_request *req, int status,
 	    sizeof(addr)) == NULL)
 		strcpy(addr, "-");
 	buf_adds(&b, addr);
-	buf_add(&b, " - - [", 6);
+	BUF_ADDLIT(&b, " - - [");
 	buf_add(&b, date_clf(), DATE_CLF_LEN);
-	buf_add(&b, "] \"", 3);
+	BUF_ADDLIT(&b, "] \"");
 	log_field(&b, req->line.p, req->line.len);
-	buf_add(&b, "\" ", 2);
+	BUF_ADDLIT(&b, "\" ");
 	buf_addu(&b, (uint64_t)status);
 	buf_addc(&b, ' ');
 	buf_addu(&b, (uint64_t)bytes);
-	buf_add(&b, " \"", 2);
+	BUF_ADDLIT(&b, " \"");
 	log_field(&b, req->referer.p, req->referer.len);
-	buf_add(&b, "\" \"", 3);
+	BUF_ADDLIT(&b, "\" \"");
 	log_field(&b, req->user_agent.p, req->user_agent.len);
-	buf_add(&b, "\"\n", 2);
+	BUF_ADDLIT(&b, "\"\n");
 	if (!b.failed)
 		log_access(line, b.len);
 }
@@ -446,6 +446,26 @@ flush(struct conn *c)
 			n = send(c->ev.fd, c->out + c->out_off,
 			    c->out_len - c->out_off, MSG_NOSIGNAL |
 			    (c->file_fd != -1 ? MSG_MORE : 0));
+		} else if (!c->w->conf->sendfile) {
+			/* sendfile = off: through the output buffer */
+			chunk = (size_t)(c->file_end - c->file_off);
+			if (chunk > c->out_cap)
+				chunk = c->out_cap;
+			n = pread(c->file_fd, c->out, chunk, c->file_off);
+			if (n <= 0) {
+				log_warnx("file shrank or failed while being "
+				    "sent");
+				conn_close(c);
+				return STEP_CLOSED;
+			}
+			c->file_off += n;
+			c->out_off = 0;
+			c->out_len = (uint32_t)n;
+			if (c->file_off >= c->file_end) {
+				close(c->file_fd);
+				c->file_fd = -1;
+			}
+			continue;
 		} else {
 			chunk = (size_t)(c->file_end - c->file_off);
 			if (chunk > (1 << 30))

@@ -48,6 +48,8 @@ cmp_ext(const void *key, const void *elem)
 int
 mime_init(struct mime *m)
 {
+	static const size_t	 sniff_max = 65536;
+
 	memset(m, 0, sizeof(*m));
 	m->cache = calloc(MIME_CACHE_SLOTS, sizeof(*m->cache));
 	if (m->cache == NULL) {
@@ -56,6 +58,9 @@ mime_init(struct mime *m)
 	}
 	m->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_MIME_ENCODING |
 	    MAGIC_ERROR);
+	/* Sniff the head of a file, not megabytes of it. */
+	if (m->magic != NULL)
+		(void)magic_setparam(m->magic, MAGIC_PARAM_BYTES_MAX, &sniff_max);
 	if (m->magic == NULL || magic_load(m->magic, NULL) == -1) {
 		log_warnx("libmagic: %s", m->magic ? magic_error(m->magic) :
 		    strerror(errno));

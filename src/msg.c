@@ -91,13 +91,13 @@ msg_render_item(struct buf *b, int64_t created, const char *text, size_t len)
 	gmtime_r(&t, &tm);
 	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	strftime(human, sizeof(human), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	buf_add(b, "<li><time datetime=\"", 20);
+	BUF_ADDLIT(b, "<li><time datetime=\"");
 	buf_adds(b, iso);
-	buf_add(b, "\">", 2);
+	BUF_ADDLIT(b, "\">");
 	buf_adds(b, human);
-	buf_add(b, "</time> <span class=\"text\">", 27);
+	BUF_ADDLIT(b, "</time> <span class=\"text\">");
 	html_escape(b, text, len);
-	buf_add(b, "</span></li>\n", 13);
+	BUF_ADDLIT(b, "</span></li>\n");
 }
 
 static int

@@ -49,6 +49,8 @@ resp_error_detail(struct response *r, int status, const char *detail)
 	r->etag[0] = '\0';
 	r->last_modified = 0;
 	r->cache_control = NULL;
+	r->content_encoding = NULL;
+	r->vary = 0;
 	if (reason == NULL)
 		reason = "";
 	n = snprintf(r->ebuf, sizeof(r->ebuf), "<!DOCTYPE html>\n<html><head>"
@@ -83,60 +85,65 @@ resp_head(struct buf *b, const struct response *r, int keep_alive, int http10)
 	const char *reason = http_status_reason(r->status);
 	off_t	 len = resp_content_length(r);
 
-	buf_add(b, "HTTP/1.1 ", 9);
+	BUF_ADDLIT(b, "HTTP/1.1 ");
 	buf_addu(b, (uint64_t)r->status);
 	buf_addc(b, ' ');
 	buf_adds(b, reason ? reason : "Unknown");
-	buf_add(b, "\r\nServer: guad/" PACKAGE_VERSION "\r\nDate: ",
-	    sizeof("\r\nServer: guad/" PACKAGE_VERSION "\r\nDate: ") - 1);
+	BUF_ADDLIT(b, "\r\nServer: guad/" PACKAGE_VERSION "\r\nDate: ");
 	buf_add(b, date_http(), DATE_HTTP_LEN);
 	if (r->content_type != NULL) {
-		buf_add(b, "\r\nContent-Type: ", 16);
+		BUF_ADDLIT(b, "\r\nContent-Type: ");
 		buf_adds(b, r->content_type);
 	}
 	if (r->status != HTTP_STATUS_NOT_MODIFIED &&
 	    r->status != HTTP_STATUS_NO_CONTENT) {
-		buf_add(b, "\r\nContent-Length: ", 18);
+		BUF_ADDLIT(b, "\r\nContent-Length: ");
 		buf_addu(b, (uint64_t)len);
 	}
 	if (r->status == HTTP_STATUS_PARTIAL_CONTENT) {
-		buf_add(b, "\r\nContent-Range: bytes ", 23);
+		BUF_ADDLIT(b, "\r\nContent-Range: bytes ");
 		buf_addu(b, (uint64_t)r->file_off);
 		buf_addc(b, '-');
 		buf_addu(b, (uint64_t)(r->file_off + r->file_len - 1));
 		buf_addc(b, '/');
 		buf_addu(b, (uint64_t)r->range_total);
 	} else if (r->status == HTTP_STATUS_RANGE_NOT_SATISFIABLE) {
-		buf_add(b, "\r\nContent-Range: bytes */", 25);
+		BUF_ADDLIT(b, "\r\nContent-Range: bytes */");
 		buf_addu(b, (uint64_t)r->range_total);
 	}
 	if (r->last_modified != 0) {
 		date_format_http(date, r->last_modified);
-		buf_add(b, "\r\nLast-Modified: ", 17);
+		BUF_ADDLIT(b, "\r\nLast-Modified: ");
 		buf_add(b, date, DATE_HTTP_LEN);
 	}
 	if (r->etag[0] != '\0') {
-		buf_add(b, "\r\nETag: ", 8);
+		BUF_ADDLIT(b, "\r\nETag: ");
 		buf_adds(b, r->etag);
 	}
 	if (r->etag[0] != '\0' && r->status != HTTP_STATUS_NOT_MODIFIED)
-		buf_add(b, "\r\nAccept-Ranges: bytes", 22);
+		BUF_ADDLIT(b, "\r\nAccept-Ranges: bytes");
+	if (r->content_encoding != NULL) {
+		BUF_ADDLIT(b, "\r\nContent-Encoding: ");
+		buf_adds(b, r->content_encoding);
+	}
+	if (r->vary)
+		BUF_ADDLIT(b, "\r\nVary: Accept-Encoding");
 	if (r->cache_control != NULL) {
-		buf_add(b, "\r\nCache-Control: ", 17);
+		BUF_ADDLIT(b, "\r\nCache-Control: ");
 		buf_adds(b, r->cache_control);
 	}
 	if (r->location != NULL) {
-		buf_add(b, "\r\nLocation: ", 12);
+		BUF_ADDLIT(b, "\r\nLocation: ");
 		buf_adds(b, r->location);
 	}
 	if (r->allow != NULL) {
-		buf_add(b, "\r\nAllow: ", 9);
+		BUF_ADDLIT(b, "\r\nAllow: ");
 		buf_adds(b, r->allow);
 	}
-	buf_add(b, "\r\nX-Content-Type-Options: nosniff", 33);
+	BUF_ADDLIT(b, "\r\nX-Content-Type-Options: nosniff");
 	if (!keep_alive)
-		buf_add(b, "\r\nConnection: close", 19);
+		BUF_ADDLIT(b, "\r\nConnection: close");
 	else if (http10)
-		buf_add(b, "\r\nConnection: keep-alive", 24);
-	buf_add(b, "\r\n\r\n", 4);
+		BUF_ADDLIT(b, "\r\nConnection: keep-alive");
+	BUF_ADDLIT(b, "\r\n\r\n");
 }

@@ -18,6 +18,8 @@ struct response {
 	const char		*location;	/* 301, 303 */
 	const char		*allow;		/* 405, OPTIONS */
 	const char		*cache_control;
+	const char		*content_encoding;
+	unsigned		 vary:1;	/* Vary: Accept-Encoding */
 	time_t			 last_modified;	/* 0: none */
 	char			 etag[40];	/* "" : none */
 	struct http_slice	 body[RESP_BODY_MAX];

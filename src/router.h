@@ -21,6 +21,9 @@ struct route {
 	int			 line;		/* in gua.ini */
 	int			 fd;		/* dir: O_PATH fd; else -1 */
 	struct html_template	 tmpl;		/* msg */
+	char			*cache_control;	/* option cache=...; or NULL */
+	unsigned		 listing:1;	/* option listing (dir) */
+	unsigned		 precompressed:1; /* option precompressed */
 };
 
 struct router {

@@ -3,7 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include "conf.h"
 #include "date.h"
 #include "fsopen.h"
+#include "html.h"
 #include "log.h"
 #include "mime.h"
 #include "router.h"
@@ -180,16 +184,120 @@ if_range_ok(const struct http_slice *h, const char *etag, time_t mtime)
 	return date_parse_http(h->p, h->len, &t) == 0 && t == mtime;
 }
 
-/* Fills r for an open regular file: validators, conditionals, ranges. */
+/* A weight of zero: "0", "0.", "0.0", "0.00", "0.000". */
 static int
-serve_fd(struct worker *w, const struct http_request *req, int fd,
-    const struct stat *st, const char *name, struct response *r)
+qzero(const char *v, size_t len)
 {
-	time_t	 ims;
-	off_t	 start, len;
-	int	 rc;
+	size_t	 i;
 
-	r->content_type = mime_type(&w->mime, w->conf, fd, st, name);
+	if (len == 0 || v[0] != '0')
+		return 0;
+	if (len > 1 && v[1] != '.')
+		return 0;
+	for (i = 2; i < len; i++)
+		if (v[i] != '0')
+			return 0;
+	return 1;
+}
+
+/*
+ * Does Accept-Encoding (RFC 9110 12.5.3) accept coding? Elements are
+ * "token *( OWS ; OWS param )"; a weight q=0 refuses.
+ */
+static int
+accepts(const struct http_slice *ae, const char *coding)
+{
+	const char	*p = ae->p, *end = ae->p + ae->len, *e, *t, *te;
+	const char	*q;
+	size_t		 clen = strlen(coding);
+
+	while (p < end) {
+		if ((e = memchr(p, ',', (size_t)(end - p))) == NULL)
+			e = end;
+		for (t = p; t < e && (*t == ' ' || *t == '\t'); t++)
+			;
+		for (te = t; te < e && *te != ';' && *te != ' ' &&
+		    *te != '\t'; te++)
+			;
+		if ((size_t)(te - t) == clen &&
+		    strncasecmp(t, coding, clen) == 0) {
+			for (q = te; q + 2 <= e; q++)
+				if ((*q == 'q' || *q == 'Q') && q[1] == '=') {
+					for (te = q + 2; te < e && *te != ' ' &&
+					    *te != '\t' && *te != ';'; te++)
+						;
+					return !qzero(q + 2,
+					    (size_t)(te - q - 2));
+				}
+			return 1;
+		}
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* name.br or name.gz beside name, if it exists and is not older. */
+static int
+variant(int base, const char *rel, const char *ext, const struct stat *orig,
+    struct stat *st)
+{
+	char	 path[PATH_MAX];
+	int	 fd, n;
+
+	n = snprintf(path, sizeof(path), "%s%s", rel, ext);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	if ((fd = fsopen_beneath(base, path, O_RDONLY | O_NONBLOCK)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
+	    st->st_mtim.tv_sec < orig->st_mtim.tv_sec ||
+	    (st->st_mtim.tv_sec == orig->st_mtim.tv_sec &&
+	    st->st_mtim.tv_nsec < orig->st_mtim.tv_nsec)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Fills r for an open regular file (rel, below base): the type of the
+ * original, a precompressed variant if the route allows and the client
+ * accepts it, validators, conditionals, ranges. Owns fd.
+ */
+static int
+serve_fd(struct worker *w, const struct route *rt,
+    const struct http_request *req, int base, const char *rel, int fd,
+    const struct stat *orig, struct response *r)
+{
+	static const struct {
+		const char	*coding;
+		const char	*ext;
+	} codings[] = { { "br", ".br" }, { "gzip", ".gz" } };
+	struct stat	 vst;
+	const struct stat *st = orig;
+	time_t		 ims;
+	off_t		 start, len;
+	size_t		 i;
+	int		 rc, vfd;
+
+	r->content_type = mime_type(&w->mime, w->conf, fd, orig, rel);
+	r->cache_control = rt->cache_control;
+	if (rt->precompressed) {
+		r->vary = 1;
+		for (i = 0; req->accept_encoding.p != NULL &&
+		    i < sizeof(codings) / sizeof(codings[0]); i++) {
+			if (!accepts(&req->accept_encoding, codings[i].coding))
+				continue;
+			vfd = variant(base, rel, codings[i].ext, orig, &vst);
+			if (vfd == -1)
+				continue;
+			close(fd);
+			fd = vfd;
+			st = &vst;
+			r->content_encoding = codings[i].coding;
+			break;
+		}
+	}
 	r->last_modified = st->st_mtim.tv_sec;
 	static_etag(r->etag, st);
 	r->fd = fd;
@@ -230,11 +338,84 @@ not_modified:
 	return 0;
 }
 
+static int
+keep_entry(const struct dirent *d)
+{
+	return !(d->d_name[0] == '.' && (d->d_name[1] == '\0' ||
+	    (d->d_name[1] == '.' && d->d_name[2] == '\0')));
+}
+
+static void
+add_href(struct buf *b, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			buf_addc(b, (char)*p);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[*p >> 4]);
+			buf_addc(b, hex[*p & 15]);
+		}
+	}
+}
+
+/* An HTML page listing a directory, names escaped, links encoded. */
+static int
+listing(struct worker *w, int dfd, const char *path, struct response *r)
+{
+	struct dirent	**names;
+	struct stat	  st;
+	struct buf	 *b = &w->page;
+	int		  i, n, isdir;
+
+	n = scandirat(dfd, ".", &names, keep_entry, alphasort);
+	if (n == -1)
+		return errno_status(path);
+	b->len = 0;
+	b->failed = 0;
+	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>Index of ");
+	html_escape(b, path, strlen(path));
+	buf_adds(b, "</title></head>\n<body><h1>Index of ");
+	html_escape(b, path, strlen(path));
+	buf_adds(b, "</h1>\n<ul>\n");
+	if (strcmp(path, "/") != 0)
+		buf_adds(b, "<li><a href=\"../\">../</a></li>\n");
+	for (i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.' || w->conf->dotfiles) {
+			isdir = names[i]->d_type == DT_DIR;
+			if ((names[i]->d_type == DT_UNKNOWN ||
+			    names[i]->d_type == DT_LNK) &&
+			    fstatat(dfd, names[i]->d_name, &st, 0) == 0)
+				isdir = S_ISDIR(st.st_mode);
+			buf_adds(b, "<li><a href=\"");
+			add_href(b, names[i]->d_name);
+			buf_adds(b, isdir ? "/\">" : "\">");
+			html_escape(b, names[i]->d_name,
+			    strlen(names[i]->d_name));
+			buf_adds(b, isdir ? "/</a></li>\n" : "</a></li>\n");
+		}
+		free(names[i]);
+	}
+	free(names);
+	buf_adds(b, "</ul>\n</body></html>\n");
+	if (b->failed)
+		return HTTP_STATUS_INTERNAL_SERVER_ERROR;
+	r->content_type = "text/html; charset=utf-8";
+	resp_body(r, b->data, b->len);
+	return 0;
+}
+
 /*
  * The file handler serves its one file; the dir handler maps the rest of
- * the path below its prefix into its directory, with index.html for a
- * directory. Paths are opened below the route's directory so the kernel
- * refuses any escape; dotfiles and anything but regular files are refused.
+ * the path below its prefix into its directory, with index.html (or, if
+ * the route says so, a listing) for a directory. Paths are opened below
+ * the route's directory so the kernel refuses any escape; dotfiles (unless
+ * gua.ini allows them) and anything but regular files are refused.
  */
 int
 static_serve(struct worker *w, const struct route *rt,
@@ -242,48 +423,59 @@ static_serve(struct worker *w, const struct route *rt,
     struct response *r)
 {
 	const struct conf	*c = w->conf;
-	const char		*sub, *name;
+	const char		*rel;
 	struct stat		 st;
-	int			 fd, ifd;
+	int			 base, fd, dfd = -1, rc;
 
 	if (rt->handler == ROUTE_FILE) {
-		name = rt->arg;
-		fd = fsopen_beneath(c->root_fd, rt->arg, O_RDONLY | O_NONBLOCK);
+		base = c->root_fd;
+		rel = rt->arg;
 	} else {
-		sub = path + rt->len;
-		if (len < rt->len)
-			sub = "";
-		if (has_dotfile(sub))
+		base = rt->fd;
+		rel = len > rt->len ? path + rt->len : ".";
+		if (!c->dotfiles && len > rt->len && has_dotfile(rel))
 			return HTTP_STATUS_NOT_FOUND;
-		name = sub;
-		fd = fsopen_beneath(rt->fd, sub, O_RDONLY | O_NONBLOCK);
 	}
-	if (fd == -1)
+	if ((fd = fsopen_beneath(base, rel, O_RDONLY | O_NONBLOCK)) == -1)
 		return errno_status(path);
-	if (fstat(fd, &st) == -1) {
-		close(fd);
-		return HTTP_STATUS_INTERNAL_SERVER_ERROR;
-	}
+	if (fstat(fd, &st) == -1)
+		goto error;
 	if (S_ISDIR(st.st_mode)) {
 		if (path[len - 1] != '/') {
 			close(fd);
 			return static_redirect(w, req, r);
 		}
-		ifd = fsopen_beneath(fd, "index.html", O_RDONLY | O_NONBLOCK);
-		close(fd);
-		if (ifd == -1)
-			return errno == ENOENT ? HTTP_STATUS_FORBIDDEN :
-			    errno_status(path);
-		fd = ifd;
-		name = "index.html";
-		if (fstat(fd, &st) == -1) {
-			close(fd);
-			return HTTP_STATUS_INTERNAL_SERVER_ERROR;
+		dfd = fd;
+		base = dfd;
+		rel = "index.html";
+		fd = fsopen_beneath(dfd, rel, O_RDONLY | O_NONBLOCK);
+		if (fd == -1 && errno == ENOENT) {
+			rc = rt->listing ? listing(w, dfd, path, r) :
+			    HTTP_STATUS_FORBIDDEN;
+			close(dfd);
+			return rc;
 		}
+		if (fd == -1) {
+			rc = errno_status(path);
+			close(dfd);
+			return rc;
+		}
+		if (fstat(fd, &st) == -1)
+			goto error;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
+		if (dfd != -1)
+			close(dfd);
 		return HTTP_STATUS_FORBIDDEN;
 	}
-	return serve_fd(w, req, fd, &st, name, r);
+	rc = serve_fd(w, rt, req, base, rel, fd, &st, r);
+	if (dfd != -1)
+		close(dfd);
+	return rc;
+error:
+	close(fd);
+	if (dfd != -1)
+		close(dfd);
+	return HTTP_STATUS_INTERNAL_SERVER_ERROR;
 }

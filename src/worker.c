@@ -220,6 +220,8 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	w->location_cap = c->limits.request_line + 2;
 	w->location = malloc(w->location_cap);
 	w->listeners = calloc(nfds, sizeof(*w->listeners));
+	if (buf_init(&w->page, 0, 16 * 1024 * 1024) == -1)
+		return -1;
 	if (w->conns == NULL || w->path == NULL || w->location == NULL ||
 	    w->listeners == NULL)
 		return -1;

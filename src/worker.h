@@ -54,6 +54,7 @@ struct worker {
 	struct buf_pool		 outpool;	/* response heads, small bodies */
 	char			*path;		/* decoded request path */
 	char			*location;	/* a redirect's target */
+	struct buf		 page;		/* a directory listing */
 	size_t			 location_cap;
 
 	struct mime		 mime;
