@@ -394,7 +394,7 @@ act(struct master *m)
 
 /*
  * Binds, starts the workers and supervises them until told to stop.
- * Returns the exit status.
+ * Owns conf (a reload replaces it). Returns the exit status.
  */
 int
 master_run(struct conf *conf)
@@ -411,10 +411,13 @@ master_run(struct conf *conf)
 	if (listen_open(conf->host, conf->port, m.fds, &m.nfds, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
+		conf_free(conf);
 		return 1;
 	}
 	if (pipe2(m.lifeline, O_CLOEXEC) == -1) {
 		log_warn("pipe");
+		listen_close(m.fds, m.nfds);
+		conf_free(conf);
 		return 1;
 	}
 	signals_setup(&waitmask);
@@ -458,6 +461,7 @@ master_run(struct conf *conf)
 	}
 	listen_close(m.fds, m.nfds);
 	free(m.kids);
+	conf_free(m.conf);
 	log_info("stopped");
 	return 0;
 }
