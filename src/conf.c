@@ -47,6 +47,7 @@ static const struct key_spec keys[] = {
 	K("server", "root", CONF_STR, root, 0, 0),
 	K("server", "error_log", CONF_STR, error_log, 0, 0),
 	K("server", "access_log", CONF_STR, access_log, 0, 0),
+	K("server", "pid_file", CONF_STR, pid_file, 0, 0),
 	K("server", "dotfiles", CONF_BOOL, dotfiles, 0, 1),
 	K("server", "sendfile", CONF_BOOL, sendfile, 0, 1),
 	K("limits", "connections", CONF_SIZE, connections, 1, 1000000),
@@ -610,7 +611,8 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 	    resolve(c, &c->root, GUAD_WWWDIR) == -1 ||
 	    resolve(c, &c->msg_db, GUAD_DBPATH) == -1 ||
 	    (c->error_log != NULL && resolve(c, &c->error_log, "") == -1) ||
-	    (c->access_log != NULL && resolve(c, &c->access_log, "") == -1))
+	    (c->access_log != NULL && resolve(c, &c->access_log, "") == -1) ||
+	    (c->pid_file != NULL && resolve(c, &c->pid_file, "") == -1))
 		goto oom;
 	if (router_build(&c->router, c->routes, c->nroutes, &dup) == -1) {
 		if (dup == NULL)
@@ -628,9 +630,16 @@ fail:
 	return NULL;
 }
 
-/* Loads gua.ini from path; see conf_parse. */
+/* Loads gua.ini from path and opens what it names; see conf_parse. */
 struct conf *
 conf_load(const char *path, char err[CONF_ERR_MAX])
+{
+	return conf_read(path, 1, err);
+}
+
+/* Loads gua.ini from path; see conf_parse. */
+struct conf *
+conf_read(const char *path, int check_files, char err[CONF_ERR_MAX])
 {
 	struct conf	*c;
 	char		*text, *copy, *dir, real[PATH_MAX];
@@ -648,7 +657,7 @@ conf_load(const char *path, char err[CONF_ERR_MAX])
 	dir = dirname(copy);
 	if (realpath(dir, real) != NULL)
 		dir = real;
-	c = conf_parse(text, len, path, dir, 1, err);
+	c = conf_parse(text, len, path, dir, check_files, err);
 	free(copy);
 	free(text);
 	return c;
@@ -696,6 +705,7 @@ conf_free(struct conf *c)
 	free(c->root);
 	free(c->error_log);
 	free(c->access_log);
+	free(c->pid_file);
 	free(c->msg_db);
 	free(c);
 }

@@ -26,6 +26,7 @@ struct conf {
 	char			*root;
 	char			*error_log;
 	char			*access_log;
+	char			*pid_file;	/* NULL: none */
 	int			 dotfiles;	/* serve names starting with '.' */
 	int			 sendfile;	/* else read + write */
 
@@ -58,6 +59,8 @@ struct conf_key {
 };
 
 struct conf	*conf_load(const char *path, char err[CONF_ERR_MAX]);
+struct conf	*conf_read(const char *path, int check_files,
+		    char err[CONF_ERR_MAX]);
 struct conf	*conf_parse(const char *text, size_t len, const char *name,
 		    const char *dir, int check_files, char err[CONF_ERR_MAX]);
 void		 conf_free(struct conf *);

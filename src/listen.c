@@ -9,6 +9,8 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,4 +124,52 @@ listen_close(int *fds, size_t n)
 
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+}
+
+/*
+ * Socket activation: takes the listening sockets systemd passed
+ * (LISTEN_PID is us, LISTEN_FDS of them from fd 3). Returns how many, 0
+ * if none were passed, or -1 with err set.
+ */
+int
+listen_inherit(int *fds, size_t *n, char *err, size_t errlen)
+{
+	const char	*pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
+	char		*end;
+	long		 v;
+	int		 i, fd, flags, type;
+	socklen_t	 sl = sizeof(type);
+
+	*n = 0;
+	if (pid == NULL || count == NULL)
+		return 0;
+	v = strtol(pid, &end, 10);
+	if (*end != '\0' || v != (long)getpid())
+		return 0;
+	v = strtol(count, &end, 10);
+	if (*end != '\0' || v < 1 || v > LISTEN_MAX) {
+		snprintf(err, errlen, "LISTEN_FDS=%s: expected 1..%d", count,
+		    LISTEN_MAX);
+		return -1;
+	}
+	for (i = 0; i < v; i++) {
+		fd = 3 + i;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == -1 ||
+		    type != SOCK_STREAM) {
+			snprintf(err, errlen, "passed fd %d is not a stream "
+			    "socket", fd);
+			return -1;
+		}
+		flags = fcntl(fd, F_GETFL);
+		if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			snprintf(err, errlen, "fd %d: %s", fd, strerror(errno));
+			return -1;
+		}
+		fds[(*n)++] = fd;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return (int)*n;
 }

@@ -1,6 +1,8 @@
 /* main.c: guad's command line. */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,30 +11,94 @@
 #include "conf.h"
 #include "log.h"
 #include "master.h"
+#include "pidfile.h"
 #include "proctitle.h"
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: guad [-c file] [-t] [-h] [-V]\n"
-	    "  -c file  configuration file (default %s)\n"
-	    "  -t       check the configuration and exit\n"
-	    "  -h       show this help\n"
-	    "  -V       show the version\n", GUAD_CONF);
+	fprintf(f, "usage: guad [-c file] [-t] [-s signal] [-h] [-V]\n"
+	    "  -c file    configuration file (default %s)\n"
+	    "  -t         check the configuration and exit\n"
+	    "  -s signal  send reload, quit, stop or reopen to the running "
+	    "master\n"
+	    "  -h         show this help\n"
+	    "  -V         show the version\n", GUAD_CONF);
+}
+
+static const struct {
+	const char	*name;
+	int		 sig;
+} commands[] = {
+	{ "reload", SIGHUP },
+	{ "quit", SIGQUIT },
+	{ "stop", SIGTERM },
+	{ "reopen", SIGUSR1 },
+};
+
+/*
+ * -s: signals the master named by gua.ini's pid_file, like nginx -s. The
+ * file is read without opening what it routes, so even a broken gua.ini
+ * can be reloaded (the master then keeps its old one and says why).
+ */
+static int
+send_command(const char *path, const char *cmd)
+{
+	struct conf	*conf;
+	char		 err[CONF_ERR_MAX];
+	size_t		 i;
+	pid_t		 pid;
+	int		 sig = 0;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			sig = commands[i].sig;
+	if (sig == 0) {
+		fprintf(stderr, "guad: -s %s: expected reload, quit, stop or "
+		    "reopen\n", cmd);
+		return 2;
+	}
+	if ((conf = conf_read(path, 0, err)) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (conf->pid_file == NULL) {
+		fprintf(stderr, "guad: %s: no pid_file in [server]\n", path);
+		conf_free(conf);
+		return 1;
+	}
+	pid = pidfile_read(conf->pid_file);
+	if (pid <= 0) {
+		fprintf(stderr, "guad: %s: %s\n", conf->pid_file, pid == 0 ?
+		    "holds no pid" : strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
+	if (kill(pid, sig) == -1) {
+		fprintf(stderr, "guad: pid %ld (from %s): %s\n", (long)pid,
+		    conf->pid_file, strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
+	conf_free(conf);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct conf	*conf;
-	const char	*path = GUAD_CONF;
+	const char	*path = GUAD_CONF, *cmd = NULL;
 	char		 err[CONF_ERR_MAX];
 	int		 ch, test = 0;
 
-	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:thV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
+			break;
+		case 's':
+			cmd = optarg;
 			break;
 		case 't':
 			test = 1;
@@ -52,6 +118,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (cmd != NULL)
+		return send_command(path, cmd);
 	if ((conf = conf_load(path, err)) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "master.h"
 #include "notify.h"
+#include "pidfile.h"
 #include "proctitle.h"
 #include "store.h"
 #include "worker.h"
@@ -50,6 +51,8 @@ struct master {
 	int		 crashes;	/* deaths in a row inside the window */
 	int64_t		 respawn_at;
 	int		 stopping;	/* SIGQUIT or SIGTERM being acted on */
+	int		 inherited;	/* sockets from systemd: never rebound */
+	char		*pid_file;	/* written at start, removed at exit */
 	int64_t		 kill_at;
 };
 
@@ -273,8 +276,7 @@ prepare_store(const struct conf *c)
 static int
 same_listen(const struct conf *a, const struct conf *b)
 {
-	return strcmp(a->host, b->host) == 0 && a->port == b->port &&
-	    a->port != 0;
+	return strcmp(a->host, b->host) == 0 && a->port == b->port;
 }
 
 /*
@@ -298,7 +300,8 @@ reload(struct master *m)
 		notify_send("READY=1\nSTATUS=reload failed: %s", err);
 		return;
 	}
-	if (!same_listen(m->conf, nc) && listen_open(nc->host, nc->port, fds,
+	if (!m->inherited && !same_listen(m->conf, nc) &&
+	    listen_open(nc->host, nc->port, fds,
 	    &nfds, lerr, sizeof(lerr)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", lerr);
@@ -404,12 +407,15 @@ master_run(struct conf *conf)
 	sigset_t	 waitmask;
 	char		 err[256];
 	int64_t		 wake, now;
+	int		 rc;
 
 	memset(&m, 0, sizeof(m));
 	m.conf = conf;
 	date_update();
-	if (listen_open(conf->host, conf->port, m.fds, &m.nfds, err,
-	    sizeof(err)) == -1) {
+	rc = listen_inherit(m.fds, &m.nfds, err, sizeof(err));
+	m.inherited = rc > 0;
+	if (rc == -1 || (rc == 0 && listen_open(conf->host, conf->port,
+	    m.fds, &m.nfds, err, sizeof(err)) == -1)) {
 		log_warnx("%s", err);
 		conf_free(conf);
 		return 1;
@@ -420,6 +426,13 @@ master_run(struct conf *conf)
 		conf_free(conf);
 		return 1;
 	}
+	if (conf->pid_file != NULL && pidfile_write(conf->pid_file) == -1) {
+		listen_close(m.fds, m.nfds);
+		conf_free(conf);
+		return 1;
+	}
+	if (conf->pid_file != NULL)
+		m.pid_file = strdup(conf->pid_file);
 	signals_setup(&waitmask);
 	proctitle_set("guad: master");
 	announce(&m);
@@ -461,6 +474,10 @@ master_run(struct conf *conf)
 	}
 	listen_close(m.fds, m.nfds);
 	free(m.kids);
+	if (m.pid_file != NULL) {
+		unlink(m.pid_file);
+		free(m.pid_file);
+	}
 	conf_free(m.conf);
 	log_info("stopped");
 	return 0;

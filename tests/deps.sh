@@ -5,7 +5,9 @@ set -eu
 
 build="build-essential autoconf automake pkg-config libinih-dev libmagic-dev
 libsqlite3-dev check"
-test="python3 curl groff-base systemd"
+# chromium and nodejs: the browser tests (tests/e2e); clang: the sanitizer
+# build and the fuzzers.
+test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;
@@ -26,4 +28,10 @@ if [ -n "$missing" ]; then
 	$sudo apt-get update -qq
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends $missing
+fi
+# Debian's nodejs comes without npm (NodeSource's includes it and conflicts
+# with Debian's npm package): add npm only where it is missing.
+if [ "${1:-run}" = test ] && ! command -v npm >/dev/null 2>&1; then
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends npm
 fi

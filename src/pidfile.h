@@ -1,0 +1,10 @@
+/* pidfile.h: the master's pid file, and signalling the master through it. */
+#ifndef GUAD_PIDFILE_H
+#define GUAD_PIDFILE_H
+
+#include <sys/types.h>
+
+int	pidfile_write(const char *path);
+pid_t	pidfile_read(const char *path);
+
+#endif
