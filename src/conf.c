@@ -57,11 +57,13 @@ static const struct key_spec keys[] = {
 	    256, 1048576),
 	K("limits", "header_fields", CONF_SIZE, limits.header_fields, 1, 10000),
 	K("limits", "body_size", CONF_SIZE, limits.body_size, 0, 1073741824),
+	K("limits", "max_requests", CONF_SIZE, max_requests, 0, 1000000000),
 	K("timeouts", "header", CONF_UINT, header_timeout, 1, 86400),
 	K("timeouts", "body", CONF_UINT, body_timeout, 1, 86400),
 	K("timeouts", "keepalive", CONF_UINT, keepalive_timeout, 1, 86400),
 	K("timeouts", "send", CONF_UINT, send_timeout, 1, 86400),
 	K("timeouts", "shutdown", CONF_UINT, shutdown_timeout, 1, 86400),
+	K("timeouts", "worker", CONF_UINT, worker_timeout, 0, 86400),
 	K("msg", "db", CONF_STR, msg_db, 0, 0),
 	K("msg", "max_length", CONF_SIZE, msg_max_length, 1, 65536),
 	K("msg", "page_size", CONF_SIZE, msg_page_size, 1, 10000),
@@ -435,6 +437,7 @@ set_defaults(struct conf *c)
 	c->keepalive_timeout = 60;
 	c->send_timeout = 30;
 	c->shutdown_timeout = 30;
+	c->worker_timeout = 60;
 	c->msg_max_length = 1000;
 	c->msg_page_size = 100;
 	c->sendfile = 1;

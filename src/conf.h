@@ -32,12 +32,14 @@ struct conf {
 
 	struct http_limits	 limits;
 	size_t			 connections;
+	size_t			 max_requests;	/* per worker; 0: no limit */
 
 	unsigned		 header_timeout;	/* seconds */
 	unsigned		 body_timeout;
 	unsigned		 keepalive_timeout;
 	unsigned		 send_timeout;
 	unsigned		 shutdown_timeout;
+	unsigned		 worker_timeout;	/* 0: off */
 
 	char			*msg_db;
 	size_t			 msg_max_length;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "conf.h"
 #include "conn.h"
 #include "date.h"
@@ -270,6 +271,10 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 	if (!keep)
 		c->closing = 1;
 	w->requests++;
+	/* max_requests: ask the master for a replacement, keep serving */
+	if (w->conf->max_requests > 0 && w->requests == w->conf->max_requests &&
+	    w->slot != NULL)
+		w->slot->retire = 1;
 	return 0;
 fail:
 	if (r->fd != -1)
@@ -409,7 +414,10 @@ process_one(struct conn *c)
 	}
 
 	resp_init(&r);
+	board_begin(w->slot, c->ev.fd, output_pending(c),
+	    http_method_names[req.method], req.path.p, req.path.len);
 	status = serve_request(w, &req, body, blen, &r);
+	board_end(w->slot);
 	if (status != 0 && r.status != status)
 		resp_error(&r, status);
 	if (req.method == HTTP_METHOD_HEAD)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "conf.h"
 #include "date.h"
 #include "listen.h"
@@ -30,12 +31,20 @@
 /* After a fast stop, workers still alive this long are killed. */
 #define FAST_STOP_MS	5000
 
+/* How often the master looks at the workers' slots. */
+#define WATCH_MS	1000
+/* A stuck worker that has not gone this long after SIGUSR2 is killed. */
+#define STUCK_KILL_MS	2000
+
 struct child {
 	pid_t		 pid;
 	int		 id;
 	unsigned	 gen;		/* configuration generation */
 	int64_t		 started;
 	int		 retiring;	/* told to stop: not replaced */
+	int		 recycling;	/* retiring for max_requests */
+	int64_t		 kill_at;	/* SIGKILL if still here; 0: none */
+	int		 slot;		/* index in the board */
 };
 
 struct master {
@@ -52,6 +61,7 @@ struct master {
 	int64_t		 respawn_at;
 	int		 stopping;	/* SIGQUIT or SIGTERM being acted on */
 	int		 inherited;	/* sockets from systemd: never rebound */
+	struct board_slot *board;	/* BOARD_SLOTS, shared with workers */
 	char		*pid_file;	/* written at start, removed at exit */
 	int64_t		 kill_at;
 };
@@ -125,10 +135,27 @@ find_kid(struct master *m, pid_t pid)
 }
 
 static int
+free_slot(struct master *m)
+{
+	size_t	 i;
+	int	 s, used;
+
+	for (s = 0; s < BOARD_SLOTS; s++) {
+		used = 0;
+		for (i = 0; i < m->nkids && !used; i++)
+			used = m->kids[i].slot == s;
+		if (!used)
+			return s;
+	}
+	return -1;
+}
+
+static int
 spawn(struct master *m, int id)
 {
 	struct child	*k;
 	pid_t		 pid;
+	int		 slot;
 
 	if (m->nkids == m->capkids) {
 		size_t n = m->capkids ? m->capkids * 2 : 8;
@@ -139,6 +166,9 @@ spawn(struct master *m, int id)
 		m->kids = k;
 		m->capkids = n;
 	}
+	slot = free_slot(m);
+	if (slot != -1 && m->board != NULL)
+		memset(&m->board[slot], 0, sizeof(m->board[slot]));
 	switch ((pid = fork())) {
 	case -1:
 		log_warn("fork");
@@ -147,15 +177,17 @@ spawn(struct master *m, int id)
 		close(m->lifeline[1]);
 		free(m->kids);
 		proctitle_set("guad: worker %d", id);
-		worker_run(m->conf, m->fds, m->nfds, id, m->lifeline[0]);
+		worker_run(m->conf, m->fds, m->nfds, id, m->lifeline[0],
+		    slot == -1 || m->board == NULL ? NULL : &m->board[slot]);
 		_exit(1);
 	}
 	k = &m->kids[m->nkids++];
+	memset(k, 0, sizeof(*k));
 	k->pid = pid;
 	k->id = id;
 	k->gen = m->gen;
 	k->started = date_mono_ms();
-	k->retiring = 0;
+	k->slot = slot;
 	return 0;
 }
 
@@ -244,6 +276,61 @@ reap(struct master *m)
 			    (long)pid, how);
 		}
 		*k = m->kids[--m->nkids];
+	}
+}
+
+/*
+ * Looks at the workers' slots: a worker stuck in one request past
+ * worker_timeout is replaced (its client gets 503 if nothing was sent);
+ * one that reached max_requests is recycled, one at a time, its
+ * replacement started first.
+ */
+static void
+watch(struct master *m)
+{
+	const struct conf	*c = m->conf;
+	struct board_slot	*s;
+	struct child		*k;
+	int64_t			 now = date_mono_ms(), busy;
+	size_t			 i;
+	pid_t			 pid;
+	int			 recycling = 0;
+
+	for (i = 0; i < m->nkids; i++) {
+		k = &m->kids[i];
+		if (k->kill_at != 0 && now >= k->kill_at) {
+			kill(k->pid, SIGKILL);
+			k->kill_at = 0;
+		}
+		recycling |= k->recycling;
+	}
+	if (m->board == NULL)
+		return;
+	for (i = 0; i < m->nkids; i++) {
+		k = &m->kids[i];
+		if (k->slot == -1 || k->retiring)
+			continue;
+		s = &m->board[k->slot];
+		busy = __atomic_load_n(&s->busy_since, __ATOMIC_ACQUIRE);
+		if (c->worker_timeout > 0 && busy != 0 &&
+		    now - busy > (int64_t)c->worker_timeout * 1000) {
+			log_warnx("worker %d (pid %ld) stuck for %lld ms in "
+			    "\"%.*s\"; replacing it", k->id, (long)k->pid,
+			    (long long)(now - busy), BOARD_WHAT, s->what);
+			k->retiring = 1;
+			k->kill_at = now + STUCK_KILL_MS;
+			kill(k->pid, SIGUSR2);
+		} else if (s->retire && !recycling) {
+			log_info("worker %d (pid %ld) served %llu requests; "
+			    "recycling it", k->id, (long)k->pid,
+			    (unsigned long long)s->requests);
+			k->retiring = 1;
+			k->recycling = 1;
+			recycling = 1;
+			pid = k->pid;
+			spawn_missing(m);	/* may move m->kids */
+			kill(pid, SIGQUIT);
+		}
 	}
 }
 
@@ -437,6 +524,8 @@ master_run(struct conf *conf)
 	proctitle_set("guad: master");
 	announce(&m);
 	prepare_store(conf);
+	if ((m.board = board_create()) == NULL)
+		log_warn("worker slots (no worker_timeout or max_requests)");
 	m.want = conf_workers(conf);
 	spawn_missing(&m);
 	log_info("ready: %u workers", m.want);
@@ -459,7 +548,13 @@ master_run(struct conf *conf)
 			wake = m.kill_at;
 		} else {
 			spawn_missing(&m);
+			watch(&m);
 			wake = m.respawn_at > now ? m.respawn_at : -1;
+			if (m.conf->worker_timeout > 0 ||
+			    m.conf->max_requests > 0) {
+				if (wake == -1 || wake > now + WATCH_MS)
+					wake = now + WATCH_MS;
+			}
 		}
 		if (wake == -1)
 			ppoll(NULL, 0, NULL, &waitmask);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "conf.h"
 #include "conn.h"
 #include "date.h"
@@ -22,6 +23,18 @@
 #define ACCEPT_UNTIL_SLOT	INT64_MAX
 
 static volatile sig_atomic_t	 got_term, got_quit, got_reopen;
+static struct board_slot	*my_slot;
+
+/*
+ * SIGUSR2: the master found this worker stuck in one request. Answer 503
+ * if nothing was sent yet, and go; the master has started a replacement.
+ */
+static void
+on_stuck(int sig)
+{
+	board_stuck_reply(my_slot);
+	_exit(3);
+}
 
 static void
 on_signal(int sig)
@@ -261,7 +274,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
  */
 int
 worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
-    int lifeline)
+    int lifeline, struct board_slot *slot)
 {
 	struct worker		 w;
 	struct sigaction	 sa;
@@ -284,12 +297,22 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	sigaction(SIGTTOU, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-	/* Signals stay blocked (from the master) except inside the wait. */
+	/*
+	 * Signals stay blocked (from the master) except inside the wait, but
+	 * SIGUSR2 must reach a worker stuck outside it.
+	 */
+	my_slot = slot;
+	sa.sa_handler = on_stuck;
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&waitmask);
+	sigaddset(&waitmask, SIGUSR2);
+	sigprocmask(SIG_UNBLOCK, &waitmask, NULL);
 	sigemptyset(&waitmask);
 
 	date_update();
 	if (init(&w, c, fds, nfds, id, lifeline) == -1)
 		fatal("worker start-up");
+	w.slot = slot;
 
 	for (;;) {
 		if (got_term)

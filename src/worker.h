@@ -10,6 +10,7 @@
 #include "mime.h"
 #include "msg.h"
 
+struct board_slot;
 struct conf;
 struct conn;
 
@@ -59,12 +60,13 @@ struct worker {
 
 	struct mime		 mime;
 	struct msg		 msg;
+	struct board_slot	*slot;		/* shared with the master */
 	int			 draining;	/* finish, then exit */
 	uint64_t		 requests;
 };
 
 int	worker_run(const struct conf *, const int *fds, size_t nfds, int id,
-	    int lifeline);
+	    int lifeline, struct board_slot *);
 void	worker_accept_pause(struct worker *, int64_t until);
 void	worker_conn_closed(struct worker *);
 
