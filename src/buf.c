@@ -14,6 +14,8 @@ buf_init(struct buf *b, size_t cap, size_t max)
 {
 	memset(b, 0, sizeof(*b));
 	b->max = max;
+	if (cap > max)
+		cap = max;
 	if (cap > 0 && (b->data = malloc(cap)) == NULL)
 		return -1;
 	b->cap = cap;
@@ -47,6 +49,8 @@ buf_reserve(struct buf *b, size_t more)
 	}
 	need = b->len + more;
 	ncap = b->cap ? b->cap : 256;
+	if (ncap > b->max)
+		ncap = b->max;
 	while (ncap < need)
 		ncap = ncap > b->max / 2 ? b->max : ncap * 2;
 	if ((p = realloc(b->data, ncap)) == NULL) {

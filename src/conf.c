@@ -120,6 +120,33 @@ seterr(struct parse *ps, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *const sections[] = {
+	"server", "limits", "timeouts", "msg", "mime", "routes"
+};
+
+/*
+ * inih tells the handler nothing about a section without keys, so section
+ * headers are checked here, as the lines go by.
+ */
+static int
+section_ok(struct parse *ps, const char *line)
+{
+	const char	*p = line, *end;
+	size_t		 i, len;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '[' || (end = strchr(p, ']')) == NULL)
+		return 1;
+	p++;
+	len = (size_t)(end - p);
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strlen(sections[i]) == len && memcmp(sections[i], p, len) == 0)
+			return 1;
+	seterr(ps, ps->lineno, "[%.*s]: unknown section", (int)len, p);
+	return 0;
+}
+
 /*
  * inih's line reader: counts lines so that errors can name them (Debian's
  * libinih passes no line number to the handler) and refuses a line longer
@@ -140,6 +167,8 @@ read_line(char *str, int num, void *arg)
 	}
 	str[n] = '\0';
 	ps->lineno++;
+	if (!section_ok(ps, str))
+		return NULL;
 	if (str[n - 1] != '\n' && ps->off < ps->len) {
 		seterr(ps, ps->lineno, "line longer than %d bytes", num - 2);
 		return NULL;

@@ -329,8 +329,8 @@ int
 http_parse_head(struct http_request *req, const char *buf, size_t len,
     size_t *scanned, const struct http_limits *lim)
 {
-	const char	*p, *end, *eol, *sp, *colon, *v, *ve;
-	size_t		 start = 0, hend, nfields = 0;
+	const char	*p, *end, *eol, *sp, *colon, *v, *ve, *nl;
+	size_t		 start = 0, hend, nfields = 0, line;
 	int		 rc, close = 0, keep = 0, te = 0, abs_host;
 
 	/* RFC 9112 2.2: ignore empty lines before the request line. */
@@ -344,8 +344,16 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 	hend = head_end(buf, start, *scanned, len);
 	if (hend == 0) {
 		*scanned = len;
-		if (len - start > lim->request_line &&
-		    memchr(buf + start, '\n', lim->request_line + 1) == NULL)
+		/* The request line, complete or not, may be too long already;
+		 * without its LF yet, a last CR may still be its end. */
+		line = len - start;
+		if (line > lim->request_line + 2)
+			line = lim->request_line + 2;
+		if ((nl = memchr(buf + start, '\n', line)) != NULL)
+			line = (size_t)(nl - (buf + start));
+		if (line > 0 && buf[start + line - 1] == '\r')
+			line--;
+		if (line > lim->request_line)
 			return HTTP_STATUS_URI_TOO_LONG;
 		if (len > lim->header_size)
 			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;

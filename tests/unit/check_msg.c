@@ -1,0 +1,184 @@
+/* check_msg.c: decoding a posted message and rendering one list item. */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "http.h"
+#include "msg.h"
+
+struct decode_case {
+	const char	*name;
+	const char	*raw;
+	size_t		 max;
+	int		 rc;
+	const char	*out;		/* rc 0 */
+};
+
+static const struct decode_case decodes[] = {
+	{ "plain", "hello", 100, 0, "hello" },
+	{ "'+' is a space", "hello+world", 100, 0, "hello world" },
+	{ "%XX", "%48%69%21", 100, 0, "Hi!" },
+	{ "encoded '+'", "1%2B1", 100, 0, "1+1" },
+	{ "encoded '&' and '='", "a%26b%3Dc", 100, 0, "a&b=c" },
+	{ "markup stays as is", "%3Cb%3E", 100, 0, "<b>" },
+	{ "UTF-8", "caf%C3%A9", 100, 0, "caf\xc3\xa9" },
+	{ "raw UTF-8", "\xe4\xbd\xa0\xe5\xa5\xbd", 100, 0,
+	    "\xe4\xbd\xa0\xe5\xa5\xbd" },
+	{ "exactly max", "abcde", 5, 0, "abcde" },
+	{ "exactly max after decoding", "%41%41%41%41%41", 5, 0, "AAAAA" },
+	{ "one byte", "x", 1, 0, "x" },
+	{ "empty", "", 100, 400, NULL },
+	{ "invalid escape", "%zz", 100, 400, NULL },
+	{ "truncated escape", "ab%4", 100, 400, NULL },
+	{ "lone '%'", "100%", 100, 400, NULL },
+	{ "NUL", "a%00b", 100, 400, NULL },
+	{ "invalid UTF-8", "%ff", 100, 400, NULL },
+	{ "overlong UTF-8", "%c0%bc", 100, 400, NULL },
+	{ "truncated UTF-8", "caf%C3", 100, 400, NULL },
+	{ "surrogate", "%ed%a0%80", 100, 400, NULL },
+	{ "longer than max", "abcdef", 5, 413, NULL },
+	{ "longer than max after decoding", "%C3%A9%C3%A9%C3%A9", 5, 413,
+	    NULL },
+	{ "spaces longer than max", "++++++", 5, 413, NULL },
+};
+
+#define NDECODES	(int)(sizeof(decodes) / sizeof(decodes[0]))
+
+START_TEST(test_decode)
+{
+	const struct decode_case	*c = &decodes[_i];
+	size_t				 len = strlen(c->raw), olen = 12345;
+	const char			*why = NULL;
+	char				*out;
+	int				 rc;
+
+	out = malloc(len + 1);
+	ck_assert_ptr_nonnull(out);
+	rc = msg_decode(c->raw, len, c->max, out, &olen, &why);
+	ck_assert_msg(rc == c->rc, "%s: got %d, expected %d", c->name, rc,
+	    c->rc);
+	if (rc == 0)
+		ck_assert_msg(olen == strlen(c->out) &&
+		    memcmp(out, c->out, olen) == 0,
+		    "%s: got \"%.*s\", expected \"%s\"", c->name, (int)olen,
+		    out, c->out);
+	else
+		ck_assert_msg(why != NULL && why[0] != '\0',
+		    "%s: no reason given", c->name);
+	free(out);
+}
+END_TEST
+
+/* The seed's example, exactly as the page shows it. */
+START_TEST(test_render_item_format)
+{
+	static const char	 want[] =
+	    "<li><time datetime=\"2026-11-24T02:39:19Z\">"
+	    "2026-11-24 02:39:19 UTC</time> "
+	    "<span class=\"text\">hello</span></li>";
+	struct buf		 b;
+	size_t			 i;
+
+	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
+	msg_render_item(&b, 1795487959, "hello", 5);
+	ck_assert_int_eq(b.failed, 0);
+	ck_assert_msg(b.len >= sizeof(want) - 1 &&
+	    memcmp(b.data, want, sizeof(want) - 1) == 0,
+	    "got \"%.*s\"", (int)b.len, b.data);
+	for (i = sizeof(want) - 1; i < b.len; i++)
+		ck_assert_msg(b.data[i] == '\n' || b.data[i] == ' ',
+		    "junk after the item: \"%.*s\"", (int)b.len, b.data);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_render_item_escapes_text)
+{
+	static const char	 text[] = "<script>alert(\"x&y\")</script>'";
+	static const char	 want[] = "<span class=\"text\">&lt;script&gt;"
+				    "alert(&quot;x&amp;y&quot;)&lt;/script&gt;"
+				    "&#39;</span>";
+	struct buf		 b;
+
+	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
+	msg_render_item(&b, 0, text, sizeof(text) - 1);
+	ck_assert_int_eq(b.failed, 0);
+	buf_addc(&b, '\0');
+	ck_assert_msg(strstr(b.data, want) != NULL, "got \"%s\"", b.data);
+	ck_assert_ptr_null(strstr(b.data, "<script>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "datetime=\"1970-01-01T00:00:00Z"
+	    "\">1970-01-01 00:00:00 UTC</time>"));
+	buf_free(&b);
+}
+END_TEST
+
+/* Items append: a list is items one after another. */
+START_TEST(test_render_items_append)
+{
+	struct buf	 b;
+	char		*second;
+
+	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
+	msg_render_item(&b, 86400, "one", 3);
+	msg_render_item(&b, 86400 * 366, "two", 3);
+	buf_addc(&b, '\0');
+	ck_assert_ptr_nonnull(strstr(b.data,
+	    "1970-01-02T00:00:00Z\">1970-01-02 00:00:00 UTC</time> "
+	    "<span class=\"text\">one</span></li>"));
+	second = strstr(b.data, "</li>");
+	ck_assert_ptr_nonnull(second);
+	ck_assert_ptr_nonnull(strstr(second, "<li><time datetime=\"1971-01-02"
+	    "T00:00:00Z\">1971-01-02 00:00:00 UTC</time> "
+	    "<span class=\"text\">two</span></li>"));
+	buf_free(&b);
+}
+END_TEST
+
+/* Only len bytes of the text are shown. */
+START_TEST(test_render_item_uses_len)
+{
+	struct buf	 b;
+
+	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
+	msg_render_item(&b, 0, "abcdef", 3);
+	buf_addc(&b, '\0');
+	ck_assert_ptr_nonnull(strstr(b.data, ">abc</span>"));
+	buf_free(&b);
+}
+END_TEST
+
+static Suite *
+msg_suite(void)
+{
+	Suite	*s = suite_create("msg");
+	TCase	*tc;
+
+	tc = tcase_create("decode");
+	tcase_add_loop_test(tc, test_decode, 0, NDECODES);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("render");
+	tcase_add_test(tc, test_render_item_format);
+	tcase_add_test(tc, test_render_item_escapes_text);
+	tcase_add_test(tc, test_render_items_append);
+	tcase_add_test(tc, test_render_item_uses_len);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(msg_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,238 @@
+/* check_static.c: Range headers and entity tags. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "static.h"
+
+struct range_case {
+	const char	*range;		/* NULL: no header */
+	off_t		 size;
+	int		 rc;
+	off_t		 start;		/* rc 1 */
+	off_t		 len;
+};
+
+static const struct range_case ranges[] = {
+	{ "bytes=0-9", 100, 1, 0, 10 },
+	{ "bytes=0-0", 100, 1, 0, 1 },
+	{ "bytes=10-19", 100, 1, 10, 10 },
+	{ "bytes=99-99", 100, 1, 99, 1 },
+	{ "bytes=5-", 10, 1, 5, 5 },
+	{ "bytes=0-", 10, 1, 0, 10 },
+	{ "bytes=9-", 10, 1, 9, 1 },
+	{ "bytes=-3", 10, 1, 7, 3 },
+	{ "bytes=-10", 10, 1, 0, 10 },
+	{ "bytes=-20", 10, 1, 0, 10 },
+	{ "bytes=-1", 1, 1, 0, 1 },
+	{ "bytes=0-100", 10, 1, 0, 10 },
+	{ "bytes=5-10", 10, 1, 5, 5 },
+	{ "BYTES=0-0", 10, 1, 0, 1 },
+	{ "Bytes=2-3", 10, 1, 2, 2 },
+	{ "bytes=-0", 10, -1, 0, 0 },
+	{ "bytes=100-", 10, -1, 0, 0 },
+	{ "bytes=10-", 10, -1, 0, 0 },
+	{ "bytes=10-20", 10, -1, 0, 0 },
+	{ "bytes=0-", 0, -1, 0, 0 },
+	{ "bytes=-5", 0, -1, 0, 0 },
+	{ "bytes=9-5", 10, 0, 0, 0 },
+	{ "bytes=0-1,3-4", 10, 0, 0, 0 },
+	{ "bytes=0-1, 3-4", 10, 0, 0, 0 },
+	{ "items=0-1", 10, 0, 0, 0 },
+	{ "bytes 0-1", 10, 0, 0, 0 },
+	{ "bytes=", 10, 0, 0, 0 },
+	{ "bytes=-", 10, 0, 0, 0 },
+	{ "bytes=a-b", 10, 0, 0, 0 },
+	{ "bytes=1", 10, 0, 0, 0 },
+	{ "bytes=1-2x", 10, 0, 0, 0 },
+	{ "bytes=+1-2", 10, 0, 0, 0 },
+	{ "bytes=--1", 10, 0, 0, 0 },
+	{ "bytes=1--2", 10, 0, 0, 0 },
+	{ "", 10, 0, 0, 0 },
+	{ NULL, 10, 0, 0, 0 },
+};
+
+#define NRANGES	(int)(sizeof(ranges) / sizeof(ranges[0]))
+
+START_TEST(test_range)
+{
+	const struct range_case	*c = &ranges[_i];
+	struct http_slice	 h = { NULL, 0 };
+	off_t			 start = -7, len = -7;
+	char			*copy = NULL;
+	int			 rc;
+
+	if (c->range != NULL) {
+		/* an exact-size copy: the header is not NUL-terminated */
+		h.len = strlen(c->range);
+		copy = malloc(h.len + 1);
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy, c->range, h.len);
+		h.p = copy;
+	}
+	rc = static_range(&h, c->size, &start, &len);
+	ck_assert_msg(rc == c->rc, "\"%s\" on %lld: got %d, expected %d",
+	    c->range, (long long)c->size, rc, c->rc);
+	if (rc == 1)
+		ck_assert_msg(start == c->start && len == c->len,
+		    "\"%s\" on %lld: got %lld+%lld, expected %lld+%lld",
+		    c->range, (long long)c->size, (long long)start,
+		    (long long)len, (long long)c->start, (long long)c->len);
+	free(copy);
+}
+END_TEST
+
+/* Only h->len bytes count: "bytes=0-1" cut at 8 is "bytes=0-". */
+START_TEST(test_range_respects_len)
+{
+	struct http_slice	 h = { "bytes=0-1", 8 };
+	off_t			 start, len;
+
+	ck_assert_int_eq(static_range(&h, 10, &start, &len), 1);
+	ck_assert_int_eq(start, 0);
+	ck_assert_int_eq(len, 10);
+}
+END_TEST
+
+/* Numbers too big for off_t never wrap around into a range. */
+START_TEST(test_range_huge_numbers)
+{
+	static const char *const huge[] = {
+		"bytes=99999999999999999999999-",
+		"bytes=0-99999999999999999999999",
+		"bytes=-99999999999999999999999",
+	};
+	struct http_slice	 h;
+	off_t			 start, len;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		h.p = huge[i];
+		h.len = strlen(huge[i]);
+		start = len = -7;
+		rc = static_range(&h, 10, &start, &len);
+		ck_assert_msg(rc != 1 || (start >= 0 && len > 0 &&
+		    start + len <= 10), "%s: %d %lld+%lld", huge[i], rc,
+		    (long long)start, (long long)len);
+	}
+}
+END_TEST
+
+static void
+stat_set(struct stat *st, off_t size, time_t sec, long nsec)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = 2049;
+	st->st_ino = 4242;
+	st->st_mode = S_IFREG | 0644;
+	st->st_size = size;
+	st->st_mtim.tv_sec = sec;
+	st->st_mtim.tv_nsec = nsec;
+}
+
+START_TEST(test_etag_stable_for_same_stat)
+{
+	struct stat	 a, b;
+	char		 ea[40], eb[40];
+
+	stat_set(&a, 1234, 1795487959, 500);
+	stat_set(&b, 1234, 1795487959, 500);
+	memset(ea, 'x', sizeof(ea));
+	memset(eb, 'y', sizeof(eb));
+	static_etag(ea, &a);
+	static_etag(eb, &b);
+	ck_assert_ptr_nonnull(memchr(ea, '\0', sizeof(ea)));
+	ck_assert_str_eq(ea, eb);
+	/* a strong tag: quoted, no W/ */
+	ck_assert_uint_ge(strlen(ea), 3);
+	ck_assert_int_eq(ea[0], '"');
+	ck_assert_int_eq(ea[strlen(ea) - 1], '"');
+	ck_assert_ptr_eq(strchr(ea + 1, '"'), ea + strlen(ea) - 1);
+	/* the inode is not part of it: a file replaced by rename keeps it */
+	b.st_ino = 9999;
+	b.st_dev = 1;
+	static_etag(eb, &b);
+	ck_assert_str_eq(ea, eb);
+}
+END_TEST
+
+START_TEST(test_etag_changes_with_size_or_mtime)
+{
+	struct stat	 st;
+	char		 base[40], e[40];
+
+	stat_set(&st, 1234, 1795487959, 500);
+	static_etag(base, &st);
+
+	stat_set(&st, 1235, 1795487959, 500);
+	static_etag(e, &st);
+	ck_assert_str_ne(base, e);
+
+	stat_set(&st, 1234, 1795487960, 500);
+	static_etag(e, &st);
+	ck_assert_str_ne(base, e);
+
+	stat_set(&st, 1234, 1795487959, 501);
+	static_etag(e, &st);
+	ck_assert_str_ne(base, e);
+
+	stat_set(&st, 0, 0, 0);
+	static_etag(e, &st);
+	ck_assert_str_ne(base, e);
+}
+END_TEST
+
+/* The largest values still fit in 40 bytes, quoted and terminated. */
+START_TEST(test_etag_fits)
+{
+	struct stat	 st;
+	char		 e[41];
+
+	e[40] = '!';
+	stat_set(&st, INT64_MAX, (time_t)INT32_MAX * 4, 999999999);
+	static_etag(e, &st);
+	ck_assert_int_eq(e[40], '!');
+	ck_assert_uint_lt(strlen(e), 40);
+	ck_assert_int_eq(e[0], '"');
+	ck_assert_int_eq(e[strlen(e) - 1], '"');
+}
+END_TEST
+
+static Suite *
+static_suite(void)
+{
+	Suite	*s = suite_create("static");
+	TCase	*tc;
+
+	tc = tcase_create("range");
+	tcase_add_loop_test(tc, test_range, 0, NRANGES);
+	tcase_add_test(tc, test_range_respects_len);
+	tcase_add_test(tc, test_range_huge_numbers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("etag");
+	tcase_add_test(tc, test_etag_stable_for_same_stat);
+	tcase_add_test(tc, test_etag_changes_with_size_or_mtime);
+	tcase_add_test(tc, test_etag_fits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(static_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
