@@ -3,12 +3,37 @@
 
 #include <sqlite3.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "store.h"
 
-/* A writer waits at most this long for another worker's commit. */
-#define STORE_BUSY_MS	1000
+/* A writer waits at most this long for other workers' commits. */
+#define STORE_BUSY_MS	5000
+
+/*
+ * SQLite's own busy handler sleeps in growing steps up to 100 ms, so under
+ * steady contention one writer can lose every race for its whole bound
+ * while the others commit. Retrying every millisecond keeps the wait
+ * close to the time the lock is really held.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct timespec	 ts = { 0, 1000000 };
+	int64_t		*start = arg, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (count == 0)
+		*start = now;
+	if (now - *start >= STORE_BUSY_MS)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = 1000000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS message ("
@@ -70,7 +95,7 @@ store_open(struct store *s, const char *path)
 	if (sqlite3_open_v2(path, (sqlite3 **)&s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return fail(s, path);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_busy_handler(s->db, busy_wait, &s->busy_start);
 	if (exec(s, "PRAGMA journal_mode=WAL") == -1 ||
 	    exec(s, "PRAGMA synchronous=FULL") == -1)
 		return fail(s, path);

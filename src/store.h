@@ -14,6 +14,7 @@ struct store {
 	void		*ver;
 	int64_t		 data_version;
 	int		 dirty;		/* this connection wrote */
+	int64_t		 busy_start;	/* ms, for the busy handler */
 };
 
 typedef int store_row_cb(void *arg, int64_t id, int64_t created,
