@@ -1,0 +1,763 @@
+#!/usr/bin/env python3
+"""HTTP/1.1 protocol behaviour over raw sockets: pipelining, fragmented
+requests, HEAD, conditional and range requests, limits and error statuses,
+request-parsing strictness, timeouts, chunked and 100-continue request
+bodies, many idle connections and running out of file descriptors."""
+
+import email.utils
+import os
+import re
+import resource
+import select
+import socket
+import sqlite3
+import sys
+import time
+import unittest
+
+sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guadtest  # noqa: E402
+from guadtest import Connection, Server, get, request, wait_for  # noqa: E402
+
+DATA = bytes((i * 7 + i // 256) % 256 for i in range(10000))
+DATA_LEN = len(DATA)
+# A fixed mtime with a sub-second part: Last-Modified (whole seconds) must
+# still count as "not modified" for If-Modified-Since.
+DATA_MTIME_NS = 1577880000 * 10**9 + 500000000
+
+FORM = "application/x-www-form-urlencoded"
+
+LIMITS = {"request_line": "1024", "header_size": "2048",
+          "header_fields": "20", "body_size": "1000"}
+
+
+def raw(text):
+    return text.encode("latin-1") if isinstance(text, str) else text
+
+
+def html_error(test, r, status):
+    test.assertEqual(r.status, status, r)
+    test.assertEqual(r.content_type(), "text/html", r)
+    test.assertIn(str(status).encode(), r.body, r)
+    test.assertRegex(r.body.decode("utf-8", "replace"), r"(?i)<!DOCTYPE html>")
+
+
+def db_texts(path):
+    con = sqlite3.connect(path, timeout=5)
+    try:
+        return [row[0] for row in con.execute("SELECT text FROM message")]
+    finally:
+        con.close()
+
+
+def read_all(sock, limit_s):
+    """Read until EOF or reset; returns (bytes, how_it_ended)."""
+    sock.settimeout(limit_s)
+    deadline = time.monotonic() + limit_s
+    total = 0
+    head = b""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return total, head, "timeout"
+        sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(1 << 20)
+        except socket.timeout:
+            return total, head, "timeout"
+        except ConnectionResetError:
+            return total, head, "reset"
+        if not chunk:
+            return total, head, "eof"
+        if len(head) < 4096:
+            head += chunk[:4096 - len(head)]
+        total += len(chunk)
+
+
+# --------------------------------------------------------------------------
+# one server with a data file and small limits
+
+
+class HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        s = Server(
+            files={"data.bin": DATA},
+            sections={"routes": {"/data.bin": "file data.bin"},
+                      "limits": dict(LIMITS)})
+        path = os.path.join(s.root, "data.bin")
+        os.utime(path, ns=(DATA_MTIME_NS, DATA_MTIME_NS))
+        cls.server = s
+        s.__enter__()
+        st = os.stat(path)
+        cls.etag = '"%x-%x"' % (st.st_mtime_ns, st.st_size)
+        cls.last_modified = email.utils.formatdate(
+            st.st_mtime_ns // 10**9, usegmt=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    @property
+    def port(self):
+        return self.server.port
+
+    def conn(self, timeout=5.0):
+        return Connection(self.port, timeout=timeout)
+
+    def req(self, text, timeout=5.0):
+        return request(self.port, raw(text), timeout=timeout)
+
+    def get_data(self, extra="", method="GET"):
+        return self.req("%s /data.bin HTTP/1.1\r\nHost: x\r\n%s"
+                        "Connection: close\r\n\r\n" % (method, extra))
+
+    def post_msg_raw(self, message_body, extra=""):
+        body = raw(message_body)
+        return raw("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Content-Length: %d\r\n%s\r\n" % (FORM, len(body), extra)) \
+            + body
+
+    def db(self):
+        return os.path.join(self.server.tmpdir, "msg.db")
+
+    # -- pipelining and fragmentation
+
+    def test_pipelined_requests_answered_in_order_with_intact_bodies(self):
+        with open(os.path.join(guadtest.WWW, "doge.gif"), "rb") as f:
+            gif = f.read()
+        with open(os.path.join(guadtest.WWW, "index.html"), "rb") as f:
+            index = f.read()
+        reqs = [
+            (b"GET /data.bin HTTP/1.1\r\nHost: x\r\n\r\n", 200, DATA),
+            (b"GET /doge.gif HTTP/1.1\r\nHost: x\r\n\r\n", 200, gif),
+            (b"HEAD /data.bin HTTP/1.1\r\nHost: x\r\n\r\n", 200, b""),
+            (b"GET /pipeline-missing HTTP/1.1\r\nHost: x\r\n\r\n", 404, None),
+            (b"GET /data.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=100-199"
+             b"\r\n\r\n", 206, DATA[100:200]),
+            (self.post_msg_raw("message=pipelined+post"), 303, None),
+            (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 200, index),
+            (b"GET /data.bin HTTP/1.1\r\nHost: x\r\n\r\n", 200, DATA),
+            (b"GET /doge.gif HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+             200, gif),
+        ]
+        with self.conn(timeout=10) as c:
+            c.send(b"".join(r for r, _, _ in reqs))
+            got = []
+            for r, status, body in reqs:
+                resp = c.read_response(head=r.startswith(b"HEAD"))
+                got.append(resp.status)
+                if body is not None:
+                    self.assertEqual(resp.body, body,
+                                     "body of response %d (%r)"
+                                     % (len(got), r[:40]))
+            self.assertEqual(got, [s for _, s, _ in reqs])
+            self.assertEqual(c.read_until_close(timeout=3), b"",
+                             "bytes after the last pipelined response")
+        self.assertIn("pipelined post", db_texts(self.db()))
+
+    def test_request_split_into_one_byte_writes(self):
+        reqs = [b"GET /data.bin HTTP/1.1\r\nHost: x\r\n"
+                b"Range: bytes=5-14\r\n\r\n",
+                self.post_msg_raw("message=one+byte+at+a+time"),
+                b"GET /data.bin HTTP/1.1\r\nHost: x\r\nConnection: close"
+                b"\r\n\r\n"]
+        with self.conn(timeout=10) as c:
+            c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            out = []
+            for r in reqs:
+                for i in range(len(r)):
+                    c.send(r[i:i + 1])
+                    time.sleep(0.002)
+                out.append(c.read_response())
+        self.assertEqual([r.status for r in out], [206, 303, 200])
+        self.assertEqual(out[0].body, DATA[5:15])
+        self.assertEqual(out[2].body, DATA)
+        self.assertIn("one byte at a time", db_texts(self.db()))
+
+    def test_bare_lf_line_endings_are_accepted(self):
+        r = self.req(b"GET /data.bin HTTP/1.1\nHost: x\nConnection: close\n\n")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, DATA)
+
+    # -- HEAD
+
+    def test_head_has_get_headers_and_no_body(self):
+        g = self.get_data()
+        with self.conn() as c:
+            c.send(b"HEAD /data.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            h = c.read_response(head=True)
+            # a body after the HEAD response would break this next response
+            c.send(b"GET /data.bin HTTP/1.1\r\nHost: x\r\n"
+                   b"Connection: close\r\n\r\n")
+            g2 = c.read_response()
+            self.assertEqual(c.read_until_close(timeout=3), b"")
+        self.assertEqual(h.status, 200, h)
+        self.assertEqual(g2.status, 200, g2)
+        self.assertEqual(g2.body, DATA)
+        skip = ("date", "connection")
+        self.assertEqual({k: v for k, v in h.headers.items() if k not in skip},
+                         {k: v for k, v in g.headers.items() if k not in skip})
+        self.assertEqual(h.headers["content-length"], str(DATA_LEN))
+
+    # -- validators and conditional requests
+
+    def test_etag_and_last_modified(self):
+        r = self.get_data()
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.headers.get("etag"), self.etag, r)
+        self.assertEqual(r.headers.get("last-modified"), self.last_modified, r)
+
+    def check_304(self, extra, method="GET"):
+        with self.conn() as c:
+            c.send("%s /data.bin HTTP/1.1\r\nHost: x\r\n%s\r\n"
+                   % (method, extra))
+            r = c.read_response(head=True)
+            # a body after the 304 would break the next response
+            c.send(b"GET /data.bin HTTP/1.1\r\nHost: x\r\n"
+                   b"Connection: close\r\n\r\n")
+            after = c.read_response()
+            self.assertEqual(c.read_until_close(timeout=3), b"")
+        self.assertEqual(r.status, 304, r)
+        self.assertEqual(r.headers.get("etag"), self.etag, r)
+        self.assertEqual(after.status, 200, after)
+        self.assertEqual(after.body, DATA)
+        return r
+
+    def test_if_none_match_matching_gives_304_without_body(self):
+        cases = {
+            "exact": self.etag,
+            "in a list": '"nope-1", %s, "nope-2"' % self.etag,
+            "star": "*",
+            "weak form (weak comparison)": "W/" + self.etag,
+        }
+        for name, value in cases.items():
+            with self.subTest(case=name, value=value):
+                self.check_304("If-None-Match: %s\r\n" % value)
+
+    def test_head_with_if_none_match_gives_304(self):
+        self.check_304("If-None-Match: %s\r\n" % self.etag, method="HEAD")
+
+    def test_if_none_match_not_matching_gives_200(self):
+        r = self.get_data('If-None-Match: "0-0", "deadbeef-2710"\r\n')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, DATA)
+
+    def test_if_modified_since_gives_304(self):
+        later = email.utils.formatdate(DATA_MTIME_NS // 10**9 + 3600,
+                                       usegmt=True)
+        for name, value in (("equal to Last-Modified", self.last_modified),
+                            ("later than Last-Modified", later)):
+            with self.subTest(case=name):
+                self.check_304("If-Modified-Since: %s\r\n" % value)
+
+    def test_if_modified_since_earlier_gives_200(self):
+        earlier = email.utils.formatdate(DATA_MTIME_NS // 10**9 - 1,
+                                         usegmt=True)
+        r = self.get_data("If-Modified-Since: %s\r\n" % earlier)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, DATA)
+
+    def test_if_none_match_takes_precedence_over_if_modified_since(self):
+        r = self.get_data('If-None-Match: "other-tag"\r\n'
+                          "If-Modified-Since: %s\r\n" % self.last_modified)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, DATA)
+
+    # -- ranges
+
+    def test_single_range_gives_206_with_the_slice(self):
+        cases = [("0-0", 0, 0), ("10-99", 10, 99), ("9990-", 9990, 9999),
+                 ("-25", DATA_LEN - 25, DATA_LEN - 1),
+                 ("9990-20000", 9990, 9999), ("0-", 0, DATA_LEN - 1)]
+        for spec, first, last in cases:
+            with self.subTest(range=spec):
+                r = self.get_data("Range: bytes=%s\r\n" % spec)
+                self.assertEqual(r.status, 206, r)
+                self.assertEqual(r.headers.get("content-range"),
+                                 "bytes %d-%d/%d" % (first, last, DATA_LEN))
+                self.assertEqual(int(r.headers["content-length"]),
+                                 last - first + 1)
+                self.assertEqual(r.body, DATA[first:last + 1])
+                self.assertEqual(r.headers.get("etag"), self.etag)
+
+    def test_unsatisfiable_range_gives_416(self):
+        for spec in ("%d-" % DATA_LEN, "20000-30000", "-0"):
+            with self.subTest(range=spec):
+                r = self.get_data("Range: bytes=%s\r\n" % spec)
+                self.assertEqual(r.status, 416, r)
+                self.assertEqual(r.headers.get("content-range"),
+                                 "bytes */%d" % DATA_LEN)
+
+    def test_several_ranges_or_other_units_give_the_whole_200(self):
+        for spec in ("bytes=0-9,20-29", "bytes=0-9, 5000-", "items=0-9"):
+            with self.subTest(range=spec):
+                r = self.get_data("Range: %s\r\n" % spec)
+                self.assertEqual(r.status, 200, r)
+                self.assertNotIn("content-range", r.headers)
+                self.assertEqual(r.body, DATA)
+
+    def test_if_range(self):
+        r = self.get_data('Range: bytes=0-9\r\nIf-Range: "wrong-etag"\r\n')
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, DATA)
+        r = self.get_data("Range: bytes=0-9\r\nIf-Range: %s\r\n" % self.etag)
+        self.assertEqual(r.status, 206, r)
+        self.assertEqual(r.body, DATA[:10])
+
+    # -- limits and error statuses
+
+    def test_request_line_too_long_is_414(self):
+        r = self.req("GET /%s HTTP/1.1\r\nHost: x\r\n\r\n" % ("a" * 1100))
+        html_error(self, r, 414)
+
+    def test_header_too_large_is_431(self):
+        fields = "".join("X-Big-%d: %s\r\n" % (i, "b" * 900) for i in range(3))
+        r = self.req("GET / HTTP/1.1\r\nHost: x\r\n%s\r\n" % fields)
+        html_error(self, r, 431)
+
+    def test_too_many_header_fields_is_431(self):
+        fields = "".join("X-F%d: %d\r\n" % (i, i) for i in range(30))
+        r = self.req("GET / HTTP/1.1\r\nHost: x\r\n%s\r\n" % fields)
+        html_error(self, r, 431)
+
+    def test_limits_are_not_hit_just_below_them(self):
+        fields = "".join("X-F%d: %d\r\n" % (i, i) for i in range(15))
+        r = self.req("GET /data.bin HTTP/1.1\r\nHost: x\r\n%s"
+                     "Connection: close\r\n\r\n" % fields)
+        self.assertEqual(r.status, 200, r)
+
+    def test_body_too_large_is_413(self):
+        with self.conn() as c:
+            c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Content-Length: 5000\r\n\r\n" % FORM)
+            r = c.read_response()
+        html_error(self, r, 413)
+
+    def test_chunked_body_too_large_is_413(self):
+        with self.conn() as c:
+            c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n" % FORM)
+            try:
+                for _ in range(5):
+                    c.send(b"190\r\n" + b"m" * 400 + b"\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            r = c.read_response()
+        html_error(self, r, 413)
+
+    def test_unsupported_version_is_505(self):
+        for version in ("HTTP/2.0", "HTTP/1.2", "HTTP/3.0"):
+            with self.subTest(version=version):
+                r = self.req("GET / %s\r\nHost: x\r\n\r\n" % version)
+                html_error(self, r, 505)
+
+    def test_unknown_method_or_transfer_coding_is_501(self):
+        cases = {
+            "method BREW": "BREW / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "method FOO": "FOO /data.bin HTTP/1.1\r\nHost: x\r\n\r\n",
+            "Transfer-Encoding gzip":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Transfer-Encoding: gzip\r\n\r\n" % FORM,
+            "Transfer-Encoding deflate":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Transfer-Encoding: deflate\r\n\r\n" % FORM,
+        }
+        for name, text in cases.items():
+            with self.subTest(case=name):
+                html_error(self, self.req(text), 501)
+
+    def test_method_not_allowed_is_405_with_allow(self):
+        cases = [("PUT", "/data.bin", False), ("POST", "/data.bin", False),
+                 ("DELETE", "/", False), ("PUT", "/msg", True),
+                 ("POST", "/doge.gif", False)]
+        for method, path, post_ok in cases:
+            with self.subTest(method=method, path=path):
+                r = self.req("%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                             "Content-Length: 9\r\n\r\nmessage=x"
+                             % (method, path, FORM))
+                html_error(self, r, 405)
+                self.assertIn("allow", r.headers, r)
+                allow = [m.strip() for m in r.headers["allow"].split(",")]
+                self.assertIn("GET", allow)
+                self.assertIn("HEAD", allow)
+                self.assertNotIn(method, allow)
+                self.assertEqual("POST" in allow, post_ok, allow)
+
+    def test_options_star_is_204_with_allow(self):
+        with self.conn() as c:
+            c.send(b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = c.read_response()
+            c.send(b"GET /data.bin HTTP/1.1\r\nHost: x\r\n"
+                   b"Connection: close\r\n\r\n")
+            after = c.read_response()
+        self.assertEqual(r.status, 204, r)
+        allow = [m.strip() for m in r.headers.get("allow", "").split(",")]
+        for m in ("GET", "HEAD", "POST"):
+            self.assertIn(m, allow, r)
+        self.assertEqual(after.status, 200)
+        self.assertEqual(after.body, DATA)
+
+    def test_strictness_violations_are_400(self):
+        cases = {
+            "bare CR inside a field":
+                "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n",
+            "bare CR in the request line":
+                "GET /\r HTTP/1.1\r\nHost: x\r\n\r\n",
+            "obs-fold":
+                "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n folded\r\n\r\n",
+            "obs-fold with tab":
+                "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tfolded\r\n\r\n",
+            "space before colon":
+                "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+            "tab before colon":
+                "GET / HTTP/1.1\r\nHost: x\r\nX-A\t: a\r\n\r\n",
+            "missing Host on HTTP/1.1":
+                "GET / HTTP/1.1\r\nX-A: a\r\n\r\n",
+            "duplicate Host":
+                "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+            "Content-Length and Transfer-Encoding":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "9\r\nmessage=x\r\n0\r\n\r\n" % FORM,
+            "differing Content-Length fields":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length: 9\r\nContent-Length: 10\r\n\r\n"
+                "message=xy" % FORM,
+            "differing Content-Length list":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length: 9, 10\r\n\r\nmessage=xy" % FORM,
+            "non-digit Content-Length 9a":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length: 9a\r\n\r\nmessage=x" % FORM,
+            "negative Content-Length":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length: -1\r\n\r\n" % FORM,
+            "Content-Length with plus sign":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length: +9\r\n\r\nmessage=x" % FORM,
+            "hex Content-Length":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length: 0x9\r\n\r\nmessage=x" % FORM,
+            "empty Content-Length":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Content-Length:\r\n\r\n" % FORM,
+            "bad chunk size":
+                "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                "Transfer-Encoding: chunked\r\n\r\nzz\r\nmessage=x\r\n"
+                "0\r\n\r\n" % FORM,
+        }
+        for name, text in cases.items():
+            with self.subTest(rule=name):
+                html_error(self, self.req(text), 400)
+
+    def test_http10_without_host_is_fine(self):
+        r = self.req(b"GET /data.bin HTTP/1.0\r\n\r\n")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, DATA)
+
+    # -- request bodies
+
+    def test_chunked_post_to_msg_is_stored(self):
+        body = b"message=chunked+hello+%E2%9C%93+end"
+        chunks = [body[:5], body[5:17], body[17:]]
+        enc = b"%x;ext=1\r\n%s\r\n" % (len(chunks[0]), chunks[0])
+        enc += b"%X\r\n%s\r\n" % (len(chunks[1]), chunks[1])
+        enc += b"%x\r\n%s\r\n" % (len(chunks[2]), chunks[2])
+        enc += b"0\r\n\r\n"
+        with self.conn() as c:
+            c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n" % FORM)
+            c.send(enc)
+            r = c.read_response()
+            # the connection is still in sync after the chunked body
+            c.send(b"GET /msg HTTP/1.1\r\nHost: x\r\nConnection: close"
+                   b"\r\n\r\n")
+            page = c.read_response()
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(r.headers.get("location"), "/msg")
+        self.assertEqual(page.status, 200, page)
+        self.assertIn("chunked hello \u2713 end", page.body.decode("utf-8"))
+        self.assertIn("chunked hello \u2713 end", db_texts(self.db()))
+
+    def test_expect_100_continue(self):
+        body = b"message=after+continue"
+        with self.conn() as c:
+            c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Content-Length: %d\r\nExpect: 100-continue\r\n\r\n"
+                   % (FORM, len(body)))
+            interim = c.read_response(timeout=3)
+            self.assertEqual((interim.version, interim.status),
+                             ("HTTP/1.1", 100), interim)
+            c.send(body)
+            r = c.read_response()
+        self.assertEqual(r.status, 303, r)
+        self.assertIn("after continue", db_texts(self.db()))
+
+    def test_expect_100_continue_with_too_large_body_gets_413_at_once(self):
+        with self.conn() as c:
+            c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n"
+                   % FORM)
+            r = c.read_response(timeout=3)
+        html_error(self, r, 413)
+
+
+# --------------------------------------------------------------------------
+# timeouts
+
+
+BIG = 50 * 1024 * 1024
+
+
+class TimeoutTest(unittest.TestCase):
+    HEADER = BODY = KEEPALIVE = SEND = 1
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(
+            workers=1,
+            files={"big/big.bin": BIG},
+            sections={"timeouts": {"header": str(cls.HEADER),
+                                   "body": str(cls.BODY),
+                                   "keepalive": str(cls.KEEPALIVE),
+                                   "send": str(cls.SEND)},
+                      "routes": {"/big/": "dir big"}})
+        cls.server.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def trickle(self, c, data, start, limit):
+        """Send data one byte every 0.3 s until the server answers (or
+        limit seconds after start).  Returns True if it answered."""
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(len(data)):
+            if time.monotonic() - start > limit:
+                return False
+            try:
+                c.sock.send(data[i:i + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                return True
+            readable, _, _ = select.select([c.sock], [], [], 0.3)
+            if readable:
+                return True
+        return False
+
+    def test_header_timeout_is_not_extended_by_a_trickle(self):
+        data = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 100
+        with Connection(self.server.port, timeout=10) as c:
+            start = time.monotonic()
+            answered = self.trickle(c, data, start, self.HEADER + 4)
+            self.assertTrue(answered, "no answer to a trickled head within "
+                            "%d s" % (self.HEADER + 4))
+            r = c.read_response(timeout=3)
+            elapsed = time.monotonic() - start
+            self.assertEqual(r.status, 408, r)
+            self.assertGreater(elapsed, self.HEADER - 0.2)
+            self.assertLess(elapsed, self.HEADER + 2,
+                            "408 came %.1f s after the connection opened; "
+                            "header timeout is %d s" % (elapsed, self.HEADER))
+            self.assertTrue(c.closed_by_server(2.0),
+                            "connection not closed after the 408")
+            self.assertLess(time.monotonic() - start, self.HEADER + 3)
+
+    def test_header_timeout_without_any_bytes_closes_silently(self):
+        with Connection(self.server.port, timeout=10) as c:
+            start = time.monotonic()
+            data = c.read_until_close(timeout=self.HEADER + 4)
+            elapsed = time.monotonic() - start
+            self.assertTrue(c.eof, "connection still open after %.1f s"
+                            % elapsed)
+            self.assertEqual(data, b"", "expected a silent close")
+            self.assertLess(elapsed, self.HEADER + 2)
+
+    def test_body_timeout_gives_408(self):
+        with Connection(self.server.port, timeout=10) as c:
+            c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Content-Length: 100\r\n\r\nmessage=ab" % FORM)
+            start = time.monotonic()
+            r = c.read_response(timeout=self.BODY + 4)
+            elapsed = time.monotonic() - start
+            self.assertEqual(r.status, 408, r)
+            self.assertLess(elapsed, self.BODY + 2)
+            self.assertTrue(c.closed_by_server(2.0))
+
+    def test_body_timeout_is_not_extended_by_a_trickle(self):
+        with Connection(self.server.port, timeout=10) as c:
+            c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                   "Content-Length: 100\r\n\r\n" % FORM)
+            start = time.monotonic()
+            answered = self.trickle(c, b"message=" + b"t" * 92, start,
+                                    self.BODY + 4)
+            self.assertTrue(answered)
+            r = c.read_response(timeout=3)
+            elapsed = time.monotonic() - start
+            self.assertEqual(r.status, 408, r)
+            self.assertLess(elapsed, self.BODY + 2)
+
+    def test_idle_keepalive_connection_is_closed(self):
+        with Connection(self.server.port, timeout=10) as c:
+            c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(c.read_response().status, 200)
+            start = time.monotonic()
+            self.assertFalse(c.closed_by_server(0.3),
+                             "closed at once, not after keepalive")
+            self.assertTrue(c.closed_by_server(self.KEEPALIVE + 3),
+                            "idle keep-alive connection still open after "
+                            "%d s" % (self.KEEPALIVE + 3))
+            self.assertLess(time.monotonic() - start, self.KEEPALIVE + 2)
+
+    def test_send_timeout_closes_a_client_that_stops_reading(self):
+        port = self.server.port
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(5)
+            sock.connect((guadtest.HOST, port))
+            sock.sendall(b"GET /big/big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            # The worker (only one) is not blocked by this client.
+            time.sleep(0.5)
+            t = time.monotonic()
+            r = get(port, "/", timeout=5)
+            self.assertEqual(r.status, 200, r)
+            self.assertLess(time.monotonic() - t, 5)
+            time.sleep(self.SEND + 3)
+            total, head, how = read_all(sock, 20)
+        finally:
+            sock.close()
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:100])
+        self.assertIn(how, ("eof", "reset"),
+                      "the server neither closed nor finished (%d bytes)"
+                      % total)
+        self.assertLess(total, BIG, "the whole body arrived: the stalled "
+                        "client was not disconnected")
+        self.assertEqual(get(port, "/", timeout=5).status, 200)
+
+
+# --------------------------------------------------------------------------
+# many connections
+
+
+def raise_nofile(need, want=4096):
+    """Raise this process's soft RLIMIT_NOFILE towards `want` (servers
+    started afterwards inherit it); skip the test if `need` is out of
+    reach."""
+    inf = resource.RLIM_INFINITY
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == inf or soft >= want:
+        return
+    if hard != inf and hard < want:
+        try:                    # root may raise the hard limit too
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+            return
+        except (ValueError, OSError):
+            pass
+    target = want if hard == inf else min(want, hard)
+    if target < need:
+        raise unittest.SkipTest("RLIMIT_NOFILE hard limit %d < %d"
+                                % (hard, need))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
+
+
+def close_all(conns):
+    for c in conns:
+        c.close()
+
+
+class IdleConnectionsTest(unittest.TestCase):
+    IDLE = 1000
+
+    def test_thousand_idle_connections_do_not_block_a_new_request(self):
+        # The server inherits the raised limit: one worker may well end up
+        # holding all of them.
+        raise_nofile(2 * self.IDLE + 100)
+        with Server(workers=2,
+                    sections={"limits": {"connections": "2000"},
+                              "timeouts": {"header": "60",
+                                           "keepalive": "60"}}) as s:
+            conns = []
+            try:
+                for _ in range(self.IDLE):
+                    conns.append(Connection(s.port, timeout=5))
+                time.sleep(0.5)
+                start = time.monotonic()
+                r = get(s.port, "/", timeout=5)
+                self.assertEqual(r.status, 200, r)
+                self.assertLess(time.monotonic() - start, 5)
+                # the idle connections were kept, and they are served too
+                for c in conns[::97]:
+                    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                    self.assertEqual(c.read_response().status, 200)
+            finally:
+                close_all(conns)
+            self.assertEqual(get(s.port, "/", timeout=5).status, 200)
+
+
+class FdExhaustionTest(unittest.TestCase):
+    FDS = 64
+    CONNS = 150
+
+    def test_server_survives_running_out_of_descriptors(self):
+        fds = self.FDS
+
+        def lower_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (fds, fds))
+
+        raise_nofile(self.CONNS + 100)
+        with Server(workers=1, preexec_fn=lower_limit) as s:
+            conns = []
+            try:
+                for _ in range(self.CONNS):
+                    conns.append(Connection(s.port, timeout=5))
+                # A 404 needs no descriptor of its own.
+                for c in conns:
+                    c.send(b"GET /fd-test-missing HTTP/1.1\r\nHost: x\r\n\r\n")
+                pending = {c.sock: c for c in conns}
+                served = []
+                deadline = time.monotonic() + 3
+                while pending and time.monotonic() < deadline:
+                    ready, _, _ = select.select(list(pending), [], [], 0.2)
+                    for so in ready:
+                        c = pending.pop(so)
+                        served.append((c, c.read_response()))
+                self.assertGreater(len(served), 5,
+                                   "hardly any connection was served\n%s"
+                                   % s.log()[-2000:])
+                self.assertLess(len(served), self.CONNS,
+                                "all %d connections served with %d fds: the "
+                                "limit was not reached" % (self.CONNS, fds))
+                self.assertEqual({r.status for _, r in served}, {404})
+                wait_for(lambda: re.search(r"accept.*paus", s.log()), 5,
+                         message=lambda: "the accept pause in the log:\n%s"
+                         % s.log()[-2000:])
+                # The connections it holds keep being served.
+                for c, _ in served:
+                    c.send(b"GET /msg HTTP/1.1\r\nHost: x\r\n\r\n")
+                for c, _ in served:
+                    self.assertEqual(c.read_response().status, 200)
+                self.assertIsNone(s.proc.poll(), "master died")
+                self.assertTrue(s.workers(), "no worker left")
+            finally:
+                close_all(conns)
+
+            # Recovery: once the clients are gone, new requests succeed.
+            def served_again():
+                try:
+                    r = get(s.port, "/", timeout=5)
+                except (OSError, AssertionError):
+                    return None
+                return r if r.status == 200 else None
+            r = wait_for(served_again, 10, interval=0.2,
+                         message=lambda: "a 200 after the clients closed\n%s"
+                         % s.log()[-2000:])
+            with open(os.path.join(guadtest.WWW, "index.html"), "rb") as f:
+                self.assertEqual(r.body, f.read())
+            for _ in range(5):
+                self.assertEqual(get(s.port, "/doge.gif").status, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,492 @@
+#!/usr/bin/env python3
+"""The message board: the GET and POST ways, 303, content types, length and
+UTF-8 checks, HTML escaping, order and page size, persistence across a
+restart, concurrent posting over several workers (also while a worker is
+killed) and an unusable database."""
+
+import collections
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import uuid
+
+sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guadtest  # noqa: E402
+from guadtest import Connection, Server, get, request, wait_for  # noqa: E402
+
+FORM = "application/x-www-form-urlencoded"
+
+ITEM = re.compile(
+    r'<li><time datetime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)">'
+    r'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC</time> '
+    r'<span class="text">(.*?)</span></li>', re.S)
+
+
+def unique(prefix="m"):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:12])
+
+
+def form(text):
+    return urllib.parse.urlencode({"message": text}).encode("ascii")
+
+
+def post_raw(body, content_type=FORM, close=True):
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    head = "POST /msg HTTP/1.1\r\nHost: x\r\n"
+    if content_type is not None:
+        head += "Content-Type: %s\r\n" % content_type
+    head += "Content-Length: %d\r\n" % len(body)
+    if close:
+        head += "Connection: close\r\n"
+    return head.encode("latin-1") + b"\r\n" + body
+
+
+def post(port, body, content_type=FORM):
+    return request(port, post_raw(body, content_type))
+
+
+def page_items(port):
+    """[(datetime, shown time, escaped text)] of /msg, top to bottom."""
+    r = get(port, "/msg")
+    assert r.status == 200, r
+    return ITEM.findall(r.body.decode("utf-8"))
+
+
+def page_texts(port):
+    return [t for _, _, t in page_items(port)]
+
+
+def db_rows(path):
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return [row[0] for row in con.execute("SELECT text FROM message")]
+    finally:
+        con.close()
+
+
+def db_integrity(path):
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+class MsgTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.server.__enter__()
+        cls.db = os.path.join(cls.server.tmpdir, "msg.db")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    @property
+    def port(self):
+        return self.server.port
+
+    def assert_stored(self, text):
+        self.assertIn(text, db_rows(self.db))
+        self.assertIn(text, page_texts(self.port))
+
+    def test_get_way_stores_and_renders_the_page(self):
+        text = unique("get way")
+        r = get(self.port, "/msg?" + form(text).decode())
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.content_type(), "text/html")
+        texts = [t for _, _, t in ITEM.findall(r.body.decode("utf-8"))]
+        self.assertEqual(texts[:1], [text], "new message first on the page")
+        self.assertEqual(db_rows(self.db).count(text), 1)
+
+    def test_post_way_answers_303_to_msg_and_stores(self):
+        text = unique("post way")
+        r = post(self.port, form(text))
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(r.headers.get("location"), "/msg", r)
+        self.assertEqual(db_rows(self.db).count(text), 1)
+        self.assertEqual(page_texts(self.port)[:1], [text])
+
+    def test_post_then_follow_location_on_the_same_connection(self):
+        text = unique("follow")
+        with Connection(self.port) as c:
+            c.send(post_raw(form(text), close=False))
+            r = c.read_response()
+            self.assertEqual(r.status, 303, r)
+            c.send("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                   % r.headers["location"])
+            page = c.read_response()
+        self.assertEqual(page.status, 200)
+        self.assertIn(text, page.body.decode("utf-8"))
+
+    def test_form_decoding(self):
+        tag = unique("dec")
+        cases = [
+            ("plus is a space", "message=a+b+%s" % tag, "a b %s" % tag),
+            ("percent UTF-8", "message=%%C3%%A9t%%C3%%A9+%%E2%%9C%%93+%s" % tag,
+             "\u00e9t\u00e9 \u2713 %s" % tag),
+            ("other fields", "a=1&message=among+others+%s&b=2" % tag,
+             "among others %s" % tag),
+            ("percent sign and ampersand", "message=100%%25+%%26+%s" % tag,
+             "100% &amp; " + tag),
+        ]
+        for name, body, shown in cases:
+            with self.subTest(case=name):
+                r = post(self.port, body)
+                self.assertEqual(r.status, 303, r)
+                self.assertEqual(page_texts(self.port)[0], shown)
+
+    def test_content_type_with_charset_parameter_is_accepted(self):
+        text = unique("charset")
+        r = post(self.port, form(text), FORM + "; charset=UTF-8")
+        self.assertEqual(r.status, 303, r)
+        self.assertEqual(db_rows(self.db).count(text), 1)
+
+    def test_other_content_types_are_415(self):
+        for ctype in ("text/plain", "multipart/form-data; boundary=x",
+                      "application/json", None):
+            with self.subTest(content_type=ctype):
+                text = unique("ctype")
+                r = post(self.port, form(text), ctype)
+                self.assertEqual(r.status, 415, r)
+                self.assertEqual(r.content_type(), "text/html")
+                self.assertNotIn(text, db_rows(self.db))
+
+    def test_empty_or_invalid_messages_are_400(self):
+        cases = {
+            "empty": "message=",
+            "no message field": "other=%s" % unique("nofield"),
+            "invalid UTF-8 %FF": "message=%FF",
+            "invalid UTF-8 among text": "message=ab%FFcd",
+            "truncated UTF-8": "message=ab%C3",
+            "overlong UTF-8": "message=%C0%AF",
+            "UTF-16 surrogate": "message=%ED%A0%80",
+        }
+        before = len(db_rows(self.db))
+        for name, body in cases.items():
+            with self.subTest(case=name, way="POST"):
+                r = post(self.port, body)
+                self.assertEqual(r.status, 400, r)
+                self.assertEqual(r.content_type(), "text/html")
+            if name == "no message field":
+                continue    # GET /msg?other=... just shows the page
+            with self.subTest(case=name, way="GET"):
+                r = get(self.port, "/msg?" + body)
+                self.assertEqual(r.status, 400, r)
+        self.assertEqual(len(db_rows(self.db)), before,
+                         "a rejected message was stored")
+
+    def test_html_is_escaped_on_the_page(self):
+        tag = unique("esc")
+        text = "<script>alert(1)</script> & %s" % tag
+        self.assertEqual(post(self.port, form(text)).status, 303)
+        body = get(self.port, "/msg").body.decode("utf-8")
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt; &amp; %s" % tag,
+                      body)
+        self.assertNotIn("<script>alert(1)", body)
+        self.assertEqual(db_rows(self.db).count(text), 1,
+                         "stored as typed, escaped only on output")
+
+    def test_newest_first_with_utc_times(self):
+        texts = [unique("order%d" % i) for i in range(4)]
+        for t in texts:
+            self.assertEqual(post(self.port, form(t)).status, 303)
+        items = page_items(self.port)
+        self.assertEqual([t for _, _, t in items[:4]], texts[::-1])
+        now = time.time()
+        for iso, shown, _ in items[:4]:
+            self.assertEqual(iso.replace("T", " ").rstrip("Z"), shown)
+            stamp = time.mktime(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")) \
+                - time.timezone
+            self.assertLess(abs(stamp - now), 120, iso)
+
+
+class MsgLimitsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server({"msg": {"max_length": "10", "page_size": "3"}})
+        cls.server.__enter__()
+        cls.db = os.path.join(cls.server.tmpdir, "msg.db")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def test_max_length_in_bytes(self):
+        port = self.server.port
+        cases = [("1234567890", 303), ("12345678901", 413),
+                 ("\u00e9" * 5, 303), ("\u00e9" * 6, 413),
+                 ("a" * 500, 413)]
+        for text, status in cases:
+            with self.subTest(text=text, way="POST"):
+                r = post(port, form(text))
+                self.assertEqual(r.status, status, r)
+                if status == 413:
+                    self.assertEqual(r.content_type(), "text/html")
+                    self.assertNotIn(text, db_rows(self.db))
+        r = get(port, "/msg?" + form("abcdefghijk").decode())
+        self.assertEqual(r.status, 413, r)
+        self.assertNotIn("abcdefghijk", db_rows(self.db))
+
+    def test_page_size_shows_only_the_newest(self):
+        port = self.server.port
+        texts = ["ps%d-%s" % (i, uuid.uuid4().hex[:5]) for i in range(5)]
+        for t in texts:
+            self.assertEqual(post(port, form(t)).status, 303)
+        self.assertEqual(page_texts(port), texts[:1:-1])
+        for t in texts:
+            self.assertEqual(db_rows(self.db).count(t), 1)
+
+
+class PersistenceTest(unittest.TestCase):
+    def test_restart_keeps_every_message(self):
+        dbdir = tempfile.mkdtemp(prefix="guadtest-db-")
+        self.addCleanup(shutil.rmtree, dbdir, True)
+        db = os.path.join(dbdir, "msg.db")
+        texts = [unique("keep%d" % i) for i in range(6)]
+        with Server({"msg": {"db": db}}) as s:
+            for t in texts[:5]:
+                self.assertEqual(post(s.port, form(t)).status, 303)
+            r = get(s.port, "/msg?" + form(texts[5]).decode())
+            self.assertEqual(r.status, 200)
+            self.assertEqual(page_texts(s.port)[:6], texts[::-1])
+        with Server({"msg": {"db": db}}) as s:
+            self.assertEqual(page_texts(s.port), texts[::-1])
+            more = unique("after-restart")
+            self.assertEqual(post(s.port, form(more)).status, 303)
+            self.assertEqual(page_texts(s.port), [more] + texts[::-1])
+        self.assertEqual(sorted(db_rows(db)), sorted(texts + [more]))
+
+
+# --------------------------------------------------------------------------
+# concurrency
+
+
+class Poster(threading.Thread):
+    """Posts `count` distinct messages over keep-alive connections."""
+
+    def __init__(self, port, name, count, reconnect=False, stop=None):
+        super().__init__(daemon=True)
+        self.port = port
+        self.prefix = name
+        self.count = count
+        self.reconnect = reconnect
+        self.stop = stop
+        self.attempted = []
+        self.acked = []
+        self.failed = []             # (text, error)
+        self.bad = []                # (text, response, seconds) not 303
+        self.error = None
+
+    def run(self):
+        conn = None
+        try:
+            for i in range(self.count):
+                if self.stop is not None and self.stop.is_set():
+                    break
+                text = "%s-%04d" % (self.prefix, i)
+                self.attempted.append(text)
+                try:
+                    if conn is None:
+                        conn = Connection(self.port, timeout=10)
+                    t0 = time.monotonic()
+                    conn.send(post_raw(form(text), close=False))
+                    r = conn.read_response()
+                    took = time.monotonic() - t0
+                except (OSError, AssertionError) as e:
+                    self.failed.append((text, repr(e)))
+                    if conn is not None:
+                        conn.close()
+                        conn = None
+                    if not self.reconnect:
+                        return
+                    continue
+                if r.status == 303:
+                    self.acked.append(text)
+                else:
+                    self.bad.append((text, r, took))
+        except BaseException as e:  # noqa: B902 -- reported by the test
+            self.error = e
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+class ConcurrencyTest(unittest.TestCase):
+    CLIENTS = 8
+    POSTS = 500
+    WORKERS = 4
+    BOUND = 60
+
+    def test_concurrent_posts_are_all_stored_exactly_once(self):
+        with Server(workers=self.WORKERS) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            wait_for(lambda: len(s.workers()) == self.WORKERS, 5)
+            posters = [Poster(s.port, "c%d" % i, self.POSTS)
+                       for i in range(self.CLIENTS)]
+            start = time.monotonic()
+            for p in posters:
+                p.start()
+            for p in posters:
+                p.join(max(1, self.BOUND - (time.monotonic() - start)))
+            self.assertFalse([p for p in posters if p.is_alive()],
+                             "posting took longer than %d s" % self.BOUND)
+            for p in posters:
+                self.assertIsNone(p.error, p.error)
+                self.assertEqual(p.failed, [], p.failed[:3])
+            bad = [b for p in posters for b in p.bad]
+            s.stop()
+            rows = db_rows(db)
+            self.assertFalse(
+                bad, "%d of %d POSTs not answered 303: %s; stored anyway: "
+                "%d; error log warnings:\n%s" % (
+                    len(bad), self.CLIENTS * self.POSTS,
+                    ", ".join("%s -> %d after %.2f s" % (t, r.status, took)
+                              for t, r, took in bad[:5]),
+                    len({t for t, _, _ in bad} & set(rows)),
+                    "\n".join(l for l in s.log().splitlines()
+                              if "[info]" not in l)[:2000]))
+            for p in posters:
+                self.assertEqual(len(p.acked), self.POSTS)
+            expected = {"c%d-%04d" % (i, j) for i in range(self.CLIENTS)
+                        for j in range(self.POSTS)}
+            self.assertEqual(len(rows), self.CLIENTS * self.POSTS)
+            dups = [t for t, n in collections.Counter(rows).items() if n > 1]
+            self.assertEqual(dups, [], "duplicated messages")
+            self.assertEqual(set(rows), expected)
+            self.assertEqual(db_integrity(db), "ok")
+
+    def test_kill_9_of_a_worker_loses_no_acknowledged_message(self):
+        with Server(workers=self.WORKERS) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            wait_for(lambda: len(s.workers()) == self.WORKERS, 5)
+            stop = threading.Event()
+            posters = [Poster(s.port, "k%d" % i, 400, reconnect=True,
+                              stop=stop) for i in range(self.CLIENTS)]
+            start = time.monotonic()
+            for p in posters:
+                p.start()
+            acked = lambda: sum(len(p.acked) for p in posters)  # noqa: E731
+            killed = []
+            try:
+                for threshold in (300, 900, 1500):
+                    wait_for(lambda: acked() >= threshold, 30,
+                             message=lambda: "%d acknowledged posts (have %d)"
+                             % (threshold, acked()))
+                    victims = [w for w in s.workers() if w not in killed]
+                    self.assertTrue(victims, "no worker to kill")
+                    victim = victims[len(killed) % len(victims)]
+                    os.kill(victim, signal.SIGKILL)
+                    killed.append(victim)
+            finally:
+                for p in posters:
+                    p.join(max(1, self.BOUND - (time.monotonic() - start)))
+                stop.set()
+                for p in posters:
+                    p.join(5)
+            self.assertFalse([p for p in posters if p.is_alive()],
+                             "posting took longer than %d s" % self.BOUND)
+            # A 503 is an honest "not stored" (the concurrency test above
+            # is where it counts as a failure); any other answer is wrong.
+            refused = set()
+            for p in posters:
+                self.assertIsNone(p.error, p.error)
+                self.assertEqual([b for b in p.bad if b[1].status != 503], [],
+                                 p.bad[:3])
+                refused.update(b[0] for b in p.bad)
+            wait_for(lambda: len(s.workers()) == self.WORKERS
+                     and not set(s.workers()) & set(killed), 10,
+                     message=lambda: "respawned workers; have %s, killed %s"
+                     % (s.workers(), killed))
+            # still serving after the kills
+            self.assertEqual(post(s.port, form("after-kills")).status, 303)
+            s.stop()
+
+            rows = db_rows(db)
+            counts = collections.Counter(rows)
+            dups = [t for t, n in counts.items() if n > 1]
+            self.assertEqual(dups, [], "duplicated messages")
+            attempted = set().union(*(p.attempted for p in posters))
+            attempted.add("after-kills")
+            strange = set(rows) - attempted
+            self.assertEqual(strange, set(), "corrupted or unknown messages")
+            acked_all = set().union(*(p.acked for p in posters))
+            lost = acked_all - set(rows)
+            self.assertEqual(sorted(lost)[:10], [],
+                             "%d acknowledged messages lost" % len(lost))
+            self.assertEqual(sorted(refused & set(rows)), [],
+                             "stored although answered 503")
+            failed = [f for p in posters for f in p.failed]
+            self.assertLess(len(failed), len(attempted) // 4,
+                            "too many failed posts: %s" % failed[:5])
+            self.assertEqual(db_integrity(db), "ok")
+            self.assertGreaterEqual(len(acked_all), 1500)
+
+
+# --------------------------------------------------------------------------
+# unusable database
+
+
+class UnusableDbTest(unittest.TestCase):
+    def check_503(self, s, db):
+        r = get(s.port, "/msg")
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.content_type(), "text/html")
+        self.assertIn(b"503", r.body)
+        r = post(s.port, form("into the void"))
+        self.assertEqual(r.status, 503, r)
+        r = get(s.port, "/msg?" + form("void via get").decode())
+        self.assertEqual(r.status, 503, r)
+        r = get(s.port, "/")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(get(s.port, "/doge.gif").status, 200)
+        wait_for(lambda: re.search(r"\[(warn|error)\].*%s" % re.escape(db),
+                                   s.log()), 5,
+                 message=lambda: "a warning naming %s in the log:\n%s"
+                 % (db, s.log()))
+        self.assertIsNone(s.proc.poll(), "guad exited")
+
+    def test_missing_database_directory_gives_503(self):
+        db = "/nonexistent-dir/x/msg.db"
+        self.assertFalse(os.path.exists("/nonexistent-dir"))
+        with Server({"msg": {"db": db}}) as s:
+            self.check_503(s, db)
+            self.assertRegex(s.log(), r"(?i)unable to open|no such|cannot")
+
+    def test_parent_is_a_regular_file_gives_503_then_recovers(self):
+        base = tempfile.mkdtemp(prefix="guadtest-db-")
+        self.addCleanup(shutil.rmtree, base, True)
+        parent = os.path.join(base, "plainfile")
+        with open(parent, "w") as f:
+            f.write("not a directory\n")
+        db = os.path.join(parent, "msg.db")
+        with Server({"msg": {"db": db}}) as s:
+            self.check_503(s, db)
+            # The board comes back once the path is usable.
+            os.unlink(parent)
+            os.mkdir(parent)
+
+            def board_ok():
+                r = get(s.port, "/msg")
+                return r if r.status == 200 else None
+            wait_for(board_ok, 10, interval=0.2,
+                     message=lambda: "/msg 200 after the directory appeared"
+                     "\n%s" % s.log())
+            text = unique("recovered")
+            self.assertEqual(post(s.port, form(text)).status, 303)
+            self.assertIn(text, db_rows(db))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,700 @@
+#!/usr/bin/env python3
+"""Operations: the master's signals and guad -s.
+
+HUP reload (valid and broken gua.ini, and under load), QUIT graceful stop
+and its shutdown bound, USR1 log reopening, TTIN/TTOU, pid_file and
+guad -s, the crash-loop backoff, worker_timeout and max_requests.
+
+Only the guad processes these tests start (and their workers, found as
+children of the master) are ever signalled.
+"""
+
+import os
+import re
+import resource
+import select
+import signal
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import unittest
+
+sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guadtest  # noqa: E402
+from guadtest import (HOST, Connection, ConnectionClosed, Server, alive,  # noqa: E402
+                      get, run_guad, starttime, wait_for)
+
+
+def snapshot(pids):
+    """{pid: starttime} so later liveness checks are safe from pid reuse."""
+    out = {}
+    for p in pids:
+        st = starttime(p)
+        if st is not None:
+            out[p] = st
+    return out
+
+
+def any_alive(snap):
+    return [p for p, st in snap.items() if alive(p, st)]
+
+
+def n_workers(s, n, timeout=5.0):
+    """Wait until the master has exactly n live children; return them."""
+    return wait_for(lambda: (lambda w: w if len(w) == n else None)(
+        s.workers()), timeout,
+        message=lambda: "%d workers, have %s\n%s" % (n, s.workers(), s.log()))
+
+
+def append_line(path, line):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    with open(path, encoding="utf-8") as f:
+        return len(f.read().splitlines())    # the line number just written
+
+
+def log_wait(s, pattern, timeout=5.0, after=0):
+    """Wait for pattern in the error log (from offset after); the match."""
+    return wait_for(lambda: re.search(pattern, s.log()[after:]), timeout,
+                    message=lambda: "%r in the error log:\n%s"
+                    % (pattern, s.log()))
+
+
+def refused(port):
+    """True if a connect to port is refused now."""
+    try:
+        socket.create_connection((HOST, port), timeout=1.0).close()
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def closed_by_peer(conn):
+    """True if the server already closed this idle connection (EOF or
+    reset pending), checked without blocking before a request is sent."""
+    if conn.buf:
+        return False
+    r, _, _ = select.select([conn.sock], [], [], 0)
+    if not r:
+        return False
+    try:
+        return conn.sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+
+class ReloadTest(unittest.TestCase):
+    def test_hup_with_a_valid_config_adds_the_route_and_replaces_workers(self):
+        with Server(workers=2, own_root=True,
+                    files={"extra.txt": b"extra file\n"}) as s:
+            old = snapshot(n_workers(s, 2))
+            self.assertEqual(get(s.port, "/extra.txt").status, 404)
+            append_line(s.ini, "/extra.txt = file extra.txt")
+            mark = len(s.log())
+            s.signal(signal.SIGHUP)
+            log_wait(s, r"reloaded", after=mark)
+            # the new route is served (by the new generation)
+            r = wait_for(lambda: (lambda r: r if r.status == 200 else None)(
+                get(s.port, "/extra.txt")), 5,
+                message=lambda: "200 for /extra.txt after the reload\n"
+                + s.log())
+            self.assertEqual(r.body, b"extra file\n")
+            # the old workers exit; two new ones serve
+            wait_for(lambda: not any_alive(old), 5,
+                     message=lambda: "old workers %s to exit\n%s"
+                     % (any_alive(old), s.log()))
+            new = n_workers(s, 2)
+            self.assertFalse(set(new) & set(old), (old, new))
+            for i in range(10):
+                self.assertEqual(get(s.port, "/?after-reload=%d" % i).status,
+                                 200)
+                self.assertEqual(get(s.port, "/extra.txt").status, 200)
+            self.assertIsNone(s.proc.poll(), "master died")
+
+    def test_hup_with_a_broken_config_keeps_the_running_one(self):
+        with Server(workers=2, own_root=True,
+                    files={"extra.txt": b"extra file\n"}) as s:
+            before = n_workers(s, 2)
+            snap = snapshot(before)
+            append_line(s.ini, "/extra.txt = file extra.txt")
+            line = append_line(s.ini, "this line is garbage")
+            mark = len(s.log())
+            s.signal(signal.SIGHUP)
+            m = log_wait(s, r"keeping the running configuration.*", after=mark)
+            self.assertRegex(m.group(0), re.escape(s.ini) + r":%d:" % line,
+                             "the error names FILE:LINE of the garbage")
+            self.assertNotIn("reloaded", s.log()[mark:])
+            time.sleep(1.0)   # give a wrong reload time to replace workers
+            # the old routes, not the half-read new ones
+            self.assertEqual(get(s.port, "/").status, 200)
+            self.assertEqual(get(s.port, "/doge.gif").status, 200)
+            self.assertEqual(get(s.port, "/extra.txt").status, 404)
+            self.assertEqual(s.workers(), before)
+            self.assertEqual(len(any_alive(snap)), 2)
+            self.assertIsNone(s.proc.poll(), "master died")
+
+
+class LoadReloadTest(unittest.TestCase):
+    """SIGHUP every 0.5 s for ~5 s while clients hammer the server."""
+
+    DURATION = 5.0
+    HUP_EVERY = 0.5
+
+    def test_reload_under_load_fails_no_request(self):
+        with Server(workers=2) as s:
+            n_workers(s, 2)
+            stop = threading.Event()
+            lock = threading.Lock()
+            stats = {"ok": 0, "keepalive_reused": 0, "idle_closed": 0}
+            failures = []
+
+            def fail(kind, detail):
+                with lock:
+                    failures.append("%s: %s" % (kind, detail))
+
+            def fail_exc(reused, path, e):
+                # name the case: the request had been sent in full
+                if isinstance(e, ConnectionClosed) and "got b''" in str(e):
+                    what = "closed with no response byte"
+                elif isinstance(e, ConnectionResetError):
+                    what = "reset with no response byte"
+                else:
+                    what = repr(e)
+                fail("%s connection" % ("reused keep-alive" if reused
+                                        else "new"),
+                     "GET %s sent, %s" % (path, what))
+
+            def count(key):
+                with lock:
+                    stats[key] += 1
+
+            def check(r, path):
+                if r.status != 200:
+                    fail("status", "%s %s" % (path, r.status))
+                    return False
+                count("ok")
+                return True
+
+            def new_connections(tid):
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    path = "/?t=%d&i=%d" % (tid, i)
+                    try:
+                        check(get(s.port, path), path)
+                    except Exception as e:  # noqa: BLE001
+                        fail_exc(False, path, e)
+
+            def keep_alive(tid):
+                conn = None
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    path = "/static/style.css?t=%d&i=%d" % (tid, i)
+                    if conn is not None and closed_by_peer(conn):
+                        # The server closed this idle keep-alive connection
+                        # before we sent anything on it: allowed (RFC 9112
+                        # 9.3), and any client opens a new one.  Not a
+                        # failed request.
+                        count("idle_closed")
+                        conn.close()
+                        conn = None
+                    reused = conn is not None
+                    try:
+                        if conn is None:
+                            conn = Connection(s.port)
+                        conn.send("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
+                        r = conn.read_response()
+                    except Exception as e:  # noqa: BLE001
+                        fail_exc(reused, path, e)
+                        if conn:
+                            conn.close()
+                        conn = None
+                        continue
+                    if reused:
+                        count("keepalive_reused")
+                    check(r, path)
+                    if "close" in r.headers.get("connection", "").lower():
+                        conn.close()
+                        conn = None
+                if conn:
+                    conn.close()
+
+            threads = [threading.Thread(target=new_connections, args=(1,)),
+                       threading.Thread(target=new_connections, args=(2,)),
+                       threading.Thread(target=keep_alive, args=(3,)),
+                       threading.Thread(target=keep_alive, args=(4,))]
+            for t in threads:
+                t.daemon = True
+                t.start()
+            hups = 0
+            end = time.monotonic() + self.DURATION
+            try:
+                while time.monotonic() < end:
+                    time.sleep(self.HUP_EVERY)
+                    s.signal(signal.SIGHUP)
+                    hups += 1
+            finally:
+                time.sleep(0.5)
+                stop.set()
+                for t in threads:
+                    t.join(15)
+            self.assertFalse(any(t.is_alive() for t in threads),
+                             "client threads did not finish")
+            sys.stderr.write("\n  reload under load: %d requests ok (%d on "
+                             "reused keep-alive connections), %d failed, "
+                             "%d SIGHUPs, %d idle keep-alive connections "
+                             "closed by the server\n"
+                             % (stats["ok"], stats["keepalive_reused"],
+                                len(failures), hups, stats["idle_closed"]))
+            self.assertGreaterEqual(len(re.findall(r"reloaded", s.log())),
+                                    hups // 2, s.log())
+            self.assertGreater(stats["ok"], 100)
+            kinds = {}
+            for f in failures:
+                kind = f.split(":", 1)[0] + ": " + f.rsplit(", ", 1)[-1]
+                kinds[kind] = kinds.get(kind, 0) + 1
+            if failures:
+                self.fail("%d of %d requests failed (%s):\n%s"
+                          % (len(failures), stats["ok"] + len(failures),
+                             "; ".join("%d %s" % (n, k) for k, n in
+                                       sorted(kinds.items())),
+                             "\n".join(failures[:20])))
+            self.assertIsNone(s.proc.poll(), "master died")
+            self.assertEqual(get(s.port, "/").status, 200)
+
+
+BIG = 64 * 1024 * 1024
+
+
+class QuitTest(unittest.TestCase):
+    def big_download(self, s):
+        """Start GET of the big file; return (conn, content_length, got)."""
+        conn = Connection(s.port, timeout=20)
+        conn.send("GET /static/big.bin HTTP/1.1\r\nHost: x\r\n"
+                  "Connection: close\r\n\r\n")
+        deadline = time.monotonic() + 5
+        while b"\r\n\r\n" not in conn.buf:
+            self.assertTrue(conn._fill(deadline), "no response head")
+        head, conn.buf = conn.buf.split(b"\r\n\r\n", 1)
+        self.assertRegex(head, rb"^HTTP/1\.1 200 ")
+        clen = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", head).group(1))
+        self.assertEqual(clen, BIG)
+        return conn, clen
+
+    def test_quit_lets_a_download_in_progress_finish(self):
+        with Server(workers=1, files={"static/big.bin": BIG}) as s:
+            snap = snapshot(n_workers(s, 1))
+            conn, clen = self.big_download(s)
+            got = len(conn.buf)
+            conn.buf = b""
+            s.signal(signal.SIGQUIT)
+            time.sleep(0.5)
+            self.assertIsNone(s.proc.poll(), "the master did not wait for "
+                              "the request in progress")
+            # read the rest slowly at first, then all of it
+            deadline = time.monotonic() + 30
+            for _ in range(10):
+                conn._fill(deadline)
+                got += len(conn.buf)
+                conn.buf = b""
+                time.sleep(0.05)
+            while got < clen and conn._fill(deadline):
+                got += len(conn.buf)
+                conn.buf = b""
+            conn.close()
+            self.assertEqual(got, clen, "the download was cut short")
+            self.assertEqual(s.wait(10), 0, s.log())
+            self.assertFalse(any_alive(snap))
+            self.assertRegex(s.log(), r"graceful stop")
+
+    def test_quit_lets_a_slow_post_finish(self):
+        with Server(workers=1) as s:
+            n_workers(s, 1)
+            body = b"message=" + b"q" * 40
+            with Connection(s.port, timeout=10) as conn:
+                conn.send(b"POST /msg HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/x-www-form-urlencoded"
+                          b"\r\nContent-Length: %d\r\n\r\n" % len(body))
+                conn.send(body[:10])
+                time.sleep(0.3)
+                s.signal(signal.SIGQUIT)
+                for i in range(10, len(body), 10):
+                    time.sleep(0.1)
+                    conn.send(body[i:i + 10])
+                r = conn.read_response()
+                self.assertEqual(r.status, 303, r)
+            self.assertEqual(s.wait(10), 0, s.log())
+
+    def test_quit_refuses_new_connections(self):
+        with Server(workers=1, files={"static/big.bin": BIG}) as s:
+            n_workers(s, 1)
+            conn, _ = self.big_download(s)     # keeps the server stopping
+            try:
+                s.signal(signal.SIGQUIT)
+                log_wait(s, r"graceful stop")
+                # After QUIT nobody accepts: a new connection must be
+                # refused, not accepted by the kernel and left unserved.
+                try:
+                    wait_for(lambda: refused(s.port), 2.0,
+                             message="connections to port %d to be refused "
+                             "once the graceful stop began (the master is "
+                             "still running)" % s.port)
+                except AssertionError as e:
+                    # say what a client gets instead
+                    what = "accepted"
+                    try:
+                        with Connection(s.port, timeout=1.0) as c2:
+                            c2.send("GET / HTTP/1.1\r\nHost: x\r\n"
+                                    "Connection: close\r\n\r\n")
+                            try:
+                                r = c2.read_response(timeout=1.0)
+                                what = "accepted and answered %d" % r.status
+                            except socket.timeout:
+                                what = "accepted, no answer within 1 s"
+                            except ConnectionClosed:
+                                what = "accepted, then closed unanswered"
+                    except OSError as e2:
+                        what = repr(e2)
+                    raise AssertionError("%s; a new connection was %s"
+                                         % (e, what)) from None
+                self.assertIsNone(s.proc.poll())
+            finally:
+                conn.close()
+            self.assertEqual(s.wait(10), 0, s.log())
+
+    def test_shutdown_timeout_bounds_a_graceful_stop(self):
+        with Server(workers=1, files={"static/big.bin": BIG},
+                    sections={"timeouts": {"shutdown": "2"}}) as s:
+            snap = snapshot(n_workers(s, 1))
+            conn, _ = self.big_download(s)     # and never read the rest
+            try:
+                t0 = time.monotonic()
+                s.signal(signal.SIGQUIT)
+                time.sleep(1.0)
+                self.assertIsNone(s.proc.poll(), "the master stopped at once "
+                                  "instead of waiting for the request")
+                status = s.wait(8)
+                took = time.monotonic() - t0
+            finally:
+                conn.close()
+            self.assertEqual(status, 0, s.log())
+            self.assertLess(took, 6.0, "shutdown = 2 took %.1f s" % took)
+            self.assertGreaterEqual(took, 1.5)
+            wait_for(lambda: not any_alive(snap), 3,
+                     message=lambda: "worker %s to be gone" % any_alive(snap))
+            self.assertRegex(s.log(), r"still running, killing")
+
+
+class ReopenTest(unittest.TestCase):
+    def test_usr1_reopens_both_log_files(self):
+        with Server(workers=2, log_files=True) as s:
+            n_workers(s, 2)
+            self.assertEqual(get(s.port, "/?before").status, 200)
+            wait_for(lambda: "/?before" in s.access_log(), 5,
+                     message=lambda: "the request in %s" % s.access_log_path)
+            old_err = s.error_log_path + ".1"
+            old_acc = s.access_log_path + ".1"
+            os.rename(s.error_log_path, old_err)
+            os.rename(s.access_log_path, old_acc)
+            self.assertFalse(os.path.exists(s.error_log_path))
+            s.signal(signal.SIGUSR1)
+            wait_for(lambda: os.path.exists(s.error_log_path)
+                     and os.path.exists(s.access_log_path), 5,
+                     message=lambda: "new %s and %s; old error log:\n%s" % (
+                         s.error_log_path, s.access_log_path,
+                         s._read(old_err)))
+            log_wait(s, r"logs reopened")
+            time.sleep(0.3)   # the workers reopen on their next turn
+            paths = ["/?after-reopen=%d" % i for i in range(8)]
+            for p in paths:
+                self.assertEqual(get(s.port, p).status, 200)
+            wait_for(lambda: all(p + " " in s.access_log() for p in paths), 5,
+                     message=lambda: "requests in the new access log:\n%s\n"
+                     "old one:\n%s" % (s.access_log(), s._read(old_acc)))
+            self.assertNotIn("after-reopen", s._read(old_acc))
+            self.assertNotIn("logs reopened", s._read(old_err))
+            # and the error log keeps going to the new file
+            s.signal(signal.SIGTTIN)
+            log_wait(s, r"workers: 3")
+            self.assertNotIn("workers: 3", s._read(old_err))
+
+
+class WorkerCountSignalTest(unittest.TestCase):
+    def test_ttin_adds_a_worker_and_ttou_removes_one(self):
+        with Server(workers=2) as s:
+            two = n_workers(s, 2)
+            s.signal(signal.SIGTTIN)
+            three = n_workers(s, 3)
+            self.assertTrue(set(two) <= set(three), (two, three))
+            log_wait(s, r"workers: 3")
+            self.assertEqual(get(s.port, "/").status, 200)
+            s.signal(signal.SIGTTOU)
+            after = n_workers(s, 2)
+            self.assertTrue(set(after) <= set(three), (three, after))
+            log_wait(s, r"workers: 2")
+            # it stays at 2 (the removed one is not respawned)
+            time.sleep(1.0)
+            self.assertEqual(s.workers(), after)
+            for i in range(5):
+                self.assertEqual(get(s.port, "/?n=%d" % i).status, 200)
+
+
+class SignalCommandTest(unittest.TestCase):
+    """guad -s reload|quit|stop|reopen -c FILE, through [server] pid_file."""
+
+    def server(self, **kw):
+        # a relative pid_file resolves against the folder of gua.ini
+        return Server({"server": {"pid_file": "guad.pid"}}, **kw)
+
+    def pid_file(self, s):
+        return os.path.join(s.tmpdir, "guad.pid")
+
+    def ctl(self, s, cmd, ini=None):
+        # run from another directory: -s must find the pid file by itself
+        return run_guad(["-s", cmd, "-c", ini or s.ini], cwd="/")
+
+    def test_pid_file_holds_the_master_pid_and_is_removed_at_exit(self):
+        with self.server() as s:
+            with open(self.pid_file(s)) as f:
+                self.assertEqual(f.read().strip(), str(s.pid))
+            os.kill(s.pid, signal.SIGTERM)
+            self.assertEqual(s.wait(5), 0, s.log())
+            self.assertFalse(os.path.exists(self.pid_file(s)),
+                             "pid file left after exit")
+
+    def test_s_reload_reloads(self):
+        with self.server() as s:
+            old = snapshot(n_workers(s, 2))
+            r = self.ctl(s, "reload")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            log_wait(s, r"reloaded")
+            wait_for(lambda: not any_alive(old), 5,
+                     message=lambda: "old workers to exit\n" + s.log())
+            self.assertEqual(get(s.port, "/").status, 200)
+
+    def test_s_reopen_reopens_logs(self):
+        with self.server() as s:
+            r = self.ctl(s, "reopen")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            log_wait(s, r"logs reopened")
+            self.assertEqual(get(s.port, "/").status, 200)
+
+    def test_s_stop_stops_with_status_0(self):
+        with self.server() as s:
+            snap = snapshot(n_workers(s, 2))
+            r = self.ctl(s, "stop")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(s.wait(5), 0, s.log())
+            self.assertRegex(s.log(), r"fast stop")
+            wait_for(lambda: not any_alive(snap), 3)
+            self.assertFalse(os.path.exists(self.pid_file(s)))
+
+    def test_s_quit_stops_gracefully_with_status_0(self):
+        with self.server() as s:
+            r = self.ctl(s, "quit")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(s.wait(5), 0, s.log())
+            self.assertRegex(s.log(), r"graceful stop")
+            self.assertFalse(os.path.exists(self.pid_file(s)))
+
+    def test_s_reload_with_a_route_to_a_missing_file_keeps_the_old_config(self):
+        with self.server() as s:
+            append_line(s.ini, "/gone.txt = file no-such-file.txt")
+            r = self.ctl(s, "reload")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            m = log_wait(s, r"keeping the running configuration.*")
+            self.assertIn(s.ini + ":", m.group(0))
+            self.assertEqual(get(s.port, "/").status, 200)
+
+    def test_s_reload_with_a_garbage_line_still_signals_the_master(self):
+        """guad(8): "The configuration file is read only for pid_file, so
+        a broken file can still be reloaded: the master then keeps the
+        configuration it has and logs why." """
+        with self.server() as s:
+            append_line(s.ini, "this line is garbage")
+            r = self.ctl(s, "reload")
+            self.assertEqual(r.returncode, 0,
+                             "guad -s reload refused a gua.ini with a syntax "
+                             "error elsewhere than pid_file: %s" % r.stderr)
+            log_wait(s, r"keeping the running configuration")
+            self.assertEqual(get(s.port, "/").status, 200)
+
+    def test_s_without_pid_file_fails_with_a_message(self):
+        with Server() as s:
+            r = self.ctl(s, "reload")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertRegex(r.stderr, r"pid_file")
+            time.sleep(0.3)
+            self.assertNotIn("reloading", s.log())
+
+    def test_s_with_no_running_server_fails(self):
+        with self.server() as s:
+            ini = s.ini
+            os.kill(s.pid, signal.SIGTERM)
+            self.assertEqual(s.wait(5), 0)
+            r = self.ctl(s, "reload", ini)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertTrue(r.stderr.strip(), "no message")
+
+    def test_s_unknown_command_exits_2(self):
+        with self.server() as s:
+            r = self.ctl(s, "restart")
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertRegex(r.stderr, r"restart")
+            self.assertIsNone(s.proc.poll())
+
+    def test_second_guad_with_the_same_pid_file_fails(self):
+        with self.server() as s:
+            pid_file = self.pid_file(s)
+            ini2 = os.path.join(s.tmpdir, "second.ini")
+            with open(s.ini) as f, open(ini2, "w") as g:
+                g.write(f.read())   # same pid_file, port 0: another port
+            r = run_guad(["-c", ini2], timeout=10)
+            self.assertNotEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stderr, r"already running")
+            # the first one is untouched
+            self.assertIsNone(s.proc.poll())
+            with open(pid_file) as f:
+                self.assertEqual(f.read().strip(), str(s.pid))
+            self.assertEqual(get(s.port, "/").status, 200)
+
+
+class CrashLoopTest(unittest.TestCase):
+    def test_workers_dying_at_start_back_off_then_recover(self):
+        """With RLIMIT_NOFILE of the master lowered to 3, a new worker
+        cannot create its epoll descriptor and exits at once."""
+        with Server(workers=1) as s:
+            victim = n_workers(s, 1)[0]
+            soft, hard = resource.prlimit(s.pid, resource.RLIMIT_NOFILE)
+            restored = False
+            try:
+                resource.prlimit(s.pid, resource.RLIMIT_NOFILE, (3, hard))
+                os.kill(victim, signal.SIGKILL)
+
+                def delays():
+                    return [int(x) for x in
+                            re.findall(r"respawning in (\d+) ms", s.log())]
+                wait_for(lambda: len(delays()) >= 4, 8,
+                         message=lambda: "4 'respawning in X ms' lines:\n"
+                         + s.log())
+                d = delays()
+                self.assertEqual(d[:4], [100, 200, 400, 800], s.log())
+                resource.prlimit(s.pid, resource.RLIMIT_NOFILE, (soft, hard))
+                restored = True
+            finally:
+                if not restored:
+                    resource.prlimit(s.pid, resource.RLIMIT_NOFILE,
+                                     (soft, hard))
+            self.assertRegex(s.log(), r"killed by signal 9")
+
+            # a worker comes back (within the current delay) and serves
+            def serving():
+                w = s.workers()
+                if len(w) != 1 or victim in w:
+                    return None
+                st = starttime(w[0])
+                try:
+                    r = get(s.port, "/", timeout=2)
+                except OSError:
+                    return None
+                return w if r.status == 200 and alive(w[0], st) else None
+            w = wait_for(serving, 15, interval=0.2,
+                         message=lambda: "a worker to come back\n" + s.log())
+            time.sleep(1.2)     # it lives past the crash window
+            self.assertTrue(alive(w[0]), s.log())
+            self.assertEqual(get(s.port, "/").status, 200)
+            self.assertIsNone(s.proc.poll(), "master died")
+
+
+def wchan(pid):
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+class WorkerTimeoutTest(unittest.TestCase):
+    def test_stuck_worker_is_replaced_and_its_client_gets_503(self):
+        with Server(workers=1, sections={"timeouts": {"worker": "1"}}) as s:
+            wpid = n_workers(s, 1)[0]
+            wst = starttime(wpid)
+            self.assertEqual(get(s.port, "/msg").status, 200)  # db is there
+            db = sqlite3.connect(os.path.join(s.tmpdir, "msg.db"),
+                                 isolation_level=None, timeout=5)
+            stopped = False
+            conn = Connection(s.port, timeout=10)
+            try:
+                db.execute("BEGIN EXCLUSIVE")
+                body = b"message=stuck"
+                conn.send(b"POST /msg HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/x-www-form-urlencoded"
+                          b"\r\nContent-Length: %d\r\n\r\n%s"
+                          % (len(body), body))
+                # inside the handler: sqlite's busy handler sleeps (it gives
+                # up after 1 s, so stop the worker well before that)
+                try:
+                    wait_for(lambda: "sleep" in wchan(wpid), 0.5,
+                             interval=0.005)
+                except AssertionError:
+                    pass    # no wchan here: the request is in by now anyway
+                os.kill(wpid, signal.SIGSTOP)
+                stopped = True
+                log_wait(s, r'worker \d+ \(pid %d\) stuck for \d+ ms in '
+                         r'"POST /msg"; replacing it' % wpid, 5)
+                os.kill(wpid, signal.SIGCONT)
+                stopped = False
+                r = conn.read_response(timeout=5)
+                self.assertEqual(r.status, 503, r)
+                self.assertRegex(r.head, rb"^HTTP/1\.1 503 ")
+            finally:
+                if stopped and alive(wpid, wst):
+                    os.kill(wpid, signal.SIGCONT)
+                conn.close()
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                db.close()
+            wait_for(lambda: not alive(wpid, wst), 5,
+                     message=lambda: "stuck worker %d to be gone\n%s"
+                     % (wpid, s.log()))
+            new = wait_for(lambda: (lambda w: w if len(w) == 1 and wpid not in w
+                                    else None)(s.workers()), 5,
+                           message=lambda: "a new worker\n" + s.log())
+            self.assertNotIn(wpid, new)
+            self.assertEqual(get(s.port, "/").status, 200)
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            self.assertIsNone(s.proc.poll(), "master died")
+
+
+class MaxRequestsTest(unittest.TestCase):
+    def test_worker_is_recycled_after_max_requests_without_failures(self):
+        with Server(workers=1, sections={"limits": {"max_requests": "5"}}) as s:
+            first = n_workers(s, 1)[0]
+            first_st = starttime(first)
+            statuses = []
+            for i in range(12):
+                statuses.append(get(s.port, "/?n=%d" % i).status)
+                time.sleep(0.2)
+            self.assertEqual(statuses, [200] * 12)
+            log_wait(s, r"worker \d+ \(pid %d\) served \d+ requests; "
+                     r"recycling it" % first, 5)
+            wait_for(lambda: not alive(first, first_st), 5,
+                     message=lambda: "recycled worker to exit\n" + s.log())
+            now = n_workers(s, 1)
+            self.assertNotEqual(now[0], first)
+            for i in range(3):
+                self.assertEqual(get(s.port, "/?later=%d" % i).status, 200)
+            self.assertIsNone(s.proc.poll(), "master died")
+
+
+if __name__ == "__main__":
+    unittest.main()
