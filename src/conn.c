@@ -596,6 +596,19 @@ finish(struct conn *c)
 }
 
 /*
+ * While the worker drains, a connection between requests is closed once
+ * its socket is known empty: a request already sent is answered first. A
+ * connection still waiting for its first request keeps its header timer.
+ */
+static int
+draining_idle(const struct conn *c)
+{
+	return c->w->draining && c->state == CONN_IDLE &&
+	    c->in_len == c->in_off && !output_pending(c) &&
+	    c->timer != CONN_TIMER_HEADER;
+}
+
+/*
  * Moves the connection on as far as it can go without waiting: answers
  * complete requests (gathering pipelined ones), writes, reads. Called on
  * every event and after accept.
@@ -629,18 +642,18 @@ conn_drain(struct conn *c)
 			continue;
 		}
 		if (c->in_len == c->in_off && c->state == CONN_IDLE) {
-			if (c->w->draining) {
-				conn_close(c);
-				return;
-			}
 			release_buffers(c);
 			if (c->timer == CONN_TIMER_NONE)
 				conn_timer_set(c, CONN_TIMER_KEEPALIVE);
 		}
-		if (!c->readable)
+		s = c->readable ? read_some(c) : STEP_WAIT;
+		if (s == STEP_CLOSED)
 			return;
-		if (read_some(c) != STEP_DONE)
+		if (s == STEP_WAIT) {
+			if (draining_idle(c))
+				conn_close(c);
 			return;
+		}
 	}
 }
 

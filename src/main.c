@@ -37,18 +37,17 @@ static const struct {
 };
 
 /*
- * -s: signals the master named by gua.ini's pid_file, like nginx -s. The
- * file is read without opening what it routes, so even a broken gua.ini
- * can be reloaded (the master then keeps its old one and says why).
+ * -s: signals the master named by gua.ini's pid_file, like nginx -s. Only
+ * that key is read, so even a broken gua.ini can be sent a reload (the
+ * master then keeps its old configuration and says why).
  */
 static int
 send_command(const char *path, const char *cmd)
 {
-	struct conf	*conf;
-	char		 err[CONF_ERR_MAX];
-	size_t		 i;
-	pid_t		 pid;
-	int		 sig = 0;
+	char	*pid_file;
+	size_t	 i;
+	pid_t	 pid;
+	int	 sig = 0, rc = 1;
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(cmd, commands[i].name) == 0)
@@ -58,30 +57,25 @@ send_command(const char *path, const char *cmd)
 		    "reopen\n", cmd);
 		return 2;
 	}
-	if ((conf = conf_read(path, 0, err)) == NULL) {
-		fprintf(stderr, "%s\n", err);
+	if ((pid_file = conf_pid_file(path)) == NULL) {
+		if (errno == ENOENT && access(path, R_OK) == 0)
+			fprintf(stderr, "guad: %s: no pid_file in [server]\n",
+			    path);
+		else
+			fprintf(stderr, "guad: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	if (conf->pid_file == NULL) {
-		fprintf(stderr, "guad: %s: no pid_file in [server]\n", path);
-		conf_free(conf);
-		return 1;
-	}
-	pid = pidfile_read(conf->pid_file);
-	if (pid <= 0) {
-		fprintf(stderr, "guad: %s: %s\n", conf->pid_file, pid == 0 ?
+	pid = pidfile_read(pid_file);
+	if (pid <= 0)
+		fprintf(stderr, "guad: %s: %s\n", pid_file, pid == 0 ?
 		    "holds no pid" : strerror(errno));
-		conf_free(conf);
-		return 1;
-	}
-	if (kill(pid, sig) == -1) {
+	else if (kill(pid, sig) == -1)
 		fprintf(stderr, "guad: pid %ld (from %s): %s\n", (long)pid,
-		    conf->pid_file, strerror(errno));
-		conf_free(conf);
-		return 1;
-	}
-	conf_free(conf);
-	return 0;
+		    pid_file, strerror(errno));
+	else
+		rc = 0;
+	free(pid_file);
+	return rc;
 }
 
 int

@@ -378,8 +378,12 @@ reload(struct master *m)
 	int		 fds[LISTEN_MAX];
 	size_t		 nfds = 0, i;
 
+	struct timespec	 ts;
+
+	/* systemd wants the precise time, not the loop's coarse one */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading",
-	    (long long)date_mono_ms() * 1000);
+	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	log_info("reloading %s", m->conf->path);
 	if ((nc = conf_load(m->conf->path, err)) == NULL) {
 		log_warnx("reload failed, keeping the running configuration: "
@@ -426,6 +430,9 @@ stop(struct master *m, int graceful)
 	notify_send("STOPPING=1\nSTATUS=stopping");
 	log_info("%s stop", graceful ? "graceful" : "fast");
 	m->stopping = 1;
+	/* Once the workers close theirs, new connections are refused. */
+	listen_close(m->fds, m->nfds);
+	m->nfds = 0;
 	signal_kids(m, graceful ? SIGQUIT : SIGTERM, 0);
 	m->kill_at = date_mono_ms() + (graceful ?
 	    (int64_t)m->conf->shutdown_timeout * 1000 : FAST_STOP_MS);

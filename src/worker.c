@@ -168,13 +168,12 @@ drain(struct worker *w)
 		close(w->listeners[i].ev.fd);
 		w->listeners[i].ev.fd = -1;
 	}
+	/* Idle connections: read what may wait unseen, else close them. */
 	for (i = 0; i < w->conf->connections; i++) {
-		if (w->conns[i].ev.fd == -1)
+		if (w->conns[i].ev.fd == -1 || w->conns[i].state != CONN_IDLE)
 			continue;
-		if (w->conns[i].state == CONN_IDLE &&
-		    w->conns[i].in_len == 0 && w->conns[i].out_len == 0 &&
-		    w->conns[i].file_fd == -1)
-			conn_close(&w->conns[i]);
+		w->conns[i].readable = 1;
+		conn_drain(&w->conns[i]);
 	}
 }
 

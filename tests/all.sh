@@ -1,10 +1,16 @@
 #!/bin/sh
-# Runs every test: the normal build's "make check" in build/, then the same
-# suite under AddressSanitizer and UndefinedBehaviorSanitizer in build-asan/.
+# Runs every test:
+#   build/       make check (unit, integration, browser, fuzz replays),
+#                then make distcheck;
+#   build-asan/  make check again under AddressSanitizer and
+#                UndefinedBehaviorSanitizer (leak detection on);
+#   build-fuzz/  each libFuzzer harness for FUZZ_SECONDS (default 60)
+#                from the committed corpus, under ASan and UBSan.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
+fuzz_seconds=${FUZZ_SECONDS:-60}
 
 autoreconf -fi
 
@@ -12,9 +18,17 @@ echo "== build/: make check"
 mkdir -p build
 (cd build && ../configure --enable-werror && make -j"$jobs" check)
 
+echo "== build/: make distcheck"
+(cd build && make -j"$jobs" distcheck)
+
 echo "== build-asan/: make check under ASan + UBSan"
 mkdir -p build-asan
 (cd build-asan && ../configure CC=clang --enable-asan --enable-werror &&
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+    ASAN_OPTIONS=detect_leaks=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     make -j"$jobs" check)
+
+echo "== build-fuzz/: every fuzzer for ${fuzz_seconds} s"
+mkdir -p build-fuzz
+(cd build-fuzz && ../configure CC=clang --enable-fuzzing --enable-asan &&
+    make -j"$jobs" && make fuzz FUZZ_SECONDS="$fuzz_seconds")
