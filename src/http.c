@@ -464,6 +464,21 @@ hexval(char c)
 #define CHUNK_META_MAX	4096
 
 /*
+ * A line of chunk metadata is still arriving: already too long, or wait.
+ * A last CR may be the start of its CRLF, so it does not count yet.
+ */
+static int
+pending_meta(const char *p, size_t i, size_t len, size_t meta)
+{
+	size_t	 n = len - i;
+
+	if (n > 0 && p[len - 1] == '\r')
+		n--;
+	return meta + n > CHUNK_META_MAX ?
+	    HTTP_STATUS_HEADER_FIELDS_TOO_LARGE : HTTP_AGAIN;
+}
+
+/*
  * Reads a chunked body (RFC 9112 7.1) from p[0..len). Returns HTTP_AGAIN
  * until it is complete, then 0 with *raw_len (bytes consumed) and
  * *body_len; with decode, the data is also moved together at p. Returns
@@ -492,17 +507,14 @@ http_chunked(char *p, size_t len, size_t max_body, int decode,
 		if (size > max_body || out > max_body - size)
 			return HTTP_STATUS_CONTENT_TOO_LARGE;
 		/* chunk extensions are read and ignored, within a bound */
-		if ((nl = memchr(p + i, '\n', len - i)) == NULL) {
-			if (meta + (len - i) > CHUNK_META_MAX)
-				return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
-			return HTTP_AGAIN;
-		}
-		meta += (size_t)(nl - (p + i));
-		if (meta > CHUNK_META_MAX)
-			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+		if ((nl = memchr(p + i, '\n', len - i)) == NULL)
+			return pending_meta(p, i, len, meta);
 		ext = (size_t)(nl - (p + i));
 		if (ext > 0 && nl[-1] == '\r')
 			ext--;
+		meta += ext;
+		if (meta > CHUNK_META_MAX)
+			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
 		if ((ext > 0 && p[i] != ';') ||
 		    !field_value_ok((const unsigned char *)p + i, ext))
 			return HTTP_STATUS_BAD_REQUEST;
@@ -526,11 +538,8 @@ http_chunked(char *p, size_t len, size_t max_body, int decode,
 	}
 	/* trailer section: field lines up to an empty line */
 	for (;;) {
-		if ((nl = memchr(p + i, '\n', len - i)) == NULL) {
-			if (meta + (len - i) > CHUNK_META_MAX)
-				return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
-			return HTTP_AGAIN;
-		}
+		if ((nl = memchr(p + i, '\n', len - i)) == NULL)
+			return pending_meta(p, i, len, meta);
 		size = (size_t)(nl - (p + i));
 		if (size > 0 && nl[-1] == '\r')
 			size--;
