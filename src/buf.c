@@ -65,6 +65,8 @@ buf_reserve(struct buf *b, size_t more)
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (buf_reserve(b, n) == 0) {
 		memcpy(b->data + b->len, p, n);
 		b->len += n;

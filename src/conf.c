@@ -473,16 +473,19 @@ set_defaults(struct conf *c)
 	c->root_fd = -1;
 }
 
-/* Turns a path relative to the config folder into an absolute one. */
+/*
+ * Turns a path relative to the config folder into an absolute one. For a
+ * log, the names stderr, stdout and off are not paths.
+ */
 static int
-resolve(struct conf *c, char **p, const char *dflt)
+resolve(struct conf *c, char **p, const char *dflt, int log)
 {
 	char	*s;
 
 	if (*p == NULL && (*p = strdup(dflt)) == NULL)
 		return -1;
-	if (**p == '/' || strcmp(*p, "stderr") == 0 ||
-	    strcmp(*p, "stdout") == 0 || strcmp(*p, "off") == 0)
+	if (**p == '/' || (log && (strcmp(*p, "stderr") == 0 ||
+	    strcmp(*p, "stdout") == 0 || strcmp(*p, "off") == 0)))
 		return 0;
 	if (asprintf(&s, "%s/%s", c->dir, *p) == -1)
 		return -1;
@@ -640,11 +643,12 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 		goto fail;
 
 	if ((c->host == NULL && (c->host = strdup("0.0.0.0")) == NULL) ||
-	    resolve(c, &c->root, GUAD_WWWDIR) == -1 ||
-	    resolve(c, &c->msg_db, GUAD_DBPATH) == -1 ||
-	    (c->error_log != NULL && resolve(c, &c->error_log, "") == -1) ||
-	    (c->access_log != NULL && resolve(c, &c->access_log, "") == -1) ||
-	    (c->pid_file != NULL && resolve(c, &c->pid_file, "") == -1))
+	    resolve(c, &c->root, GUAD_WWWDIR, 0) == -1 ||
+	    resolve(c, &c->msg_db, GUAD_DBPATH, 0) == -1 ||
+	    (c->error_log != NULL && resolve(c, &c->error_log, "", 1) == -1) ||
+	    (c->access_log != NULL &&
+	    resolve(c, &c->access_log, "", 1) == -1) ||
+	    (c->pid_file != NULL && resolve(c, &c->pid_file, "", 0) == -1))
 		goto oom;
 	if (router_build(&c->router, c->routes, c->nroutes, &dup) == -1) {
 		if (dup == NULL)

@@ -359,11 +359,10 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
 		return HTTP_AGAIN;
 	}
-	if (hend > lim->header_size)
-		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
 	req->head_len = hend;
 
-	/* The request line: method SP request-target SP HTTP-version. */
+	/* The request line: method SP request-target SP HTTP-version. Its
+	 * length is judged before the head's, as while the head arrives. */
 	p = buf + start;
 	end = buf + hend;
 	eol = memchr(p, '\n', (size_t)(end - p));
@@ -373,6 +372,8 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 		req->line.len--;
 	if (req->line.len > lim->request_line)
 		return HTTP_STATUS_URI_TOO_LONG;
+	if (hend > lim->header_size)
+		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
 	ve = p + req->line.len;
 	for (sp = p; sp < ve && tchar[(unsigned char)*sp]; sp++)
 		;

@@ -88,9 +88,13 @@ msg_render_item(struct buf *b, int64_t created, const char *text, size_t len)
 	struct tm	 tm;
 	time_t		 t = (time_t)created;
 
-	gmtime_r(&t, &tm);
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	strftime(human, sizeof(human), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	/* a time from a foreign database may be out of any calendar */
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
+	    strftime(human, sizeof(human), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+		strcpy(iso, "");
+		strcpy(human, "(unknown time)");
+	}
 	BUF_ADDLIT(b, "<li><time datetime=\"");
 	buf_adds(b, iso);
 	BUF_ADDLIT(b, "\">");

@@ -1,0 +1,186 @@
+/*
+ * fuzz_template.c: the msg page template, HTML escaping, one rendered
+ * message and the decoding of a posted one, all on the input. The first
+ * eight bytes, when there are eight, also give the message's time, within
+ * what guad's clock stores: 1970 to 9999 (the client never chooses it).
+ */
+#include "config.h"
+
+#include "buf.h"
+#include "fuzz.h"
+#include "html.h"
+#include "http.h"
+#include "msg.h"
+#include "uri.h"
+
+#define PH	HTML_PLACEHOLDER
+#define PHLEN	(sizeof(HTML_PLACEHOLDER) - 1)
+#define MSG_MAX	1000	/* gua.ini's default [msg] max_length */
+
+static void
+template_check(const char *in, size_t len)
+{
+	struct html_template	 t;
+	const char		*p;
+	size_t			 n = 0, first = 0;
+	int			 rc;
+
+	for (p = in; (p = memmem(p, len - (size_t)(p - in), PH, PHLEN)) != NULL;
+	    p += PHLEN)
+		if (n++ == 0)
+			first = (size_t)(p - in);
+	rc = html_template_parse(&t, in, len);
+	FUZZ_CHECK((rc == 0) == (n == 1));
+	if (rc == 0) {
+		FUZZ_CHECK(t.text != NULL && t.len == len);
+		FUZZ_CHECK(memcmp(t.text, in, len) == 0 && t.text[len] == '\0');
+		FUZZ_CHECK(t.head_len == first);
+		FUZZ_CHECK(t.tail_off == first + PHLEN && t.tail_off <= len);
+	} else
+		FUZZ_CHECK(t.text == NULL);
+	html_template_free(&t);
+}
+
+/* Undoes html_escape, checking that it left no metacharacter behind. */
+static size_t
+unescape(const char *s, size_t len, char *out)
+{
+	static const struct {
+		const char	*ent;
+		char		 c;
+	} ents[] = {
+		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+		{ "&quot;", '"' }, { "&#39;", '\'' },
+	};
+	size_t	 i = 0, o = 0, k, el;
+
+	while (i < len) {
+		FUZZ_CHECK(s[i] != '<' && s[i] != '>' && s[i] != '"' &&
+		    s[i] != '\'');
+		if (s[i] != '&') {
+			out[o++] = s[i++];
+			continue;
+		}
+		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
+			el = strlen(ents[k].ent);
+			if (len - i >= el && memcmp(s + i, ents[k].ent, el) == 0)
+				break;
+		}
+		FUZZ_CHECK(k < sizeof(ents) / sizeof(ents[0]));
+		out[o++] = ents[k].c;
+		i += el;
+	}
+	return o;
+}
+
+/* Escapes into a page that has markup already, as static.c's listing. */
+static void
+escape_check(const char *in, size_t len)
+{
+	static const char	 pre[] = "<title>";
+	struct buf		 b;
+	char			*back;
+	size_t			 n;
+
+	if (buf_init(&b, 0, 16 * 1024 * 1024) == -1)
+		abort();
+	buf_adds(&b, pre);
+	html_escape(&b, in, len);
+	FUZZ_CHECK(!b.failed && memcmp(b.data, pre, sizeof(pre) - 1) == 0);
+	n = b.len - (sizeof(pre) - 1);
+	FUZZ_CHECK(n >= len && n <= len * 6);
+	if ((back = malloc(len + 1)) == NULL)
+		abort();
+	FUZZ_CHECK(unescape(b.data + sizeof(pre) - 1, n, back) == len);
+	FUZZ_CHECK(memcmp(back, in, len) == 0);
+	free(back);
+	buf_free(&b);
+}
+
+/* "[-]Y...Y-MM-DDTHH:MM:SSZ\"", the datetime attribute's value. */
+static int
+iso_ok(const char *s, size_t len)
+{
+	static const char	 tail[] = "-dd-ddTdd:dd:ddZ\"";
+	size_t			 i = 0, y, k;
+
+	if (i < len && s[i] == '-')
+		i++;
+	for (y = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == y || len - i < sizeof(tail) - 1)
+		return 0;
+	for (k = 0; k < sizeof(tail) - 1; k++, i++)
+		if (tail[k] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != tail[k])
+			return 0;
+	return 1;
+}
+
+static void
+render_check(int64_t created, const char *in, size_t len)
+{
+	static const char	 head[] = "<li><time datetime=\"";
+	static const char	 tail[] = "</span></li>\n";
+	struct buf		 b, esc;
+
+	/* as msg.c's list: room from the start */
+	if (buf_init(&b, 4096, 16 * 1024 * 1024) == -1 ||
+	    buf_init(&esc, 4096, 16 * 1024 * 1024) == -1)
+		abort();
+	msg_render_item(&b, created, in, len);
+	html_escape(&esc, in, len);
+	FUZZ_CHECK(!b.failed && b.len > sizeof(head) + esc.len + sizeof(tail));
+	FUZZ_CHECK(memcmp(b.data, head, sizeof(head) - 1) == 0);
+	FUZZ_CHECK(iso_ok(b.data + sizeof(head) - 1,
+	    b.len - (sizeof(head) - 1)));
+	/* the escaped text, then the end of the item */
+	FUZZ_CHECK(memcmp(b.data + b.len - (sizeof(tail) - 1) - esc.len,
+	    esc.data, esc.len) == 0);
+	FUZZ_CHECK(memcmp(b.data + b.len - (sizeof(tail) - 1), tail,
+	    sizeof(tail) - 1) == 0);
+	buf_free(&b);
+	buf_free(&esc);
+}
+
+static void
+decode_check(const char *in, size_t len)
+{
+	char		*out = malloc(len + 1), *form = malloc(len + 1);
+	const char	*why = NULL;
+	size_t		 n = 0, fn = 0;
+	int		 rc, frc;
+
+	if (out == NULL || form == NULL)
+		abort();
+	rc = msg_decode(in, len, MSG_MAX, out, &n, &why);
+	frc = uri_form_decode(in, len, form, &fn);
+	if (rc == 0) {
+		FUZZ_CHECK(frc == 0 && n == fn && memcmp(out, form, n) == 0);
+		FUZZ_CHECK(n > 0 && n <= MSG_MAX);
+	} else {
+		FUZZ_CHECK(why != NULL && *why != '\0');
+		FUZZ_CHECK(rc == (frc == 0 && fn > MSG_MAX ?
+		    HTTP_STATUS_CONTENT_TOO_LARGE : HTTP_STATUS_BAD_REQUEST));
+	}
+	free(out);
+	free(form);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char		*in = fuzz_dup(data, size);
+	uint64_t	 t;
+	int64_t		 created = 1700000000;	/* 2023-11-14 */
+
+	if (size >= sizeof(t)) {
+		memcpy(&t, data, sizeof(t));
+		created = (int64_t)(t % 253402300800);	/* to 9999-12-31 */
+	}
+	template_check(in, size);
+	escape_check(in, size);
+	render_check(created, in, size);
+	decode_check(in, size);
+	free(in);
+	return 0;
+}
