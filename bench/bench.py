@@ -1,0 +1,658 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh (Python 3 standard library only).
+
+Every network call goes to 127.0.0.1 and is bounded by a socket timeout.
+
+  freeport                       print a free TCP port on 127.0.0.1
+  waitport PORT SECS             wait until PORT accepts a connection
+  fetch PORT PATH [OUT] [HDR..]  GET PATH; print "status length"; body -> OUT
+  post PORT N                    POST N messages to /msg; print how many got 303
+  tree PID                       print PID and its descendants
+  cpu PID                        CPU ticks (utime+stime, incl. reaped children) of PID's tree
+  mem PID                        "rss_kib pss_kib nprocs" summed over PID's tree
+  idle PORT N PID PATH           memory before/after holding N idle keep-alive connections
+  client PORT PATH N MODE CONNS  N requests, MODE ka (over CONNS connections) or close
+  wrk FILE                       parse wrk output -> key=value lines
+  strace FILE                    parse strace -c output -> key=value lines
+  callgrind FILE                 print the total Ir of a callgrind.out file
+  cgtop RUN BASE N               per-request inclusive Ir by function (callgrind_annotate)
+  report TSV META OUT_MD         print the table, write Markdown to OUT_MD
+"""
+import os
+import re
+import socket
+import statistics
+import sys
+import time
+
+HOST = "127.0.0.1"
+TIMEOUT = 30.0
+
+
+# ---------------------------------------------------------------- HTTP bits
+
+def read_response(sock, buf=b"", head_only=False):
+    """Read one HTTP/1.1 response (Content-Length or EOF framed).
+
+    Returns (status, headers dict, body, leftover bytes, closed)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("EOF before response head (%d bytes)" % len(buf))
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    hdrs = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    closed = False
+    if head_only:
+        return status, hdrs, b"", rest, closed
+    if "content-length" in hdrs:
+        n = int(hdrs["content-length"])
+        while len(rest) < n:
+            chunk = sock.recv(max(65536, n - len(rest)))
+            if not chunk:
+                raise ConnectionError("EOF in body (%d of %d)" % (len(rest), n))
+            rest += chunk
+        return status, hdrs, rest[:n], rest[n:], closed
+    # no length: read to EOF
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return status, hdrs, rest, b"", True
+
+
+def connect(port):
+    s = socket.create_connection((HOST, port), timeout=TIMEOUT)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def request_bytes(path, close=False, extra=()):
+    lines = ["GET %s HTTP/1.1" % path, "Host: 127.0.0.1"]
+    if close:
+        lines.append("Connection: close")
+    lines.extend(extra)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+# ---------------------------------------------------------------- /proc bits
+
+def children_map():
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        ppid = int(st[st.rindex(")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(d))
+    return kids
+
+
+def tree(pid):
+    kids = children_map()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop(0)
+        out.append(p)
+        todo.extend(sorted(kids.get(p, [])))
+    return out
+
+
+def stat_fields(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read()
+    # fields after "(comm)": index 0 = state (field 3)
+    return st[st.rindex(")") + 2:].split()
+
+
+def cpu_ticks(pid):
+    """utime+stime of the tree, plus cutime+cstime of the root (reaped kids)."""
+    total = 0
+    for i, p in enumerate(tree(pid)):
+        try:
+            f = stat_fields(p)
+        except OSError:
+            continue
+        total += int(f[11]) + int(f[12])          # utime, stime
+        if i == 0:
+            total += int(f[13]) + int(f[14])      # cutime, cstime
+    return total
+
+
+def mem_kib(pid):
+    rss = pss = n = 0
+    for p in tree(pid):
+        try:
+            with open("/proc/%d/smaps_rollup" % p) as f:
+                for ln in f:
+                    if ln.startswith("Rss:"):
+                        rss += int(ln.split()[1])
+                    elif ln.startswith("Pss:"):
+                        pss += int(ln.split()[1])
+            n += 1
+        except OSError:
+            continue
+    return rss, pss, n
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_freeport():
+    s = socket.socket()
+    s.bind((HOST, 0))
+    print(s.getsockname()[1])
+    s.close()
+
+
+def cmd_waitport(port, secs):
+    end = time.time() + float(secs)
+    while time.time() < end:
+        try:
+            socket.create_connection((HOST, int(port)), timeout=1).close()
+            return 0
+        except OSError:
+            time.sleep(0.1)
+    return 1
+
+
+def cmd_fetch(port, path, out=None, *hdrs):
+    s = connect(int(port))
+    s.sendall(request_bytes(path, close=True, extra=hdrs))
+    st, h, body, _, _ = read_response(s)
+    s.close()
+    if out and out != "-":
+        with open(out, "wb") as f:
+            f.write(body)
+    print(st, len(body))
+
+
+def cmd_post(port, n):
+    ok = 0
+    s = connect(int(port))
+    buf = b""
+    for i in range(int(n)):
+        text = "benchmark message %03d: the quick brown fox jumps over the lazy dog" % i
+        body = ("message=" + text.replace(" ", "+").replace(":", "%3A")).encode()
+        req = ("POST /msg HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Content-Type: application/x-www-form-urlencoded\r\n"
+               "Content-Length: %d\r\n\r\n" % len(body)).encode() + body
+        s.sendall(req)
+        st, h, _, buf, _ = read_response(s, buf)
+        if st == 303:
+            ok += 1
+        if h.get("connection", "").lower() == "close":
+            s.close()
+            s = connect(int(port))
+            buf = b""
+    s.close()
+    print(ok)
+
+
+def cmd_tree(pid):
+    print(" ".join(str(p) for p in tree(int(pid))))
+
+
+def cmd_cpu(pid):
+    print(cpu_ticks(int(pid)))
+
+
+def cmd_mem(pid):
+    print("%d %d %d" % mem_kib(int(pid)))
+
+
+def cmd_idle(port, n, pid, path):
+    """Opens N keep-alive connections, each does one request and stays open."""
+    port, n, pid = int(port), int(n), int(pid)
+    # warm up: a few requests so lazily initialised state is not counted
+    s = connect(port)
+    buf = b""
+    for _ in range(20):
+        s.sendall(request_bytes(path))
+        _, _, _, buf, _ = read_response(s, buf)
+    s.close()
+    time.sleep(0.5)
+    rss0, pss0, np0 = mem_kib(pid)
+    socks, errors = [], {}
+    t0 = time.time()
+    for i in range(n):
+        try:
+            c = connect(port)
+            c.settimeout(10)
+            c.sendall(request_bytes(path))
+            st, h, _, _, _ = read_response(c)
+            if st != 200:
+                errors["status %d" % st] = errors.get("status %d" % st, 0) + 1
+            socks.append(c)
+        except OSError as e:
+            k = type(e).__name__ + ":" + str(e)[:40]
+            errors[k] = errors.get(k, 0) + 1
+    t1 = time.time()
+    time.sleep(1.0)
+    rss1, pss1, np1 = mem_kib(pid)
+    # how many are still open (the server did not close them)
+    alive = 0
+    for c in socks:
+        c.setblocking(False)
+        try:
+            d = c.recv(1)
+            if d:
+                alive += 1      # unexpected data, but open
+        except BlockingIOError:
+            alive += 1
+        except OSError:
+            pass
+    for c in socks:
+        c.close()
+    err = ";".join("%s=%d" % kv for kv in errors.items()) or "-"
+    print("rss0=%d rss1=%d pss0=%d pss1=%d nprocs=%d opened=%d alive=%d "
+          "open_secs=%.2f errors=%s" % (rss0, rss1, pss0, pss1, np1,
+                                        len(socks), alive, t1 - t0,
+                                        err.replace(" ", "_")))
+
+
+def cmd_client(port, path, n, mode, conns):
+    """N requests; ka: round-robin over CONNS keep-alive connections;
+    close: one connection per request with Connection: close."""
+    port, n, conns = int(port), int(n), int(conns)
+    ok = bad = 0
+    if mode == "ka":
+        socks = [connect(port) for _ in range(conns)]
+        bufs = [b""] * conns
+        req = request_bytes(path)
+        for i in range(n):
+            k = i % conns
+            socks[k].sendall(req)
+            st, h, _, bufs[k], _ = read_response(socks[k], bufs[k])
+            ok += st == 200
+            bad += st != 200
+        for s in socks:
+            s.close()
+    else:
+        req = request_bytes(path, close=True)
+        for i in range(n):
+            s = connect(port)
+            s.sendall(req)
+            st, h, _, _, _ = read_response(s)
+            # wait for the server's close so its work is done before the next
+            try:
+                while s.recv(65536):
+                    pass
+            except OSError:
+                pass
+            s.close()
+            ok += st == 200
+            bad += st != 200
+    print("ok=%d bad=%d" % (ok, bad))
+    return 0 if bad == 0 else 1
+
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+UNIT_MB = {"B": 1 / 1048576, "KB": 1 / 1024, "MB": 1.0, "GB": 1024.0, "TB": 1048576.0}
+
+
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s|m|h)$", v)
+    return float(m.group(1)) * UNIT_MS[m.group(2)] if m else float("nan")
+
+
+def cmd_wrk(path):
+    txt = open(path, errors="replace").read()
+    out = {}
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+)(\w+) read", txt)
+    if m:
+        out["requests"] = int(m.group(1))
+        out["secs"] = ms(m.group(2) + m.group(3)) / 1000
+        out["read_mb"] = float(m.group(4)) * UNIT_MB.get(m.group(5), float("nan"))
+    m = re.search(r"Requests/sec:\s*([\d.]+)", txt)
+    if m:
+        out["rps"] = float(m.group(1))
+    m = re.search(r"Transfer/sec:\s*([\d.]+)(\w+)", txt)
+    if m:
+        out["mbps"] = float(m.group(1)) * UNIT_MB.get(m.group(2), float("nan"))
+    for pct in ("50", "75", "90", "99"):
+        m = re.search(r"^\s*%s%%\s+([\d.]+\w+)" % pct, txt, re.M)
+        if m:
+            out["p" + pct] = ms(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", txt)
+    out["sock_err"] = sum(int(x) for x in m.groups()) if m else 0
+    out["sock_err_detail"] = ("c%s/r%s/w%s/t%s" % m.groups()) if m else "-"
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", txt)
+    out["non2xx"] = int(m.group(1)) if m else 0
+    for k, v in out.items():
+        print("%s=%s" % (k, v))
+
+
+def cmd_strace(path):
+    calls = errors = None
+    per = []
+    for ln in open(path, errors="replace"):
+        f = ln.split()
+        if len(f) >= 5 and f[-1] == "total":
+            nums = [x for x in f[:-1]]
+            # % time, seconds, usecs/call, calls, [errors]
+            calls = int(nums[3])
+            errors = int(nums[4]) if len(nums) > 4 else 0
+        elif len(f) >= 5 and re.match(r"^[\d.]+$", f[0]) and f[-1] != "total":
+            try:
+                c = int(f[3])
+                per.append((c, f[-1]))
+            except ValueError:
+                pass
+    print("calls=%s" % calls)
+    print("errors=%s" % errors)
+    per.sort(reverse=True)
+    print("top=%s" % ",".join("%s:%d" % (n, c) for c, n in per[:8]))
+
+
+def cmd_callgrind(path):
+    tot = None
+    for ln in open(path, errors="replace"):
+        if ln.startswith("summary:") or ln.startswith("totals:"):
+            tot = int(ln.split()[1])
+    print(tot if tot is not None else "")
+
+
+def cg_inclusive(path):
+    """function -> inclusive Ir, from callgrind_annotate."""
+    import subprocess
+    out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+                         capture_output=True, text=True, timeout=120).stdout
+    inc = {}
+    for ln in out.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+\(.*\)\s+PROGRAM TOTALS", ln)
+        if m:
+            inc["__total__"] = int(m.group(1).replace(",", ""))
+            continue
+        m = re.match(r"\s*([\d,]+)\s+\([\s\d.]+%\)\s+(\S+?):(\S.*?)(?:\s+\[(.*)\])?$", ln)
+        if not m:
+            continue
+        fn = m.group(3).strip()
+        obj = os.path.basename(m.group(4) or "")
+        key = fn if fn.startswith("0x") is False else fn + "@" + obj
+        inc[key] = inc.get(key, 0) + int(m.group(1).replace(",", ""))
+    return inc
+
+
+def cmd_cgtop(run, base, n, top=12):
+    """Per-request inclusive Ir by function: (run - baseline) / N. Skips
+    the event-loop frames (more than 80% of the total)."""
+    n = int(n)
+    a, b = cg_inclusive(run), cg_inclusive(base)
+    diff = {k: (v - b.get(k, 0)) / n for k, v in a.items()}
+    total = diff.pop("__total__", 0)
+    rows = sorted(((v, k) for k, v in diff.items()
+                   if 0 < v < 0.45 * total and "@" not in k), reverse=True)[:int(top)]
+    print("top=" + ", ".join("%s %.0f" % (k, v) for v, k in rows))
+    print("below=%.0f" % diff.get("below", 0))
+
+
+# ---------------------------------------------------------------- report
+
+SERVERS = ["guad", "nginx", "lighttpd"]
+
+# (key, label, unit, fmt, better)  better: "hi" or "lo"
+METRICS = [
+    ("small_ka.rps", "small file, keep-alive: req/s", "req/s", "%.0f", "hi"),
+    ("small_ka.p50", "small file, keep-alive: p50 latency", "ms", "%.3f", "lo"),
+    ("small_ka.p99", "small file, keep-alive: p99 latency", "ms", "%.3f", "lo"),
+    ("small_ka.cpu_us", "small file, keep-alive: server CPU per request", "µs", "%.2f", "lo"),
+    ("small_close.rps", "small file, Connection: close: req/s", "req/s", "%.0f", "hi"),
+    ("small_close.p50", "small file, Connection: close: p50 latency", "ms", "%.3f", "lo"),
+    ("small_close.p99", "small file, Connection: close: p99 latency", "ms", "%.3f", "lo"),
+    ("small_close.cpu_us", "small file, Connection: close: server CPU per request", "µs", "%.2f", "lo"),
+    ("big.rps", "1 MiB file: req/s", "req/s", "%.1f", "hi"),
+    ("big.mbps", "1 MiB file: throughput", "MiB/s", "%.0f", "hi"),
+    ("big.p50", "1 MiB file: p50 latency", "ms", "%.2f", "lo"),
+    ("big.p99", "1 MiB file: p99 latency", "ms", "%.2f", "lo"),
+    ("big.cpu_us", "1 MiB file: server CPU per request", "µs", "%.1f", "lo"),
+    ("notfound.rps", "404: req/s", "req/s", "%.0f", "hi"),
+    ("notfound.p50", "404: p50 latency", "ms", "%.3f", "lo"),
+    ("notfound.p99", "404: p99 latency", "ms", "%.3f", "lo"),
+    ("notfound.cpu_us", "404: server CPU per request", "µs", "%.2f", "lo"),
+    ("msg.rps", "GET /msg (100 messages): req/s", "req/s", "%.0f", "hi"),
+    ("msg.p50", "GET /msg: p50 latency", "ms", "%.3f", "lo"),
+    ("msg.p99", "GET /msg: p99 latency", "ms", "%.3f", "lo"),
+    ("msg.cpu_us", "GET /msg: server CPU per request", "µs", "%.2f", "lo"),
+    ("msgstatic.rps", "same bytes as a static file: req/s", "req/s", "%.0f", "hi"),
+    ("msgstatic.p50", "same bytes as a static file: p50 latency", "ms", "%.3f", "lo"),
+    ("msgstatic.p99", "same bytes as a static file: p99 latency", "ms", "%.3f", "lo"),
+    ("msgstatic.cpu_us", "same bytes as a static file: server CPU per request", "µs", "%.2f", "lo"),
+    ("sys_ka", "syscalls per request, keep-alive", "calls", "%.2f", "lo"),
+    ("sys_close", "syscalls per request, Connection: close", "calls", "%.2f", "lo"),
+    ("ir_ka", "instructions (Ir) per request, keep-alive", "Ir", "%.0f", "lo"),
+    ("ir_close", "instructions (Ir) per request, Connection: close", "Ir", "%.0f", "lo"),
+    ("ir_ka_adj", "Ir per request, keep-alive, minus guad's valgrind-only openat2 fallback", "Ir", "%.0f", "lo"),
+    ("ir_close_adj", "Ir per request, close, minus guad's valgrind-only openat2 fallback", "Ir", "%.0f", "lo"),
+    ("idle_rss", "RSS per idle keep-alive connection", "KiB", "%.2f", "lo"),
+    ("idle_pss", "PSS per idle keep-alive connection", "KiB", "%.2f", "lo"),
+    ("small_ka.bytes", "small file: bytes per response, headers + body (from wrk's total)", "B", "%.0f", "lo"),
+    ("notfound.bytes", "404: bytes per response, headers + body", "B", "%.0f", "lo"),
+    ("base_rss", "RSS of all server processes, idle (before)", "KiB", "%.0f", "lo"),
+    ("base_pss", "PSS of all server processes, idle (before)", "KiB", "%.0f", "lo"),
+]
+
+WRK_SCEN = ["small_ka", "small_close", "big", "notfound", "msg", "msgstatic"]
+
+
+def load_tsv(path):
+    vals, fails, notes = {}, {}, {}
+    for ln in open(path, errors="replace"):
+        f = ln.rstrip("\n").split("\t")
+        if len(f) < 4:
+            continue
+        rnd, srv, key, val = f[:4]
+        if val == "FAIL":
+            fails.setdefault((srv, key), []).append("r%s: %s" % (rnd, f[4] if len(f) > 4 else ""))
+            continue
+        if val == "NOTE":
+            notes.setdefault((srv, key), []).append("r%s: %s" % (rnd, f[4] if len(f) > 4 else ""))
+            continue
+        try:
+            vals.setdefault((srv, key), []).append(float(val))
+        except ValueError:
+            pass
+    return vals, fails, notes
+
+
+def fmt_cell(vs, fmt, failed):
+    if not vs:
+        return "FAIL" if failed else "—"
+    med = statistics.median(vs)
+    s = fmt % med
+    if len(vs) > 1:
+        s += " [" + (fmt % min(vs)) + "–" + (fmt % max(vs)) + "]"
+    if failed:
+        s += " (+%d FAIL)" % len(failed)
+    return s
+
+
+def ratio(a, b):
+    if not a or not b:
+        return "—"
+    ma, mb = statistics.median(a), statistics.median(b)
+    if mb == 0:
+        return "—"
+    return "%.2f" % (ma / mb)
+
+
+def limit_note(vals, srv_list, scen):
+    """Names what bounded a wrk scenario, per server."""
+    out = []
+    for s in srv_list:
+        w = vals.get((s, scen + ".wrk_cpu"))
+        c = vals.get((s, scen + ".srv_cpu"))
+        o = vals.get((s, scen + ".other_cpu"))
+        if not w or not c:
+            continue
+        wm, cm = statistics.median(w), statistics.median(c)
+        tag = ""
+        if wm >= 90:
+            tag = "wrk-bound"
+        elif cm >= 90:
+            tag = "server-bound"
+        om = max(o) if o else 0
+        out.append("%s: wrk %.0f%%/srv %.0f%%%s%s" % (
+            s, wm, cm, (" " + tag) if tag else "",
+            (" (other load up to %.0f%%)" % om) if om >= 15 else ""))
+    return "; ".join(out)
+
+
+def cmd_report(tsv, meta, out_md):
+    vals, fails, notes = load_tsv(tsv)
+    meta_lines = open(meta).read().rstrip("\n").split("\n") if os.path.exists(meta) else []
+    rows = []
+    for key, label, unit, fmt, better in METRICS:
+        scen = key.split(".")[0] if "." in key else None
+        cells = []
+        for s in SERVERS:
+            cells.append(fmt_cell(vals.get((s, key), []), fmt, fails.get((s, key), [])))
+        if all(c == "—" for c in cells):
+            continue
+        g = vals.get(("guad", key))
+        note = ""
+        if scen in WRK_SCEN and key.endswith(".rps"):
+            note = limit_note(vals, SERVERS, scen)
+        rows.append([label + " (" + unit + ", " + ("higher" if better == "hi" else "lower") + " is better)"]
+                    + cells + [ratio(g, vals.get(("nginx", key))),
+                               ratio(g, vals.get(("lighttpd", key))), note])
+    # derived: /msg vs the static file of the same size
+    gm, gs = vals.get(("guad", "msg.rps")), vals.get(("guad", "msgstatic.rps"))
+    derived = []
+    if gm and gs:
+        derived.append("guad GET /msg runs at %.2f× the req/s of a static file of the same "
+                       "size (%.0f vs %.0f req/s, medians)." % (
+                           statistics.median(gm) / statistics.median(gs),
+                           statistics.median(gm), statistics.median(gs)))
+    gm, gs = vals.get(("guad", "msg.cpu_us")), vals.get(("guad", "msgstatic.cpu_us"))
+    if gm and gs:
+        derived.append("guad CPU per GET /msg: %.1f µs vs %.1f µs for the static copy." % (
+            statistics.median(gm), statistics.median(gs)))
+    hdr = ["metric", "guad", "nginx", "lighttpd", "guad/nginx", "guad/lighttpd", "what bounded it (median CPU of wrk on core 1 / of the server on core 0; other load = CPU used by anything else)"]
+
+    # plain-text table for the terminal
+    widths = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(6)]
+    lines = []
+    lines.append("  ".join(h.ljust(widths[i]) for i, h in enumerate(hdr[:6])))
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(str(r[i]).ljust(widths[i]) for i in range(6)))
+        if r[6]:
+            lines.append("    ↳ " + r[6])
+    print("\n".join(meta_lines))
+    print()
+    print("\n".join(lines))
+    for d in derived:
+        print(d)
+    fail_lines = []
+    for (s, k), v in sorted(fails.items()):
+        fail_lines.append("%s %s: %s" % (s, k, "; ".join(v)))
+    note_lines = []
+    for (s, k), v in sorted(notes.items()):
+        note_lines.append("%s %s: %s" % (s, k, "; ".join(v)))
+    if fail_lines:
+        print("\nFAILURES:")
+        print("\n".join("  " + x for x in fail_lines))
+    if note_lines:
+        print("\nNOTES:")
+        print("\n".join("  " + x for x in note_lines))
+
+    md = []
+    md.append("# guad benchmark results")
+    md.append("")
+    md.append("Produced by `bash bench/run.sh`. Cells: median over rounds [min–max]. "
+              "Ratios are guad's median divided by the peer's median (for req/s "
+              "and MiB/s >1 means guad is faster; for latency, CPU, syscalls, "
+              "instructions and memory <1 means guad is cheaper).")
+    md.append("")
+    for m in meta_lines:
+        md.append("- " + m)
+    md.append("")
+    md.append("| " + " | ".join(hdr) + " |")
+    md.append("|" + "|".join(["---"] * len(hdr)) + "|")
+    for r in rows:
+        md.append("| " + " | ".join(str(x).replace("|", "/") for x in r) + " |")
+    md.append("")
+    for d in derived:
+        md.append("- " + d)
+    if fail_lines:
+        md.append("")
+        md.append("## Failures")
+        md.append("")
+        for x in fail_lines:
+            md.append("- " + x)
+    if note_lines:
+        md.append("")
+        md.append("## Notes recorded during the run")
+        md.append("")
+        for x in note_lines:
+            md.append("- " + x)
+    md.append("")
+    md.append("## Method")
+    md.append("")
+    md.append(METHOD)
+    with open(out_md, "w") as f:
+        f.write("\n".join(md) + "\n")
+
+
+METHOD = """\
+- Each server runs with one worker process on CPU 0 (`taskset -c 0`), wrk
+  (`-t1 -c64 --latency`) on CPU 1, all on 127.0.0.1, access logs off,
+  keep-alive on, sendfile on, the same document root (a temp dir: `small.html`
+  = www/index.html, `big.bin` = 1 MiB of random bytes, www/'s files, and for
+  guad `msgpage.html` = the saved body of GET /msg). Servers are started
+  fresh in every round, in the order guad, nginx, lighttpd.
+- Server CPU per request: utime+stime from /proc/PID/stat of the master and
+  its workers (plus cutime/cstime of reaped workers) before and after the
+  wrk run, divided by the requests wrk completed. Clock-tick resolution
+  (10 ms) over the whole run.
+- "wrk-bound": wrk's own CPU (user+sys / wall) on core 1 was >= 90%, so the
+  req/s figure is at least partly a measure of the load generator, not of
+  the server; "server-bound": the server used >= 90% of core 0. "other
+  load" is the machine's busy CPU (from /proc/stat) minus the server's and
+  wrk's during the run, in % of one core, shown when >= 15%: other
+  processes (or kernel work not charged to either) competed for the cores.
+  With much other load, req/s and latency say more about the machine's
+  contention than about the server; CPU per request, syscalls, instructions
+  and memory are much less affected by it.
+- Syscalls per request: `strace -c -f -p WORKER` attached during a wrk run
+  (same options, STRACE_DURATION seconds), total calls / requests wrk
+  completed. strace slows the server a lot, so batching per epoll_wait
+  differs from the unstraced runs.
+- Instructions per request: the server under `valgrind --tool=callgrind`
+  (guad: workers = 1, `--trace-children=yes`, the worker's file; nginx:
+  `master_process off`; lighttpd: `-D`), CG_N requests from a Python client
+  (keep-alive over 4 connections, or one connection per request with
+  `Connection: close`), minus the Ir of a run with 0 requests, divided by
+  CG_N. User-space instructions only (the kernel's work is not counted).
+- Memory per idle connection: RSS and PSS (smaps_rollup) summed over the
+  server's processes before and after opening IDLE_N keep-alive connections
+  (each sends one request, reads the answer, stays open), divided by IDLE_N.
+  Kernel socket memory is not included.
+"""
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    fn = globals().get("cmd_" + cmd)
+    if fn is None:
+        print(__doc__)
+        return 2
+    r = fn(*args)
+    return r or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
