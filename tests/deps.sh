@@ -5,9 +5,10 @@ set -eu
 
 build="build-essential autoconf automake pkg-config libinih-dev libmagic-dev
 libsqlite3-dev check"
-# chromium and nodejs: the browser tests (tests/e2e); clang: the sanitizer
-# build and the fuzzers.
-test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs"
+# chromium, nodejs and a CJK font: the browser tests (tests/e2e) and their
+# screenshots; clang: the sanitizer build and the fuzzers.
+test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs
+fonts-wqy-zenhei"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;

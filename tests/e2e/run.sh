@@ -139,7 +139,7 @@ E2E_DEPS=$deps \
 E2E_ARTIFACTS=$E2E_ARTIFACTS \
 TMPDIR=$tmp/tmp \
 CHROMIUM=$CHROMIUM \
-    timeout -k 5 120 node --test --test-reporter=spec --test-timeout=60000 \
+    timeout -k 5 120 node --test --test-reporter=spec \
 	"$E2E"/*.test.mjs
 status=$?
 [ "$status" -eq 124 ] && echo "$me: FAIL: the browser tests took more than 120 s" >&2
