@@ -9,6 +9,7 @@
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ struct parse {
 	size_t		 len, off;
 	int		 lineno;	/* lines started so far */
 	int		 at_bol;
-	int		 err_line;	/* first error, 0: none */
+	int		 err_line;	/* first error, 0: none, -1: no line */
 	char		*err;
 	int		 seen[NKEYS];	/* line each key was set on */
 };
@@ -111,8 +112,12 @@ seterr(struct parse *ps, int line, const char *fmt, ...)
 
 	if (ps->err_line != 0)
 		return;
-	ps->err_line = line;
-	n = snprintf(ps->err, CONF_ERR_MAX, "%s:%d: ", ps->name, line);
+	/* A default that no line set (the root, say) has no line to name. */
+	ps->err_line = line > 0 ? line : -1;
+	if (line > 0)
+		n = snprintf(ps->err, CONF_ERR_MAX, "%s:%d: ", ps->name, line);
+	else
+		n = snprintf(ps->err, CONF_ERR_MAX, "%s: ", ps->name);
 	if (n < 0 || n >= CONF_ERR_MAX)
 		return;
 	va_start(ap, fmt);
@@ -562,7 +567,7 @@ check_routes(struct parse *ps)
 	for (i = 0; i < c->nroutes; i++) {
 		r = &c->routes[i];
 		fd = fsopen_beneath(c->root_fd, r->arg, r->handler == ROUTE_DIR ?
-		    O_PATH | O_DIRECTORY : O_RDONLY);
+		    O_PATH | O_DIRECTORY : O_RDONLY | O_NONBLOCK);
 		if (fd == -1 || fstat(fd, &st) == -1) {
 			seterr(ps, r->line, "[routes] %s: %s %s: %s", r->path,
 			    route_handler_names[r->handler], r->arg,
@@ -699,14 +704,22 @@ conf_read(const char *path, int check_files, char err[CONF_ERR_MAX])
 	return c;
 }
 
-/* The number of workers to run: the configured one, or one per CPU. */
+/*
+ * The number of workers to run: the configured one, or one per CPU this
+ * process may run on (its affinity mask, which taskset and cpusets narrow),
+ * not every CPU the machine has online.
+ */
 unsigned
 conf_workers(const struct conf *c)
 {
-	long	 n;
+	cpu_set_t	 set;
+	long		 n;
 
 	if (c->workers > 0)
 		return c->workers;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    (n = CPU_COUNT(&set)) > 0)
+		return (unsigned)n;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned)n : 1;
 }

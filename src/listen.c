@@ -68,8 +68,34 @@ open_one(const struct addrinfo *ai)
 	return fd;
 }
 
+/* The port (network order) a bound socket has, or 0. */
+static in_port_t
+bound_port(int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ((struct sockaddr_in6 *)&ss)->sin6_port;
+	if (ss.ss_family == AF_INET)
+		return ((struct sockaddr_in *)&ss)->sin_port;
+	return 0;
+}
+
+static void
+set_port(struct sockaddr *sa, in_port_t port)
+{
+	if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_port = port;
+	else if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = port;
+}
+
 /*
- * Binds every address host resolves to, on port (0: the kernel picks).
+ * Binds every address host resolves to, on port (0: the kernel picks one,
+ * the same for all of them).
  * Returns 0 with the sockets in fds[0..*n), or -1 with err set.
  */
 int
@@ -79,6 +105,7 @@ listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
 	struct addrinfo		 hints, *res, *ai, *prev;
 	char			 serv[8];
 	int			 rc, fd, dup;
+	in_port_t		 bound = 0;	/* network order */
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -99,6 +126,9 @@ listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
 				dup = 1;
 		if (dup)
 			continue;
+		/* Port 0: every address gets the port the first one got. */
+		if (port == 0 && bound != 0)
+			set_port(ai->ai_addr, bound);
 		if ((fd = open_one(ai)) == -1) {
 			snprintf(err, errlen, "bind %s port %u: %s", host, port,
 			    strerror(errno));
@@ -108,6 +138,8 @@ listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
 			return -1;
 		}
 		fds[(*n)++] = fd;
+		if (port == 0 && bound == 0)
+			bound = bound_port(fd);
 	}
 	freeaddrinfo(res);
 	if (*n == 0) {

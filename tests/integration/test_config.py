@@ -148,6 +148,19 @@ class ConfigCheckTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stderr, r"(?m)^(?:guad: )?gua\.ini:%d: " % lines[0])
 
+    def test_error_in_a_default_names_no_line(self):
+        # No root key: the default document root is used, and when it is
+        # missing no line of the file is to blame, so none is named.
+        path = os.path.join(self.tmp, "gua.ini")
+        with open(path, "w") as f:
+            f.write("[server]\nport = 0\n[routes]\n"
+                    "/ = file no-such-file.html\n")
+        r = run_guad(["-t", "-c", path])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("%s:0:" % path, r.stderr)
+        self.assertRegex(r.stderr, r"%s(:4)?: \[(server\] root|routes\] /)"
+                         % re.escape(path))
+
     def test_missing_config_file_fails(self):
         missing = os.path.join(self.tmp, "nope", "gua.ini")
         r = run_guad(["-t", "-c", missing])
