@@ -21,17 +21,72 @@ static const char months[12][4] = {
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
 };
 
-/* Formats an IMF-fixdate (RFC 9110 5.6.7) into buf. */
+/* Two decimal digits of n (0..99) at p. */
+static void
+put2(char *p, int n)
+{
+	p[0] = (char)('0' + n / 10);
+	p[1] = (char)('0' + n % 10);
+}
+
+/* The hh:mm:ss of tm at p. */
+static void
+put_hms(char *p, const struct tm *tm)
+{
+	put2(p, tm->tm_hour);
+	p[2] = ':';
+	put2(p + 3, tm->tm_min);
+	p[5] = ':';
+	put2(p + 6, tm->tm_sec);
+}
+
+/* Four decimal digits of the year of tm at p. */
+static void
+put_year(char *p, const struct tm *tm)
+{
+	int	 y = tm->tm_year + 1900;
+
+	put2(p, y / 100);
+	put2(p + 2, y % 100);
+}
+
+/*
+ * gmtime_r of t, with t first brought into the years 0001..9999 that a
+ * four-digit date can show (a file's mtime can be anything).
+ */
+static void
+utc(time_t t, struct tm *tm)
+{
+	const time_t	 lo = -62135596800LL;	/* 0001-01-01T00:00:00Z */
+	const time_t	 hi = 253402300799LL;	/* 9999-12-31T23:59:59Z */
+
+	if (t < lo)
+		t = lo;
+	else if (t > hi)
+		t = hi;
+	gmtime_r(&t, tm);
+}
+
+/*
+ * Formats an IMF-fixdate (RFC 9110 5.6.7) into buf, by hand: strftime
+ * costs more than the rest of a response head.
+ */
 void
 date_format_http(char buf[DATE_HTTP_LEN + 1], time_t t)
 {
 	struct tm	 tm;
 
-	gmtime_r(&t, &tm);
-	memcpy(buf, days[tm.tm_wday], 3);
-	strftime(buf + 3, DATE_HTTP_LEN + 1 - 3, ", %d ", &tm);
+	utc(t, &tm);
+	memcpy(buf, days[tm.tm_wday], 3);	/* "Tue, 24 Nov 2026 02:39:19 GMT" */
+	memcpy(buf + 3, ", ", 2);
+	put2(buf + 5, tm.tm_mday);
+	buf[7] = ' ';
 	memcpy(buf + 8, months[tm.tm_mon], 3);
-	strftime(buf + 11, DATE_HTTP_LEN + 1 - 11, " %Y %H:%M:%S GMT", &tm);
+	buf[11] = ' ';
+	put_year(buf + 12, &tm);
+	buf[16] = ' ';
+	put_hms(buf + 17, &tm);
+	memcpy(buf + 25, " GMT", 5);		/* and the NUL */
 }
 
 /*
@@ -51,12 +106,15 @@ date_update(void)
 		return;
 	dc.now = ts.tv_sec;
 	date_format_http(dc.http, dc.now);
-	gmtime_r(&dc.now, &tm);
-	memcpy(dc.clf, "00/", 3);
-	strftime(dc.clf, 3, "%d", &tm);
+	utc(dc.now, &tm);			/* "24/Nov/2026:02:39:19 +0000" */
+	put2(dc.clf, tm.tm_mday);
 	dc.clf[2] = '/';
 	memcpy(dc.clf + 3, months[tm.tm_mon], 3);
-	strftime(dc.clf + 6, DATE_CLF_LEN + 1 - 6, "/%Y:%H:%M:%S +0000", &tm);
+	dc.clf[6] = '/';
+	put_year(dc.clf + 7, &tm);
+	dc.clf[11] = ':';
+	put_hms(dc.clf + 12, &tm);
+	memcpy(dc.clf + 20, " +0000", 7);	/* and the NUL */
 }
 
 int64_t
@@ -84,24 +142,36 @@ date_clf(void)
 }
 
 /*
- * Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the only form
- * senders may generate. Returns 0, or -1 if s is not one.
+ * Parses an HTTP-date in any of the three forms a recipient must accept
+ * (RFC 9110 5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", the
+ * obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit years
+ * 69..99 are 19xx, the rest 20xx) and asctime "Sun Nov  6 08:49:37 1994".
+ * Returns 0, or -1 if s is none of them.
  */
 int
 date_parse_http(const char *s, size_t len, time_t *out)
 {
-	char		 buf[DATE_HTTP_LEN + 1];
+	static const char *const forms[] = {
+		"%a, %d %b %Y %H:%M:%S GMT",
+		"%A, %d-%b-%y %H:%M:%S GMT",
+		"%a %b %e %H:%M:%S %Y",
+	};
+	char		 buf[40];
 	struct tm	 tm;
 	const char	*end;
+	size_t		 i;
 
-	if (len != DATE_HTTP_LEN)
+	if (len < 24 || len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	*out = timegm(&tm);
-	return 0;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(buf, forms[i], &tm);
+		if (end != NULL && *end == '\0') {
+			*out = timegm(&tm);
+			return 0;
+		}
+	}
+	return -1;
 }
