@@ -30,7 +30,9 @@ struct open_how {
 #define SYS_openat2	437
 #endif
 
+static int	 probed;
 static int	 no_openat2;
+static int	 probe_errno;
 
 /* Before openat2: is what fd names really below dirfd? */
 static int
@@ -52,16 +54,64 @@ below(int dirfd, int fd)
 }
 
 /*
+ * Finds out, once, whether openat2 can be used. It arrived in Linux 5.6:
+ * an older kernel answers ENOSYS. A seccomp profile written before it
+ * (container runtimes, systemd's SystemCallFilter) refuses it with EPERM.
+ * Either way, or on any other failure to open "/" beneath itself, the
+ * fallback of fsopen_beneath is used. Returns 1 if openat2 is used, 0 if
+ * not. Called by fsopen_beneath before its first open.
+ */
+int
+fsopen_probe(void)
+{
+	struct open_how	 how;
+	int		 dfd, fd;
+
+	if (probed)
+		return !no_openat2;
+	probed = 1;
+	if ((dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		probe_errno = errno;
+		no_openat2 = 1;
+		return 0;
+	}
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dfd, ".", &how, sizeof(how));
+	if (fd == -1) {
+		probe_errno = errno;
+		no_openat2 = 1;
+	} else
+		close(fd);
+	close(dfd);
+	return !no_openat2;
+}
+
+/* Says which way fsopen_beneath confines paths, for the log. */
+const char *
+fsopen_mode(void)
+{
+	static char	 text[160];
+
+	if (fsopen_probe())
+		return "openat2 with RESOLVE_BENEATH";
+	snprintf(text, sizeof(text), "openat and a check through /proc "
+	    "(openat2: %s)", strerror(probe_errno));
+	return text;
+}
+
+/*
  * Opens path (a normalised path; a leading '/' is ignored) relative to
  * dirfd, so that the kernel refuses anything that resolves outside it: ".."
  * or a symlink that leaves the tree, or a /proc magic link. Returns an fd,
  * or -1 with errno (EXDEV for an escape).
  *
- * openat2 arrived in Linux 5.6. On an older kernel it fails with ENOSYS,
- * and this falls back to openat followed by a check, through /proc, that
- * the opened file lies below dirfd. The path can then still be resolved
- * through a symlink pointing outside, but nothing outside is ever
- * returned.
+ * Where openat2 cannot be used (see fsopen_probe: a kernel before Linux
+ * 5.6, or a seccomp filter that refuses it), this falls back to openat
+ * followed by a check, through /proc, that the opened file lies below
+ * dirfd. The path can then still be resolved through a symlink pointing
+ * outside, but nothing outside is ever returned.
  */
 int
 fsopen_beneath(int dirfd, const char *path, int flags)
@@ -74,14 +124,12 @@ fsopen_beneath(int dirfd, const char *path, int flags)
 	if (*path == '\0')
 		path = ".";
 	flags |= O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY);
-	if (!no_openat2) {
+	if (fsopen_probe()) {
 		memset(&how, 0, sizeof(how));
 		how.flags = (unsigned long long)flags;
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-		if (fd != -1 || errno != ENOSYS)
-			return fd;
-		no_openat2 = 1;
+		return (int)syscall(SYS_openat2, dirfd, path, &how,
+		    sizeof(how));
 	}
 	if ((fd = openat(dirfd, path, flags)) == -1)
 		return -1;

@@ -15,6 +15,7 @@
 #include "board.h"
 #include "conf.h"
 #include "date.h"
+#include "fsopen.h"
 #include "listen.h"
 #include "log.h"
 #include "master.h"
@@ -534,6 +535,7 @@ master_run(struct conf *conf)
 	if ((m.board = board_create()) == NULL)
 		log_warn("worker slots (no worker_timeout or max_requests)");
 	m.want = conf_workers(conf);
+	log_info("files opened with %s", fsopen_mode());
 	spawn_missing(&m);
 	log_info("ready: %u workers", m.want);
 	notify_send("READY=1\nSTATUS=serving with %u workers", m.want);
