@@ -28,7 +28,8 @@ resp_body(struct response *r, const char *p, size_t len)
 
 /*
  * Turns r into the short HTML page for an error status. Only what a
- * client needs to know to act is kept (Allow, Location, Content-Range).
+ * client needs to know to act is kept (Allow, Location, Content-Range),
+ * and on a redirect the Cache-Control its handler set.
  */
 void
 resp_error(struct response *r, int status)
@@ -48,7 +49,8 @@ resp_error_detail(struct response *r, int status, const char *detail)
 	r->nbody = 0;
 	r->etag[0] = '\0';
 	r->last_modified = 0;
-	r->cache_control = NULL;
+	if (status < 300 || status > 399)
+		r->cache_control = NULL;
 	r->content_encoding = NULL;
 	r->vary = 0;
 	if (reason == NULL)

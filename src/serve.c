@@ -33,7 +33,7 @@ serve_request(struct worker *w, const struct http_request *req,
     const char *body, size_t blen, struct response *r)
 {
 	const struct conf	*c = w->conf;
-	const struct route	*rt;
+	const struct route	*rt, *dir;
 	size_t			 len;
 	int			 status;
 
@@ -46,15 +46,20 @@ serve_request(struct worker *w, const struct http_request *req,
 	if (status != 0)
 		return status;
 	rt = router_match(&c->router, w->path, len);
-	if (rt == NULL) {
-		/* "/static" for the dir route "/static/": redirect */
+	if ((rt == NULL || rt->handler == ROUTE_DIR) &&
+	    w->path[len - 1] != '/') {
+		/*
+		 * "/static" for the dir route "/static/": redirect, even when
+		 * a shorter dir route ("/") would take the path as a file.
+		 */
 		w->path[len] = '/';
-		rt = router_match_dir(&c->router, w->path, len + 1);
+		dir = router_match_dir(&c->router, w->path, len + 1);
 		w->path[len] = '\0';
-		if (rt != NULL && rt->len == len + 1)
-			return static_redirect(w, req, r);
-		return HTTP_STATUS_NOT_FOUND;
+		if (dir != NULL && dir->len == len + 1)
+			return static_redirect(w, dir, req, w->path, len, r);
 	}
+	if (rt == NULL)
+		return HTTP_STATUS_NOT_FOUND;
 	if (!method_allowed(rt->handler, req->method)) {
 		r->allow = allow[rt->handler];
 		return HTTP_STATUS_METHOD_NOT_ALLOWED;

@@ -36,24 +36,70 @@ static_etag(char out[40], const struct stat *st)
 	    (unsigned long long)st->st_size);
 }
 
-/* 301 to the same path with a '/' added (the query is kept). */
+/*
+ * Writes the target of a trailing-slash redirect to out (size bytes): the
+ * decoded, normalised path with a '/' added, percent-encoded wherever a
+ * client could read a byte as anything but part of a path ('\', '%',
+ * '?', '#', spaces, non-ASCII), then the query, if any, as it came.
+ * Built from the raw request path, "//host/../x" would have sent the
+ * client to another host. Returns 0, 414 if it does not fit, or 404 if it
+ * would not be a path on this host.
+ */
 int
-static_redirect(struct worker *w, const struct http_request *req,
-    struct response *r)
+static_location(char *out, size_t size, const char *path, size_t len,
+    const struct http_slice *query)
 {
-	struct buf	 b = { w->location, 0, w->location_cap, w->location_cap,
-			    0 };
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf	 b = { out, 0, size, size, 0 };
+	unsigned char	 c;
+	size_t		 i;
 
-	buf_add(&b, req->path.p, req->path.len);
+	if (len == 0 || path[0] != '/' || (len > 1 && path[1] == '/'))
+		return HTTP_STATUS_NOT_FOUND;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)path[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:@/",
+		    c) != NULL)
+			buf_addc(&b, (char)c);
+		else {
+			buf_addc(&b, '%');
+			buf_addc(&b, hex[c >> 4]);
+			buf_addc(&b, hex[c & 15]);
+		}
+	}
 	buf_addc(&b, '/');
-	if (req->query.p != NULL) {
+	if (query != NULL && query->p != NULL) {
 		buf_addc(&b, '?');
-		buf_add(&b, req->query.p, req->query.len);
+		buf_add(&b, query->p, query->len);
 	}
 	buf_addc(&b, '\0');
 	if (b.failed)
 		return HTTP_STATUS_URI_TOO_LONG;
+	/* never "//": a client takes that for another host */
+	if (out[1] == '/')
+		return HTTP_STATUS_NOT_FOUND;
+	return 0;
+}
+
+/*
+ * 301 from path (decoded and normalised, without its trailing '/') to
+ * the same with a '/' added, the query kept, and the Cache-Control of
+ * the route the redirect leads into.
+ */
+int
+static_redirect(struct worker *w, const struct route *rt,
+    const struct http_request *req, const char *path, size_t len,
+    struct response *r)
+{
+	int	 status;
+
+	status = static_location(w->location, w->location_cap, path, len,
+	    &req->query);
+	if (status != 0)
+		return status;
 	r->location = w->location;
+	r->cache_control = rt->cache_control;
 	return HTTP_STATUS_MOVED_PERMANENTLY;
 }
 
@@ -443,13 +489,14 @@ static_serve(struct worker *w, const struct route *rt,
 	if (S_ISDIR(st.st_mode)) {
 		if (path[len - 1] != '/') {
 			close(fd);
-			return static_redirect(w, req, r);
+			return static_redirect(w, rt, req, path, len, r);
 		}
 		dfd = fd;
 		base = dfd;
 		rel = "index.html";
 		fd = fsopen_beneath(dfd, rel, O_RDONLY | O_NONBLOCK);
 		if (fd == -1 && errno == ENOENT) {
+			r->cache_control = rt->cache_control;
 			rc = rt->listing ? listing(w, dfd, path, r) :
 			    HTTP_STATUS_FORBIDDEN;
 			close(dfd);

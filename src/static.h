@@ -15,8 +15,11 @@ struct worker;
 int	static_serve(struct worker *, const struct route *,
 	    const struct http_request *, const char *path, size_t len,
 	    struct response *);
-int	static_redirect(struct worker *, const struct http_request *,
+int	static_redirect(struct worker *, const struct route *,
+	    const struct http_request *, const char *path, size_t len,
 	    struct response *);
+int	static_location(char *out, size_t size, const char *path, size_t len,
+	    const struct http_slice *query);
 void	static_etag(char out[40], const struct stat *);
 int	static_range(const struct http_slice *, off_t size, off_t *start,
 	    off_t *len);

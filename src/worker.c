@@ -229,7 +229,8 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		return -1;
 	w->conns = calloc(c->connections, sizeof(*w->conns));
 	w->path = malloc(c->limits.request_line + 2);
-	w->location_cap = c->limits.request_line + 2;
+	/* the path percent-encoded again: up to three bytes for one */
+	w->location_cap = 3 * c->limits.request_line + 2;
 	w->location = malloc(w->location_cap);
 	w->listeners = calloc(nfds, sizeof(*w->listeners));
 	if (buf_init(&w->page, 0, 16 * 1024 * 1024) == -1)

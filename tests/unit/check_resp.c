@@ -289,6 +289,28 @@ START_TEST(test_head_cache_control)
 }
 END_TEST
 
+/* A redirect keeps its Cache-Control; an error drops it. */
+START_TEST(test_error_keeps_cache_control_only_on_redirect)
+{
+	struct response	 r;
+
+	resp_init(&r);
+	r.cache_control = "public,max-age=60";
+	r.location = "/dir/";
+	resp_error(&r, HTTP_STATUS_MOVED_PERMANENTLY);
+	render(&r, 1, 0);
+	field_is("Cache-Control", "public,max-age=60");
+	field_is("Location", "/dir/");
+
+	resp_init(&r);
+	r.cache_control = "public,max-age=60";
+	resp_error(&r, HTTP_STATUS_NOT_FOUND);
+	ck_assert_ptr_null(r.cache_control);
+	render(&r, 1, 0);
+	ck_assert_ptr_null(strstr(head, "Cache-Control"));
+}
+END_TEST
+
 /* Errors: a small HTML page that says the status and its reason. */
 static const int errors[] = {
 	400, 403, 404, 405, 408, 411, 412, 413, 414, 415, 416, 417, 431,
@@ -412,6 +434,7 @@ resp_suite(void)
 	tcase_add_test(tc, test_head_416_content_range);
 	tcase_add_test(tc, test_head_location_and_allow);
 	tcase_add_test(tc, test_head_cache_control);
+	tcase_add_test(tc, test_error_keeps_cache_control_only_on_redirect);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("error");

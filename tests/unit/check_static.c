@@ -1,4 +1,4 @@
-/* check_static.c: Range headers and entity tags. */
+/* check_static.c: Range headers, redirect targets and entity tags. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -204,6 +204,75 @@ START_TEST(test_etag_fits)
 }
 END_TEST
 
+struct location_case {
+	const char	*path;		/* decoded, normalised */
+	const char	*query;		/* NULL: none */
+	int		 status;
+	const char	*location;	/* status 0 */
+};
+
+static const struct location_case locations[] = {
+	{ "/sub", NULL, 0, "/sub/" },
+	{ "/sub", "a=b&c=d", 0, "/sub/?a=b&c=d" },
+	{ "/sub", "", 0, "/sub/?" },
+	{ "/a/b-c_d.e~f", NULL, 0, "/a/b-c_d.e~f/" },
+	{ "/it's(1)+@:;,=!$&*", NULL, 0, "/it's(1)+@:;,=!$&*/" },
+	/* what "//evil.example/../sub" and friends normalise to */
+	{ "/sub", "x", 0, "/sub/?x" },
+	{ "/\\evil.example", NULL, 0, "/%5Cevil.example/" },
+	{ "/a b", NULL, 0, "/a%20b/" },
+	{ "/a%2fb", NULL, 0, "/a%252fb/" },
+	{ "/a?b#c", NULL, 0, "/a%3Fb%23c/" },
+	{ "/\"<x>", NULL, 0, "/%22%3Cx%3E/" },
+	{ "/caf\xc3\xa9", NULL, 0, "/caf%C3%A9/" },
+	/* never a network-path reference */
+	{ "//evil.example", NULL, HTTP_STATUS_NOT_FOUND, NULL },
+	{ "/", NULL, HTTP_STATUS_NOT_FOUND, NULL },
+	{ "", NULL, HTTP_STATUS_NOT_FOUND, NULL },
+	{ "sub", NULL, HTTP_STATUS_NOT_FOUND, NULL },
+};
+
+#define NLOCATIONS	(int)(sizeof(locations) / sizeof(locations[0]))
+
+START_TEST(test_location)
+{
+	const struct location_case *c = &locations[_i];
+	struct http_slice	 q = { NULL, 0 };
+	char			 out[128];
+	int			 status;
+
+	if (c->query != NULL) {
+		q.p = c->query;
+		q.len = strlen(c->query);
+	}
+	memset(out, 'x', sizeof(out));
+	status = static_location(out, sizeof(out), c->path, strlen(c->path),
+	    &q);
+	ck_assert_msg(status == c->status, "\"%s\": got %d, expected %d",
+	    c->path, status, c->status);
+	if (status == 0) {
+		ck_assert_str_eq(out, c->location);
+		ck_assert_msg(strncmp(out, "//", 2) != 0, "%s", out);
+	}
+}
+END_TEST
+
+/* Too long for the buffer: 414, never a cut-off target. */
+START_TEST(test_location_too_long)
+{
+	struct http_slice	 q = { "abc", 3 };
+	char			 out[8];
+
+	ck_assert_int_eq(static_location(out, sizeof(out), "/abcd", 5, NULL),
+	    0);
+	ck_assert_str_eq(out, "/abcd/");
+	ck_assert_int_eq(static_location(out, sizeof(out), "/abcd", 5, &q),
+	    HTTP_STATUS_URI_TOO_LONG);
+	ck_assert_int_eq(static_location(out, sizeof(out), "/a  b", 5, NULL),
+	    HTTP_STATUS_URI_TOO_LONG);
+}
+END_TEST
+
 static Suite *
 static_suite(void)
 {
@@ -214,6 +283,11 @@ static_suite(void)
 	tcase_add_loop_test(tc, test_range, 0, NRANGES);
 	tcase_add_test(tc, test_range_respects_len);
 	tcase_add_test(tc, test_range_huge_numbers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("location");
+	tcase_add_loop_test(tc, test_location, 0, NLOCATIONS);
+	tcase_add_test(tc, test_location_too_long);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("etag");
