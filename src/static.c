@@ -24,16 +24,22 @@
 #include "static.h"
 #include "worker.h"
 
-/* A strong validator from size and modification time, not the inode. */
+/*
+ * A strong validator from size and modification time, not the inode.
+ * coding ("gz", "br" or NULL) names the content coding of a precompressed
+ * variant, whose tag must never equal its original's, even where both
+ * files share size and time.
+ */
 void
-static_etag(char out[40], const struct stat *st)
+static_etag(char out[40], const struct stat *st, const char *coding)
 {
 	unsigned long long	 ns;
 
 	ns = (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
 	    (unsigned long long)st->st_mtim.tv_nsec;
-	snprintf(out, 40, "\"%llx-%llx\"", ns,
-	    (unsigned long long)st->st_size);
+	snprintf(out, 40, "\"%llx-%llx%s%.2s\"", ns,
+	    (unsigned long long)st->st_size, coding != NULL ? "-" : "",
+	    coding != NULL ? coding : "");
 }
 
 /*
@@ -318,7 +324,9 @@ serve_fd(struct worker *w, const struct route *rt,
 	static const struct {
 		const char	*coding;
 		const char	*ext;
-	} codings[] = { { "br", ".br" }, { "gzip", ".gz" } };
+		const char	*tag;
+	} codings[] = { { "br", ".br", "br" }, { "gzip", ".gz", "gz" } };
+	const char	*tag = NULL;
 	struct stat	 vst;
 	const struct stat *st = orig;
 	time_t		 ims;
@@ -341,11 +349,12 @@ serve_fd(struct worker *w, const struct route *rt,
 			fd = vfd;
 			st = &vst;
 			r->content_encoding = codings[i].coding;
+			tag = codings[i].tag;
 			break;
 		}
 	}
 	r->last_modified = st->st_mtim.tv_sec;
-	static_etag(r->etag, st);
+	static_etag(r->etag, st, tag);
 	r->fd = fd;
 	r->file_off = 0;
 	r->file_len = st->st_size;

@@ -20,7 +20,7 @@ int	static_redirect(struct worker *, const struct route *,
 	    struct response *);
 int	static_location(char *out, size_t size, const char *path, size_t len,
 	    const struct http_slice *query);
-void	static_etag(char out[40], const struct stat *);
+void	static_etag(char out[40], const struct stat *, const char *coding);
 int	static_range(const struct http_slice *, off_t size, off_t *start,
 	    off_t *len);
 

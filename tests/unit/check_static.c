@@ -145,8 +145,8 @@ START_TEST(test_etag_stable_for_same_stat)
 	stat_set(&b, 1234, 1795487959, 500);
 	memset(ea, 'x', sizeof(ea));
 	memset(eb, 'y', sizeof(eb));
-	static_etag(ea, &a);
-	static_etag(eb, &b);
+	static_etag(ea, &a, NULL);
+	static_etag(eb, &b, NULL);
 	ck_assert_ptr_nonnull(memchr(ea, '\0', sizeof(ea)));
 	ck_assert_str_eq(ea, eb);
 	/* a strong tag: quoted, no W/ */
@@ -157,7 +157,7 @@ START_TEST(test_etag_stable_for_same_stat)
 	/* the inode is not part of it: a file replaced by rename keeps it */
 	b.st_ino = 9999;
 	b.st_dev = 1;
-	static_etag(eb, &b);
+	static_etag(eb, &b, NULL);
 	ck_assert_str_eq(ea, eb);
 }
 END_TEST
@@ -168,22 +168,22 @@ START_TEST(test_etag_changes_with_size_or_mtime)
 	char		 base[40], e[40];
 
 	stat_set(&st, 1234, 1795487959, 500);
-	static_etag(base, &st);
+	static_etag(base, &st, NULL);
 
 	stat_set(&st, 1235, 1795487959, 500);
-	static_etag(e, &st);
+	static_etag(e, &st, NULL);
 	ck_assert_str_ne(base, e);
 
 	stat_set(&st, 1234, 1795487960, 500);
-	static_etag(e, &st);
+	static_etag(e, &st, NULL);
 	ck_assert_str_ne(base, e);
 
 	stat_set(&st, 1234, 1795487959, 501);
-	static_etag(e, &st);
+	static_etag(e, &st, NULL);
 	ck_assert_str_ne(base, e);
 
 	stat_set(&st, 0, 0, 0);
-	static_etag(e, &st);
+	static_etag(e, &st, NULL);
 	ck_assert_str_ne(base, e);
 }
 END_TEST
@@ -191,16 +191,40 @@ END_TEST
 /* The largest values still fit in 40 bytes, quoted and terminated. */
 START_TEST(test_etag_fits)
 {
+	static const char *const codings[] = { NULL, "gz", "br" };
 	struct stat	 st;
 	char		 e[41];
+	size_t		 i;
 
-	e[40] = '!';
-	stat_set(&st, INT64_MAX, (time_t)INT32_MAX * 4, 999999999);
-	static_etag(e, &st);
-	ck_assert_int_eq(e[40], '!');
-	ck_assert_uint_lt(strlen(e), 40);
-	ck_assert_int_eq(e[0], '"');
-	ck_assert_int_eq(e[strlen(e) - 1], '"');
+	for (i = 0; i < sizeof(codings) / sizeof(codings[0]); i++) {
+		e[40] = '!';
+		stat_set(&st, INT64_MAX, (time_t)INT32_MAX * 4, 999999999);
+		static_etag(e, &st, codings[i]);
+		ck_assert_int_eq(e[40], '!');
+		ck_assert_uint_lt(strlen(e), 40);
+		ck_assert_int_eq(e[0], '"');
+		ck_assert_int_eq(e[strlen(e) - 1], '"');
+		if (codings[i] != NULL)
+			ck_assert_ptr_nonnull(strstr(e, codings[i]));
+	}
+}
+END_TEST
+
+/* A variant of the same size and time as its original: distinct tags. */
+START_TEST(test_etag_names_the_coding)
+{
+	struct stat	 st;
+	char		 plain[40], gz[40], br[40];
+
+	stat_set(&st, 16, 1795487959, 0);
+	static_etag(plain, &st, NULL);
+	static_etag(gz, &st, "gz");
+	static_etag(br, &st, "br");
+	ck_assert_str_ne(plain, gz);
+	ck_assert_str_ne(plain, br);
+	ck_assert_str_ne(gz, br);
+	ck_assert_int_eq(gz[strlen(gz) - 1], '"');
+	ck_assert_ptr_eq(strchr(gz + 1, '"'), gz + strlen(gz) - 1);
 }
 END_TEST
 
@@ -294,6 +318,7 @@ static_suite(void)
 	tcase_add_test(tc, test_etag_stable_for_same_stat);
 	tcase_add_test(tc, test_etag_changes_with_size_or_mtime);
 	tcase_add_test(tc, test_etag_fits);
+	tcase_add_test(tc, test_etag_names_the_coding);
 	suite_add_tcase(s, tc);
 	return s;
 }
