@@ -276,6 +276,46 @@ mime_type_ok(const char *t)
 	return 1;
 }
 
+/* Does a media type carry a charset parameter? */
+static int
+has_charset(const char *t)
+{
+	const char	*p;
+
+	for (p = strchr(t, ';'); p != NULL; p = strchr(p, ';')) {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (strncasecmp(p, "charset", 7) != 0)
+			continue;
+		for (p += 7; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The type an [mime] entry sends: a text type without a charset is
+ * declared UTF-8, like the built-in ones, or a browser guesses. Returns
+ * an allocated string, or NULL.
+ */
+static char *
+mime_with_charset(const char *type)
+{
+	static const char	 utf8[] = "; charset=utf-8";
+	size_t			 len = strlen(type);
+	char			*t;
+
+	if (strncasecmp(type, "text/", 5) != 0 || has_charset(type))
+		return strdup(type);
+	if ((t = malloc(len + sizeof(utf8))) == NULL)
+		return NULL;
+	memcpy(t, type, len);
+	memcpy(t + len, utf8, sizeof(utf8));
+	return t;
+}
+
 static int
 add_mime(struct parse *ps, const char *ext, const char *type)
 {
@@ -301,7 +341,7 @@ add_mime(struct parse *ps, const char *ext, const char *type)
 	c->mime = m;
 	m = &c->mime[c->nmime];
 	m->ext = strdup(ext);
-	m->type = strdup(type);
+	m->type = mime_with_charset(type);
 	if (m->ext == NULL || m->type == NULL) {
 		free(m->ext);
 		free(m->type);

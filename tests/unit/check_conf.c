@@ -116,7 +116,7 @@ START_TEST(test_every_key_sets_its_field)
 
 	ck_assert_uint_eq(c->nmime, 2);
 	ck_assert_str_eq(c->mime[0].ext, "md");
-	ck_assert_str_eq(c->mime[0].type, "text/markdown");
+	ck_assert_str_eq(c->mime[0].type, "text/markdown; charset=utf-8");
 	ck_assert_str_eq(c->mime[1].ext, "txt");
 	ck_assert_str_eq(c->mime[1].type, "text/plain; charset=utf-8");
 
@@ -297,7 +297,7 @@ START_TEST(test_mime_entries)
 	ck_assert_uint_eq(c->nmime, 3);
 	ck_assert_str_eq(c->mime[0].ext, "md");
 	ck_assert_str_eq(c->mime[1].ext, "gmi");
-	ck_assert_str_eq(c->mime[1].type, "text/gemini");
+	ck_assert_str_eq(c->mime[1].type, "text/gemini; charset=utf-8");
 	ck_assert_str_eq(c->mime[2].ext, "svg");
 	ck_assert_str_eq(c->mime[2].type, "image/svg+xml");
 	conf_free(c);

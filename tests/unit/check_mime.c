@@ -71,7 +71,11 @@ static struct conf *
 mime_conf(void)
 {
 	static const char	 text[] = "[mime]\ncss = text/x-custom\n"
-				    ".MD = text/markdown\ngif = image/x-mine\n";
+				    ".MD = text/markdown\ngif = image/x-mine\n"
+				    "csv = text/csv; charset=iso-8859-1\n"
+				    "tsv = TEXT/tab-separated-values;Charset =x\n"
+				    "ics = Text/Calendar; method=PUBLISH\n"
+				    "xml = application/xml\n";
 	char			 err[CONF_ERR_MAX];
 	struct conf		*c;
 
@@ -84,11 +88,23 @@ START_TEST(test_conf_mime_overrides_builtin)
 {
 	struct conf	*c = mime_conf();
 
-	ck_assert_str_eq(mime_by_ext(c, "/a.css"), "text/x-custom");
-	ck_assert_str_eq(mime_by_ext(c, "/A.CSS"), "text/x-custom");
-	ck_assert_str_eq(mime_by_ext(c, "/README.md"), "text/markdown");
-	ck_assert_str_eq(mime_by_ext(c, "/README.Md"), "text/markdown");
+	ck_assert_str_eq(mime_by_ext(c, "/a.css"),
+	    "text/x-custom; charset=utf-8");
+	ck_assert_str_eq(mime_by_ext(c, "/A.CSS"),
+	    "text/x-custom; charset=utf-8");
+	ck_assert_str_eq(mime_by_ext(c, "/README.md"),
+	    "text/markdown; charset=utf-8");
+	ck_assert_str_eq(mime_by_ext(c, "/README.Md"),
+	    "text/markdown; charset=utf-8");
 	ck_assert_str_eq(mime_by_ext(c, "/doge.gif"), "image/x-mine");
+	/* a text type keeps the charset it names, and gets one if not */
+	ck_assert_str_eq(mime_by_ext(c, "/a.csv"),
+	    "text/csv; charset=iso-8859-1");
+	ck_assert_str_eq(mime_by_ext(c, "/a.tsv"),
+	    "TEXT/tab-separated-values;Charset =x");
+	ck_assert_str_eq(mime_by_ext(c, "/a.ics"),
+	    "Text/Calendar; method=PUBLISH; charset=utf-8");
+	ck_assert_str_eq(mime_by_ext(c, "/a.xml"), "application/xml");
 	/* what [mime] does not name still comes from the built-in table */
 	ck_assert_str_eq(mime_by_ext(c, "/a.js"),
 	    "text/javascript; charset=utf-8");
@@ -290,9 +306,9 @@ START_TEST(test_extension_decides_without_sniffing)
 	type_of(&m, NULL, "looks-like.css", t);
 	ck_assert_str_eq(t, "text/css; charset=utf-8");
 	type_of(&m, c, "looks-like.css", t);
-	ck_assert_str_eq(t, "text/x-custom");
+	ck_assert_str_eq(t, "text/x-custom; charset=utf-8");
 	type_of(&m, c, "notes.md", t);
-	ck_assert_str_eq(t, "text/markdown");
+	ck_assert_str_eq(t, "text/markdown; charset=utf-8");
 	type_of(&m, c, "real.gif", t);
 	ck_assert_str_eq(t, "image/x-mine");
 	ck_assert_uint_eq(m.sniffs, 0);
