@@ -587,6 +587,33 @@ read_all(const char *path, char **out, size_t *outlen)
 	return 0;
 }
 
+/*
+ * Reads the path of a dir route's directory as the kernel resolves its
+ * fd: the static handler compares what it opened against it to refuse a
+ * dotfile reached through a symlink. Returns 0, or -1 (error set).
+ */
+static int
+real_path(struct parse *ps, struct route *r)
+{
+	char	 proc[64], buf[PATH_MAX];
+	ssize_t	 n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->fd);
+	if ((n = readlink(proc, buf, sizeof(buf) - 1)) <= 0 || buf[0] != '/') {
+		seterr(ps, r->line, "[routes] %s: dir %s: cannot read its "
+		    "path through /proc: %s", r->path, r->arg,
+		    n == -1 ? strerror(errno) : "not a path");
+		return -1;
+	}
+	buf[n] = '\0';
+	if ((r->real = strdup(buf)) == NULL) {
+		seterr(ps, r->line, "out of memory");
+		return -1;
+	}
+	r->reallen = (size_t)n;
+	return 0;
+}
+
 /* Opens what each route names, below the root; reports the first failure. */
 static int
 check_routes(struct parse *ps)
@@ -619,6 +646,8 @@ check_routes(struct parse *ps)
 		}
 		if (r->handler == ROUTE_DIR) {
 			r->fd = fd;
+			if (real_path(ps, r) == -1)
+				return -1;
 			continue;
 		}
 		close(fd);
@@ -775,6 +804,7 @@ conf_free(struct conf *c)
 		free(c->routes[i].path);
 		free(c->routes[i].arg);
 		free(c->routes[i].cache_control);
+		free(c->routes[i].real);
 		if (c->routes[i].fd != -1)
 			close(c->routes[i].fd);
 		html_template_free(&c->routes[i].tmpl);

@@ -20,6 +20,9 @@ struct route {
 	char			*arg;		/* relative to the root */
 	int			 line;		/* in gua.ini */
 	int			 fd;		/* dir: O_PATH fd; else -1 */
+	char			*real;		/* dir: its path, as the kernel
+						   resolves fd; else NULL */
+	size_t			 reallen;
 	struct html_template	 tmpl;		/* msg */
 	char			*cache_control;	/* option cache=...; or NULL */
 	unsigned		 listing:1;	/* option listing (dir) */

@@ -147,6 +147,50 @@ has_dotfile(const char *path)
 	return path[0] == '.';
 }
 
+/* Is file (flen bytes) dir itself or below it? Both are absolute. */
+static int
+path_below(const char *dir, size_t dlen, const char *file, size_t flen)
+{
+	if (dlen == 1)			/* the root directory itself */
+		return 1;
+	return flen >= dlen && memcmp(dir, file, dlen) == 0 &&
+	    (flen == dlen || file[dlen] == '/');
+}
+
+/*
+ * For a dir route with dotfiles off: does fd, opened below the route's
+ * directory, resolve to a name starting with a dot below it? The request
+ * path was checked already, but "innocent -> .env" or "docs -> .git"
+ * passes that check. One readlink per open; failing it refuses.
+ */
+static int
+dot_resolved(const struct route *rt, int fd)
+{
+	char		 proc[64], file[PATH_MAX], dir[PATH_MAX];
+	const char	*d = rt->real;
+	ssize_t		 fl, dl;
+	size_t		 dlen = rt->reallen;
+
+	if (d == NULL)
+		return 1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((fl = readlink(proc, file, sizeof(file) - 1)) <= 0)
+		return 1;
+	file[fl] = '\0';
+	if (!path_below(d, dlen, file, (size_t)fl)) {
+		/* the directory may have moved since gua.ini was read */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rt->fd);
+		if ((dl = readlink(proc, dir, sizeof(dir) - 1)) <= 0)
+			return 1;
+		dir[dl] = '\0';
+		d = dir;
+		dlen = (size_t)dl;
+		if (!path_below(d, dlen, file, (size_t)fl))
+			return 1;
+	}
+	return has_dotfile(dlen == 1 ? file : file + dlen);
+}
+
 /* Does an entity tag list (If-None-Match) match etag? Weak comparison. */
 static int
 etag_match(const struct http_slice *list, const char *etag)
@@ -288,10 +332,13 @@ accepts(const struct http_slice *ae, const char *coding)
 	return 0;
 }
 
-/* name.br or name.gz beside name, if it exists and is not older. */
+/*
+ * name.br or name.gz beside name, if it exists and is not older (and,
+ * with dotcheck, does not resolve to a dotfile).
+ */
 static int
-variant(int base, const char *rel, const char *ext, const struct stat *orig,
-    struct stat *st)
+variant(const struct route *rt, int dotcheck, int base, const char *rel,
+    const char *ext, const struct stat *orig, struct stat *st)
 {
 	char	 path[PATH_MAX];
 	int	 fd, n;
@@ -302,6 +349,7 @@ variant(int base, const char *rel, const char *ext, const struct stat *orig,
 	if ((fd = fsopen_beneath(base, path, O_RDONLY | O_NONBLOCK)) == -1)
 		return -1;
 	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
+	    (dotcheck && dot_resolved(rt, fd)) ||
 	    st->st_mtim.tv_sec < orig->st_mtim.tv_sec ||
 	    (st->st_mtim.tv_sec == orig->st_mtim.tv_sec &&
 	    st->st_mtim.tv_nsec < orig->st_mtim.tv_nsec)) {
@@ -342,7 +390,9 @@ serve_fd(struct worker *w, const struct route *rt,
 		    i < sizeof(codings) / sizeof(codings[0]); i++) {
 			if (!accepts(&req->accept_encoding, codings[i].coding))
 				continue;
-			vfd = variant(base, rel, codings[i].ext, orig, &vst);
+			vfd = variant(rt, rt->handler == ROUTE_DIR &&
+			    !w->conf->dotfiles, base, rel, codings[i].ext,
+			    orig, &vst);
 			if (vfd == -1)
 				continue;
 			close(fd);
@@ -470,7 +520,8 @@ listing(struct worker *w, int dfd, const char *path, struct response *r)
  * the path below its prefix into its directory, with index.html (or, if
  * the route says so, a listing) for a directory. Paths are opened below
  * the route's directory so the kernel refuses any escape; dotfiles (unless
- * gua.ini allows them) and anything but regular files are refused.
+ * gua.ini allows them), by name or through a symlink, and anything but
+ * regular files are refused.
  */
 int
 static_serve(struct worker *w, const struct route *rt,
@@ -480,8 +531,9 @@ static_serve(struct worker *w, const struct route *rt,
 	const struct conf	*c = w->conf;
 	const char		*rel;
 	struct stat		 st;
-	int			 base, fd, dfd = -1, rc;
+	int			 base, fd, dfd = -1, rc, dotcheck;
 
+	dotcheck = rt->handler == ROUTE_DIR && !c->dotfiles;
 	if (rt->handler == ROUTE_FILE) {
 		base = c->root_fd;
 		rel = rt->arg;
@@ -493,6 +545,10 @@ static_serve(struct worker *w, const struct route *rt,
 	}
 	if ((fd = fsopen_beneath(base, rel, O_RDONLY | O_NONBLOCK)) == -1)
 		return errno_status(path);
+	if (dotcheck && dot_resolved(rt, fd)) {
+		close(fd);
+		return HTTP_STATUS_NOT_FOUND;
+	}
 	if (fstat(fd, &st) == -1)
 		goto error;
 	if (S_ISDIR(st.st_mode)) {
@@ -515,6 +571,11 @@ static_serve(struct worker *w, const struct route *rt,
 			rc = errno_status(path);
 			close(dfd);
 			return rc;
+		}
+		if (dotcheck && dot_resolved(rt, fd)) {
+			close(fd);
+			close(dfd);
+			return HTTP_STATUS_NOT_FOUND;
 		}
 		if (fstat(fd, &st) == -1)
 			goto error;
