@@ -468,12 +468,47 @@ add_href(struct buf *b, const char *name)
 	}
 }
 
-/* An HTML page listing a directory, names escaped, links encoded. */
+/*
+ * Is the entry name of the directory rel (below the route's directory)
+ * one to list? A symlink is followed the way a request for it would be:
+ * opened below the route's directory, so one that leaves it, or that
+ * leads to a dotfile while they are off, is hidden. Sets *isdir.
+ */
 static int
-listing(struct worker *w, int dfd, const char *path, struct response *r)
+list_entry(const struct worker *w, const struct route *rt, const char *rel,
+    const struct dirent *d, int *isdir)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	int		 fd, n, ok;
+
+	if (d->d_name[0] == '.' && !w->conf->dotfiles)
+		return 0;
+	*isdir = d->d_type == DT_DIR;
+	if (d->d_type != DT_UNKNOWN && d->d_type != DT_LNK)
+		return 1;
+	n = snprintf(path, sizeof(path), "%s/%s", rel, d->d_name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	if ((fd = fsopen_beneath(rt->fd, path, O_PATH)) == -1)
+		return 0;
+	ok = fstat(fd, &st) == 0 &&
+	    (w->conf->dotfiles || !dot_resolved(rt, fd));
+	if (ok)
+		*isdir = S_ISDIR(st.st_mode);
+	close(fd);
+	return ok;
+}
+
+/*
+ * An HTML page listing the directory dfd (rel below the route's
+ * directory), names escaped, links encoded.
+ */
+static int
+listing(struct worker *w, const struct route *rt, int dfd, const char *rel,
+    const char *path, struct response *r)
 {
 	struct dirent	**names;
-	struct stat	  st;
 	struct buf	 *b = &w->page;
 	int		  i, n, isdir;
 
@@ -491,12 +526,7 @@ listing(struct worker *w, int dfd, const char *path, struct response *r)
 	if (strcmp(path, "/") != 0)
 		buf_adds(b, "<li><a href=\"../\">../</a></li>\n");
 	for (i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.' || w->conf->dotfiles) {
-			isdir = names[i]->d_type == DT_DIR;
-			if ((names[i]->d_type == DT_UNKNOWN ||
-			    names[i]->d_type == DT_LNK) &&
-			    fstatat(dfd, names[i]->d_name, &st, 0) == 0)
-				isdir = S_ISDIR(st.st_mode);
+		if (list_entry(w, rt, rel, names[i], &isdir)) {
 			buf_adds(b, "<li><a href=\"");
 			add_href(b, names[i]->d_name);
 			buf_adds(b, isdir ? "/\">" : "\">");
@@ -529,7 +559,7 @@ static_serve(struct worker *w, const struct route *rt,
     struct response *r)
 {
 	const struct conf	*c = w->conf;
-	const char		*rel;
+	const char		*rel, *rel_dir;
 	struct stat		 st;
 	int			 base, fd, dfd = -1, rc, dotcheck;
 
@@ -558,12 +588,13 @@ static_serve(struct worker *w, const struct route *rt,
 		}
 		dfd = fd;
 		base = dfd;
+		rel_dir = rel;
 		rel = "index.html";
 		fd = fsopen_beneath(dfd, rel, O_RDONLY | O_NONBLOCK);
 		if (fd == -1 && errno == ENOENT) {
 			r->cache_control = rt->cache_control;
-			rc = rt->listing ? listing(w, dfd, path, r) :
-			    HTTP_STATUS_FORBIDDEN;
+			rc = rt->listing ? listing(w, rt, dfd, rel_dir, path,
+			    r) : HTTP_STATUS_FORBIDDEN;
 			close(dfd);
 			return rc;
 		}
