@@ -65,8 +65,8 @@ static_location(char *out, size_t size, const char *path, size_t len,
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)path[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:@/",
-		    c) != NULL)
+		    (c >= '0' && c <= '9') || (c != '\0' &&
+		    strchr("-._~!$&'()*+,;=:@/", c) != NULL))
 			buf_addc(&b, (char)c);
 		else {
 			buf_addc(&b, '%');

@@ -281,6 +281,17 @@ START_TEST(test_location)
 }
 END_TEST
 
+/* A NUL never goes out raw (strchr would call it allowed). */
+START_TEST(test_location_encodes_nul)
+{
+	char	 out[32];
+
+	ck_assert_int_eq(static_location(out, sizeof(out), "/a\0b", 4, NULL),
+	    0);
+	ck_assert_str_eq(out, "/a%00b/");
+}
+END_TEST
+
 /* Too long for the buffer: 414, never a cut-off target. */
 START_TEST(test_location_too_long)
 {
@@ -312,6 +323,7 @@ static_suite(void)
 	tc = tcase_create("location");
 	tcase_add_loop_test(tc, test_location, 0, NLOCATIONS);
 	tcase_add_test(tc, test_location_too_long);
+	tcase_add_test(tc, test_location_encodes_nul);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("etag");
