@@ -365,7 +365,8 @@ process_one(struct conn *c)
 	int			 rc, status;
 
 	scanned = c->scanned;
-	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits);
+	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits, w->join,
+	    cf->limits.header_size + 1);
 	c->scanned = (uint32_t)scanned;
 	if (rc == HTTP_AGAIN) {
 		if (c->state == CONN_IDLE) {

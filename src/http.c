@@ -1,6 +1,7 @@
 /* http.c: the HTTP/1.1 request parser (RFC 9112), statuses and methods. */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,9 +128,13 @@ parse_version(struct http_request *req, const char *p, size_t len)
 	return 0;
 }
 
-/* Splits the request-target (RFC 9112 3.2) into path and query. */
+/*
+ * Splits the request-target (RFC 9112 3.2) into path and query; the
+ * authority of an absolute-form target goes to *authority.
+ */
 static int
-parse_target(struct http_request *req, const char *p, size_t len)
+parse_target(struct http_request *req, const char *p, size_t len,
+    struct http_slice *authority)
 {
 	const char	*q, *end = p + len;
 	size_t		 i;
@@ -147,7 +152,7 @@ parse_target(struct http_request *req, const char *p, size_t len)
 		return 0;
 	}
 	if (p[0] != '/') {
-		/* absolute-form: the host comes from the target, not Host */
+		/* absolute-form: the host comes from the target */
 		if (len > 7 && strncasecmp(p, "http://", 7) == 0)
 			p += 7;
 		else if (len > 8 && strncasecmp(p, "https://", 8) == 0)
@@ -158,8 +163,8 @@ parse_target(struct http_request *req, const char *p, size_t len)
 			;
 		if (q == p || memchr(p, '@', (size_t)(q - p)) != NULL)
 			return HTTP_STATUS_BAD_REQUEST;
-		req->host.p = p;
-		req->host.len = (size_t)(q - p);
+		authority->p = p;
+		authority->len = (size_t)(q - p);
 		p = q;
 		if (p == end || *p == '?') {
 			req->path.p = "/";
@@ -196,21 +201,43 @@ host_ok(const struct http_slice *h)
 	return 1;
 }
 
+/*
+ * Content-Length: digits only. A value too big for int64_t saturates, so
+ * that it is refused as too large (413), not as malformed.
+ */
 static int
 parse_length(const char *p, size_t len, int64_t *out)
 {
 	int64_t	 v = 0;
 	size_t	 i;
 
-	if (len == 0 || len > 18)
+	if (len == 0)
 		return -1;
 	for (i = 0; i < len; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return -1;
-		v = v * 10 + (p[i] - '0');
+		if (v >= (INT64_MAX - 9) / 10)
+			v = INT64_MAX;
+		else
+			v = v * 10 + (p[i] - '0');
 	}
 	*out = v;
 	return 0;
+}
+
+/* Do two runs of digits name the same number? Leading zeros aside. */
+static int
+same_number(const char *a, size_t alen, const char *b, size_t blen)
+{
+	while (alen > 1 && *a == '0') {
+		a++;
+		alen--;
+	}
+	while (blen > 1 && *b == '0') {
+		b++;
+		blen--;
+	}
+	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
 /* Connection: a comma-separated list of tokens. */
@@ -243,10 +270,101 @@ set_once(struct http_slice *s, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * List-valued fields (RFC 9110 5.3) may come on several lines; their
+ * values are then combined, in order, with ", " between them. The other
+ * fields guad reads are singletons: a second one is refused.
+ */
+static const struct {
+	const char	*name;
+	size_t		 off;		/* of its slice in the request */
+} list_fields[] = {
+	{ "if-none-match", offsetof(struct http_request, if_none_match) },
+	{ "accept-encoding", offsetof(struct http_request, accept_encoding) },
+};
+
+#define NLIST_FIELDS	(sizeof(list_fields) / sizeof(list_fields[0]))
+
+/* What the fields tell beyond the slices of the request. */
+struct fields {
+	struct http_slice	 cl;		/* the first Content-Length */
+	int			 close;
+	int			 keep;
+	int			 te;		/* 1: chunked, 2: other */
+	unsigned		 repeated;	/* bit i: list_fields[i] */
+};
+
+static struct http_slice *
+list_slice(struct http_request *req, size_t i)
+{
+	return (struct http_slice *)(void *)((char *)req + list_fields[i].off);
+}
+
+static void
+set_list(struct http_request *req, struct fields *f, size_t i, const char *p,
+    size_t len)
+{
+	struct http_slice	*s = list_slice(req, i);
+
+	if (s->p != NULL) {
+		f->repeated |= 1U << i;
+		return;
+	}
+	s->p = p;
+	s->len = len;
+}
+
+/*
+ * Combines every line of list field i in the head p[0..end) into join,
+ * after the *used bytes already taken. The head was checked already.
+ * Returns 0, or 431 if join is too small (it cannot be, given room for
+ * the whole head: each extra line brings at least its own separator).
+ */
+static int
+join_list(struct http_request *req, size_t i, const char *p,
+    const char *end, char *join, size_t cap, size_t *used)
+{
+	const char	*eol, *colon, *v, *ve;
+	char		*out;
+	size_t		 n = 0, vlen;
+
+	if (join == NULL || *used > cap)
+		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+	out = join + *used;
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		ve = eol;
+		if (ve > p && ve[-1] == '\r')
+			ve--;
+		if (ve == p)
+			break;
+		colon = memchr(p, ':', (size_t)(ve - p));
+		if (!http_token_eq(p, (size_t)(colon - p), list_fields[i].name))
+			continue;
+		for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t'); v++)
+			;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		vlen = (size_t)(ve - v);
+		if (cap - *used - n < vlen + (n > 0 ? 2 : 0))
+			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+		if (n > 0) {
+			out[n++] = ',';
+			out[n++] = ' ';
+		}
+		memcpy(out + n, v, vlen);
+		n += vlen;
+	}
+	list_slice(req, i)->p = out;
+	list_slice(req, i)->len = n;
+	*used += n;
+	return 0;
+}
+
 /* Acts on one field; returns 0 or a status. */
 static int
 parse_field(struct http_request *req, const char *name, size_t nlen,
-    const char *v, size_t vlen, int *close, int *keep, int *te)
+    const char *v, size_t vlen, struct fields *f)
 {
 	int64_t	 cl;
 
@@ -277,7 +395,7 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 		break;
 	case 10:
 		if (IS("connection"))
-			parse_connection(v, vlen, close, keep);
+			parse_connection(v, vlen, &f->close, &f->keep);
 		else if (IS("user-agent"))
 			return set_once(&req->user_agent, v, vlen);
 		break;
@@ -287,31 +405,33 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 		break;
 	case 13:
 		if (IS("if-none-match"))
-			return set_once(&req->if_none_match, v, vlen);
+			set_list(req, f, 0, v, vlen);
 		break;
 	case 14:
 		if (IS("content-length")) {
 			if (parse_length(v, vlen, &cl) == -1)
 				return HTTP_STATUS_BAD_REQUEST;
-			if (req->content_length != -1 &&
-			    req->content_length != cl)
+			if (f->cl.p != NULL &&
+			    !same_number(f->cl.p, f->cl.len, v, vlen))
 				return HTTP_STATUS_BAD_REQUEST;
+			f->cl.p = v;
+			f->cl.len = vlen;
 			req->content_length = cl;
 		}
 		break;
 	case 15:
 		if (IS("accept-encoding"))
-			return set_once(&req->accept_encoding, v, vlen);
+			set_list(req, f, 1, v, vlen);
 		break;
 	case 17:
 		if (IS("if-modified-since"))
 			return set_once(&req->if_modified_since, v, vlen);
 		if (IS("transfer-encoding")) {
 			/* Only a single "chunked" is understood. */
-			if (*te || !http_token_eq(v, vlen, "chunked"))
-				*te = 2;
+			if (f->te || !http_token_eq(v, vlen, "chunked"))
+				f->te = 2;
 			else
-				*te = 1;
+				f->te = 1;
 		}
 		break;
 	}
@@ -323,15 +443,22 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
  * Parses a request head from buf[0..len). *scanned carries how far an
  * earlier call looked for the end of the head (start it at 0), so bytes
  * that trickle in are not scanned again. Returns HTTP_AGAIN until the head
- * is complete, then 0 with req filled, or an error status.
+ * is complete, then 0 with req filled, or an error status. The slices
+ * point into buf, except those of list fields sent on several lines:
+ * their combined values are written to join (joincap bytes; as many as
+ * header_size is always enough).
  */
 int
 http_parse_head(struct http_request *req, const char *buf, size_t len,
-    size_t *scanned, const struct http_limits *lim)
+    size_t *scanned, const struct http_limits *lim, char *join,
+    size_t joincap)
 {
-	const char	*p, *end, *eol, *sp, *colon, *v, *ve, *nl;
-	size_t		 start = 0, hend, nfields = 0, line;
-	int		 rc, close = 0, keep = 0, te = 0, abs_host;
+	const char		*p, *end, *eol, *sp, *colon, *v, *ve, *nl;
+	const char		*fields_start;
+	struct http_slice	 authority = { NULL, 0 };
+	struct fields		 f;
+	size_t			 start = 0, hend, nfields = 0, line, used, i;
+	int			 rc;
 
 	/* RFC 9112 2.2: ignore empty lines before the request line. */
 	while (start < len && (buf[start] == '\n' ||
@@ -339,6 +466,7 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 		start += buf[start] == '\r' ? 2 : 1;
 
 	memset(req, 0, sizeof(*req));
+	memset(&f, 0, sizeof(f));
 	req->content_length = -1;
 
 	hend = head_end(buf, start, *scanned, len);
@@ -393,12 +521,12 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 		return rc;
 	if (req->method == HTTP_METHOD_COUNT)
 		return HTTP_STATUS_NOT_IMPLEMENTED;
-	if ((rc = parse_target(req, v, (size_t)(sp - v))) != 0)
+	if ((rc = parse_target(req, v, (size_t)(sp - v), &authority)) != 0)
 		return rc;
-	abs_host = req->host.p != NULL;
 
 	/* Header fields, up to the empty line. */
-	for (p = eol + 1; p < end; p = eol + 1) {
+	fields_start = eol + 1;
+	for (p = fields_start; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		ve = eol;
 		if (ve > p && ve[-1] == '\r')
@@ -422,30 +550,41 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 			ve--;
 		if (!field_value_ok((const unsigned char *)v, (size_t)(ve - v)))
 			return HTTP_STATUS_BAD_REQUEST;
-		/* In absolute-form the target's host wins (RFC 9112 3.2.2). */
-		if (abs_host && http_token_eq(p, (size_t)(colon - p), "host"))
-			continue;
 		rc = parse_field(req, p, (size_t)(colon - p), v,
-		    (size_t)(ve - v), &close, &keep, &te);
+		    (size_t)(ve - v), &f);
 		if (rc != 0)
 			return rc;
 	}
 
+	/*
+	 * Host is checked the same in every form of target (RFC 9112 3.2:
+	 * missing on HTTP/1.1, repeated or invalid is 400); then the
+	 * authority of an absolute-form target takes its place (3.2.2).
+	 */
 	if (req->minor == 1 && req->host.p == NULL)
 		return HTTP_STATUS_BAD_REQUEST;
 	if (req->host.p != NULL && !host_ok(&req->host))
 		return HTTP_STATUS_BAD_REQUEST;
-	if (te != 0) {
+	if (authority.p != NULL) {
+		if (!host_ok(&authority))
+			return HTTP_STATUS_BAD_REQUEST;
+		req->host = authority;
+	}
+	if (f.te != 0) {
 		if (req->content_length != -1 || req->minor == 0)
 			return HTTP_STATUS_BAD_REQUEST;
-		if (te == 2)
+		if (f.te == 2)
 			return HTTP_STATUS_NOT_IMPLEMENTED;
 		req->chunked = 1;
 	}
 	if (req->content_length > 0 &&
 	    (uint64_t)req->content_length > lim->body_size)
 		return HTTP_STATUS_CONTENT_TOO_LARGE;
-	req->keep_alive = req->minor == 1 ? !close : (keep && !close);
+	for (i = 0, used = 0; i < NLIST_FIELDS; i++)
+		if ((f.repeated & (1U << i)) && (rc = join_list(req, i,
+		    fields_start, end, join, joincap, &used)) != 0)
+			return rc;
+	req->keep_alive = req->minor == 1 ? !f.close : (f.keep && !f.close);
 	return 0;
 }
 

@@ -85,7 +85,8 @@ struct http_request {
 };
 
 int		 http_parse_head(struct http_request *, const char *, size_t,
-		    size_t *scanned, const struct http_limits *);
+		    size_t *scanned, const struct http_limits *, char *join,
+		    size_t joincap);
 int		 http_chunked(char *, size_t, size_t max_body, int decode,
 		    size_t *raw_len, size_t *body_len);
 const char	*http_status_reason(int status);

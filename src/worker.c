@@ -229,14 +229,15 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		return -1;
 	w->conns = calloc(c->connections, sizeof(*w->conns));
 	w->path = malloc(c->limits.request_line + 2);
+	w->join = malloc(c->limits.header_size + 1);
 	/* the path percent-encoded again: up to three bytes for one */
 	w->location_cap = 3 * c->limits.request_line + 2;
 	w->location = malloc(w->location_cap);
 	w->listeners = calloc(nfds, sizeof(*w->listeners));
 	if (buf_init(&w->page, 0, 16 * 1024 * 1024) == -1)
 		return -1;
-	if (w->conns == NULL || w->path == NULL || w->location == NULL ||
-	    w->listeners == NULL)
+	if (w->conns == NULL || w->path == NULL || w->join == NULL ||
+	    w->location == NULL || w->listeners == NULL)
 		return -1;
 	for (i = c->connections; i > 0; i--) {
 		w->conns[i - 1].ev.fd = -1;

@@ -20,6 +20,9 @@ static const struct http_limits limits = {
 	.body_size = 4096,
 };
 
+/* Repeated list fields are combined here, as in the worker. */
+static char	 join[1024 + 1];
+
 /* Byte-at-a-time feeding costs a parse per byte: only for short inputs. */
 #define TRICKLE_MAX	2048
 
@@ -41,7 +44,8 @@ slice_check(const struct http_slice *s, const char *buf, size_t head_len,
 		FUZZ_CHECK(optional && s->len == 0);
 		return;
 	}
-	FUZZ_CHECK(fuzz_within(s->p, s->len, buf, head_len));
+	FUZZ_CHECK(fuzz_within(s->p, s->len, buf, head_len) ||
+	    (optional && fuzz_within(s->p, s->len, join, sizeof(join))));
 	FUZZ_CHECK(memchr(s->p, '\n', s->len) == NULL);
 	FUZZ_CHECK(memchr(s->p, '\r', s->len) == NULL);
 }
@@ -54,6 +58,8 @@ slice_off(const struct http_slice *s, const char *buf, size_t size,
 		*off = -1;
 	else if (fuzz_within(s->p, s->len, buf, size))
 		*off = (long)(s->p - buf);
+	else if (fuzz_within(s->p, s->len, join, sizeof(join)))
+		*off = -1000 - (long)(s->p - join);	/* combined values */
 	else
 		*off = -2;		/* absolute-form without a path: "/" */
 	*len = (long)s->len;
@@ -193,7 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* One shot. */
 	scanned = 0;
-	rc = http_parse_head(&req, buf, size, &scanned, &limits);
+	rc = http_parse_head(&req, buf, size, &scanned, &limits, join, sizeof(join));
 	snap_take(&one, rc, &req, buf, size);
 	if (rc == HTTP_AGAIN)
 		FUZZ_CHECK(scanned <= size);
@@ -208,10 +214,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cut = size > 0 ? (size_t)data[0] * (size + 1) / 256 : 0;
 	pre = fuzz_dup(data, cut);
 	scanned = 0;
-	rc2 = http_parse_head(&req2, pre, cut, &scanned, &limits);
+	rc2 = http_parse_head(&req2, pre, cut, &scanned, &limits, join, sizeof(join));
 	if (rc2 == HTTP_AGAIN) {
 		FUZZ_CHECK(scanned <= cut);
-		rc2 = http_parse_head(&req2, buf, size, &scanned, &limits);
+		rc2 = http_parse_head(&req2, buf, size, &scanned, &limits, join, sizeof(join));
 		snap_take(&other, rc2, &req2, buf, size);
 	} else
 		snap_take(&other, rc2, &req2, pre, cut);
@@ -223,7 +229,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		scanned = 0;
 		for (len = 1; len <= size; len++) {
 			rc2 = http_parse_head(&req2, buf, len, &scanned,
-			    &limits);
+			    &limits, join, sizeof(join));
 			if (rc2 != HTTP_AGAIN)
 				break;
 		}

@@ -16,6 +16,9 @@ static const struct http_limits lim = {
 	.body_size = 1000,
 };
 
+/* Room for repeated list fields, as the worker gives the parser. */
+static char join[400 + 1];
+
 #define A10	"aaaaaaaaaa"
 #define A80	A10 A10 A10 A10 A10 A10 A10 A10
 #define A400	A80 A80 A80 A80 A80
@@ -101,9 +104,12 @@ static const struct head_case valid[] = {
 	OK("absolute-form: the host comes from the target",
 	    "GET http://example.com/p?q HTTP/1.1\r\nHost: other\r\n\r\n",
 	    GET, 1, 1, "/p", "q", "example.com", -1, 0, 0, 0, 0),
-	OK("absolute-form without a path, without Host",
-	    "GET http://example.com:8080 HTTP/1.1\r\n\r\n",
+	OK("absolute-form without a path",
+	    "GET http://example.com:8080 HTTP/1.1\r\n" H "\r\n",
 	    GET, 1, 1, "/", NULL, "example.com:8080", -1, 0, 0, 0, 0),
+	OK("absolute-form on HTTP/1.0 without Host",
+	    "GET http://example.com/x HTTP/1.0\r\n\r\n",
+	    GET, 0, 0, "/x", NULL, "example.com", -1, 0, 0, 0, 0),
 	OK("absolute-form https, upper-case scheme",
 	    "GET HTTPS://example.com/a HTTP/1.1\r\n" H "\r\n",
 	    GET, 1, 1, "/a", NULL, "example.com", -1, 0, 0, 0, 0),
@@ -134,6 +140,17 @@ static const struct head_case valid[] = {
 	OK("request line exactly at the limit",
 	    "GET /" A86 " HTTP/1.1\r\n" H "\r\n",
 	    GET, 1, 1, "/" A86, NULL, "a", -1, 0, 0, 0, 100),
+	OK("Content-Length with leading zeros, twice",
+	    "POST / HTTP/1.1\r\n" H "Content-Length: 005\r\n"
+	    "Content-Length: 5\r\n\r\n",
+	    POST, 1, 1, "/", NULL, "a", 5, 0, 0, 0, 0),
+	OK("If-None-Match on two lines", "GET / HTTP/1.1\r\n" H
+	    "If-None-Match: \"a\"\r\nIf-None-Match: \"b\"\r\n\r\n",
+	    GET, 1, 1, "/", NULL, "a", -1, 0, 0, 0, 0),
+	OK("Accept-Encoding on three lines", "GET / HTTP/1.1\r\n" H
+	    "Accept-Encoding: gzip\r\nX: 1\r\naccept-encoding: br\r\n"
+	    "Accept-Encoding:\r\n\r\n",
+	    GET, 1, 1, "/", NULL, "a", -1, 0, 0, 0, 0),
 	OK("as many fields as allowed", "GET / HTTP/1.1\r\n" H
 	    "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\nF: 6\r\nG: 7\r\n"
 	    "I: 8\r\nJ: 9\r\n\r\n",
@@ -192,6 +209,22 @@ static const struct head_case invalid[] = {
 	ERR("two Host fields with the same value", "GET / HTTP/1.1\r\n" H H
 	    "\r\n", 400),
 	ERR("invalid Host", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+	ERR("absolute-form without Host on HTTP/1.1",
+	    "GET http://example.com:8080 HTTP/1.1\r\n\r\n", 400),
+	ERR("absolute-form with two Host fields",
+	    "GET http://example.com/ HTTP/1.1\r\n" H "Host: b\r\n\r\n", 400),
+	ERR("absolute-form with an invalid Host",
+	    "GET http://example.com/ HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+	ERR("absolute-form with an invalid authority",
+	    "GET http://ex\"ample/ HTTP/1.1\r\n" H "\r\n", 400),
+	ERR("two Range fields", "GET / HTTP/1.1\r\n" H "Range: bytes=0-1\r\n"
+	    "Range: bytes=2-3\r\n\r\n", 400),
+	ERR("two If-Range fields", "GET / HTTP/1.1\r\n" H "If-Range: \"a\"\r\n"
+	    "If-Range: \"a\"\r\n\r\n", 400),
+	ERR("two If-Modified-Since fields", "GET / HTTP/1.1\r\n" H
+	    "If-Modified-Since: x\r\nIf-Modified-Since: x\r\n\r\n", 400),
+	ERR("two Content-Type fields", "POST / HTTP/1.1\r\n" H
+	    "Content-Type: a/b\r\nContent-Type: a/b\r\n\r\n", 400),
 	ERR("Content-Length and Transfer-Encoding", "POST / HTTP/1.1\r\n" H
 	    "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
 	ERR("Transfer-Encoding and Content-Length", "POST / HTTP/1.1\r\n" H
@@ -208,8 +241,20 @@ static const struct head_case invalid[] = {
 	    "Content-Length:\r\n\r\n", 400),
 	ERR("Content-Length 5 5", "POST / HTTP/1.1\r\n" H
 	    "Content-Length: 5 5\r\n\r\n", 400),
-	ERR("Content-Length overflowing", "POST / HTTP/1.1\r\n" H
-	    "Content-Length: 99999999999999999999999\r\n\r\n", 400),
+	ERR("Content-Length overflowing is too large", "POST / HTTP/1.1\r\n"
+	    H "Content-Length: 99999999999999999999999\r\n\r\n", 413),
+	ERR("Content-Length of 19 digits is too large", "POST / HTTP/1.1\r\n"
+	    H "Content-Length: 9223372036854775807\r\n\r\n", 413),
+	ERR("Content-Length of 18 digits is too large", "POST / HTTP/1.1\r\n"
+	    H "Content-Length: 999999999999999999\r\n\r\n", 413),
+	ERR("Content-Length overflowing, twice the same", "POST / HTTP/1.1\r\n"
+	    H "Content-Length: 99999999999999999999999\r\n"
+	    "Content-Length: 099999999999999999999999\r\n\r\n", 413),
+	ERR("Content-Lengths differing past int64", "POST / HTTP/1.1\r\n" H
+	    "Content-Length: 99999999999999999999999\r\n"
+	    "Content-Length: 99999999999999999999998\r\n\r\n", 400),
+	ERR("Content-Length overflowing, not digits", "POST / HTTP/1.1\r\n"
+	    H "Content-Length: 99999999999999999999999x\r\n\r\n", 400),
 	ERR("Transfer-Encoding gzip", "POST / HTTP/1.1\r\n" H
 	    "Transfer-Encoding: gzip\r\n\r\n", 501),
 	ERR("Transfer-Encoding gzip, chunked", "POST / HTTP/1.1\r\n" H
@@ -340,7 +385,7 @@ START_TEST(test_parse_head_valid)
 	char			*buf = dup_exact(c->in, len);
 	int			 rc;
 
-	rc = http_parse_head(&req, buf, len, &scanned, &lim);
+	rc = http_parse_head(&req, buf, len, &scanned, &lim, join, sizeof(join));
 	ck_assert_msg(rc == 0, "%s: got %d, expected 0", c->name, rc);
 	check_case(c, &req);
 	free(buf);
@@ -355,7 +400,7 @@ START_TEST(test_parse_head_invalid)
 	char			*buf = dup_exact(c->in, len);
 	int			 rc;
 
-	rc = http_parse_head(&req, buf, len, &scanned, &lim);
+	rc = http_parse_head(&req, buf, len, &scanned, &lim, join, sizeof(join));
 	ck_assert_msg(rc == c->rc, "%s: got %d, expected %d", c->name, rc,
 	    c->rc);
 	free(buf);
@@ -376,18 +421,18 @@ START_TEST(test_parse_head_split_everywhere)
 	int			 rc;
 
 	scanned = 0;
-	ck_assert_int_eq(http_parse_head(&whole, buf, len, &scanned, &lim), 0);
+	ck_assert_int_eq(http_parse_head(&whole, buf, len, &scanned, &lim, join, sizeof(join)), 0);
 	for (k = 0; k < len; k++) {
 		pre = dup_exact(c->in, k);
 		scanned = 0;
-		rc = http_parse_head(&req, pre, k, &scanned, &lim);
+		rc = http_parse_head(&req, pre, k, &scanned, &lim, join, sizeof(join));
 		free(pre);
 		ck_assert_msg(rc == HTTP_AGAIN,
 		    "%s: first %zu bytes: got %d, expected HTTP_AGAIN",
 		    c->name, k, rc);
 		ck_assert_msg(scanned <= k, "%s: scanned %zu past %zu",
 		    c->name, scanned, k);
-		rc = http_parse_head(&req, buf, len, &scanned, &lim);
+		rc = http_parse_head(&req, buf, len, &scanned, &lim, join, sizeof(join));
 		ck_assert_msg(rc == 0, "%s: whole after %zu bytes: got %d",
 		    c->name, k, rc);
 		req_same(c->name, k, &whole, &req);
@@ -397,14 +442,98 @@ START_TEST(test_parse_head_split_everywhere)
 	scanned = 0;
 	for (k = 1; k < len; k++) {
 		pre = dup_exact(c->in, k);
-		rc = http_parse_head(&req, pre, k, &scanned, &lim);
+		rc = http_parse_head(&req, pre, k, &scanned, &lim, join, sizeof(join));
 		free(pre);
 		ck_assert_msg(rc == HTTP_AGAIN,
 		    "%s: byte by byte, %zu bytes: got %d", c->name, k, rc);
 	}
-	ck_assert_int_eq(http_parse_head(&req, buf, len, &scanned, &lim), 0);
+	ck_assert_int_eq(http_parse_head(&req, buf, len, &scanned, &lim, join, sizeof(join)), 0);
 	req_same(c->name, len, &whole, &req);
 	free(buf);
+}
+END_TEST
+
+/*
+ * Every invalid head, cut anywhere, is HTTP_AGAIN or already its status;
+ * whole, after the prefix (scanned carried over), it gets its status. So
+ * it does fed a byte at a time: the first answer that is not HTTP_AGAIN
+ * is its status.
+ */
+START_TEST(test_parse_head_invalid_split_everywhere)
+{
+	const struct head_case	*c = &invalid[_i];
+	struct http_request	 req;
+	size_t			 len = strlen(c->in), k, scanned;
+	char			*buf = dup_exact(c->in, len), *pre;
+	int			 rc;
+
+	for (k = 0; k < len; k++) {
+		pre = dup_exact(c->in, k);
+		scanned = 0;
+		rc = http_parse_head(&req, pre, k, &scanned, &lim, join,
+		    sizeof(join));
+		free(pre);
+		ck_assert_msg(rc == HTTP_AGAIN || rc == c->rc,
+		    "%s: first %zu bytes: got %d, expected HTTP_AGAIN or %d",
+		    c->name, k, rc, c->rc);
+		if (rc != HTTP_AGAIN)
+			continue;
+		ck_assert_msg(scanned <= k, "%s: scanned %zu past %zu",
+		    c->name, scanned, k);
+		rc = http_parse_head(&req, buf, len, &scanned, &lim, join,
+		    sizeof(join));
+		ck_assert_msg(rc == c->rc, "%s: whole after %zu bytes: got %d, "
+		    "expected %d", c->name, k, rc, c->rc);
+	}
+
+	scanned = 0;
+	rc = HTTP_AGAIN;
+	for (k = 1; k <= len && rc == HTTP_AGAIN; k++) {
+		pre = dup_exact(c->in, k);
+		rc = http_parse_head(&req, pre, k, &scanned, &lim, join,
+		    sizeof(join));
+		free(pre);
+	}
+	ck_assert_msg(rc == c->rc, "%s: byte by byte: got %d after %zu bytes, "
+	    "expected %d", c->name, rc, k - 1, c->rc);
+	free(buf);
+}
+END_TEST
+
+/* Repeated list fields come combined, in order; single ones as sent. */
+START_TEST(test_parse_head_list_fields_combined)
+{
+	static const char	 in[] = "GET / HTTP/1.1\r\n"
+	    "Accept-Encoding: gzip\r\nIf-None-Match: \"a\"\r\nHost: a\r\n"
+	    "accept-encoding:  br;q=0.5 \r\nIf-None-Match: W/\"b\", \"c\"\r\n"
+	    "ACCEPT-ENCODING:\r\nIf-None-Match: \"d\"\r\n\r\n";
+	static const char	 one[] = "GET / HTTP/1.1\r\nHost: a\r\n"
+	    "If-None-Match: \"a\"\r\n\r\n";
+	struct http_request	 req;
+	size_t			 scanned = 0;
+	char			 small[16];
+
+	ck_assert_int_eq(http_parse_head(&req, in, sizeof(in) - 1, &scanned,
+	    &lim, join, sizeof(join)), 0);
+	slice_is("lists", "if_none_match", req.if_none_match,
+	    "\"a\", W/\"b\", \"c\", \"d\"");
+	slice_is("lists", "accept_encoding", req.accept_encoding,
+	    "gzip, br;q=0.5, ");
+	slice_is("lists", "host", req.host, "a");
+
+	/* a single line is not copied */
+	scanned = 0;
+	ck_assert_int_eq(http_parse_head(&req, one, sizeof(one) - 1, &scanned,
+	    &lim, NULL, 0), 0);
+	ck_assert_ptr_eq(req.if_none_match.p, strstr(one, "\"a\""));
+
+	/* without room to combine them: 431, never a write past the room */
+	scanned = 0;
+	ck_assert_int_eq(http_parse_head(&req, in, sizeof(in) - 1, &scanned,
+	    &lim, NULL, 0), HTTP_STATUS_HEADER_FIELDS_TOO_LARGE);
+	scanned = 0;
+	ck_assert_int_eq(http_parse_head(&req, in, sizeof(in) - 1, &scanned,
+	    &lim, small, sizeof(small)), HTTP_STATUS_HEADER_FIELDS_TOO_LARGE);
 }
 END_TEST
 
@@ -417,14 +546,14 @@ START_TEST(test_parse_head_pipelined_head_len_exact)
 	size_t			 scanned = 0;
 
 	ck_assert_int_eq(http_parse_head(&req, two, sizeof(two) - 1, &scanned,
-	    &lim), 0);
+	    &lim, join, sizeof(join)), 0);
 	ck_assert_uint_eq(req.head_len, sizeof(first) - 1);
 	slice_is("first", "path", req.path, "/a");
 	slice_is("first", "host", req.host, "a");
 
 	scanned = 0;
 	ck_assert_int_eq(http_parse_head(&req, two + req.head_len,
-	    sizeof(two) - 1 - req.head_len, &scanned, &lim), 0);
+	    sizeof(two) - 1 - req.head_len, &scanned, &lim, join, sizeof(join)), 0);
 	ck_assert_uint_eq(req.head_len, sizeof(two) - sizeof(first));
 	slice_is("second", "path", req.path, "/b");
 	slice_is("second", "host", req.host, "b");
@@ -440,7 +569,7 @@ START_TEST(test_parse_head_len_excludes_body)
 	size_t			 scanned = 0;
 
 	ck_assert_int_eq(http_parse_head(&req, in, sizeof(in) - 1, &scanned,
-	    &lim), 0);
+	    &lim, join, sizeof(join)), 0);
 	ck_assert_uint_eq(req.head_len, (size_t)(strstr(in, "ab\r\n") - in));
 	ck_assert_int_eq(req.content_length, 4);
 }
@@ -459,7 +588,7 @@ START_TEST(test_parse_head_fields_sliced)
 	size_t			 scanned = 0;
 
 	ck_assert_int_eq(http_parse_head(&req, in, sizeof(in) - 1, &scanned,
-	    &lim), 0);
+	    &lim, join, sizeof(join)), 0);
 	slice_is("fields", "line", req.line, "GET /p HTTP/1.1");
 	slice_is("fields", "content_type", req.content_type, "text/plain");
 	slice_is("fields", "if_none_match", req.if_none_match, "\"e1\"");
@@ -487,7 +616,7 @@ START_TEST(test_parse_head_incomplete_is_again)
 	for (i = 0; i < sizeof(partial) / sizeof(partial[0]); i++) {
 		scanned = 0;
 		ck_assert_msg(http_parse_head(&req, partial[i],
-		    strlen(partial[i]), &scanned, &lim) == HTTP_AGAIN,
+		    strlen(partial[i]), &scanned, &lim, join, sizeof(join)) == HTTP_AGAIN,
 		    "\"%s\" is not HTTP_AGAIN", partial[i]);
 	}
 }
@@ -506,7 +635,7 @@ START_TEST(test_parse_head_header_size_boundary)
 		memcpy(buf, pre, sizeof(pre) - 1);
 		memcpy(buf + n - 4, "\r\n\r\n", 4);
 		scanned = 0;
-		ck_assert_int_eq(http_parse_head(&req, buf, n, &scanned, &lim),
+		ck_assert_int_eq(http_parse_head(&req, buf, n, &scanned, &lim, join, sizeof(join)),
 		    n <= lim.header_size ? 0 :
 		    HTTP_STATUS_HEADER_FIELDS_TOO_LARGE);
 	}
@@ -714,6 +843,9 @@ http_suite(void)
 	tcase_add_loop_test(tc, test_parse_head_valid, 0, NVALID);
 	tcase_add_loop_test(tc, test_parse_head_invalid, 0, NINVALID);
 	tcase_add_loop_test(tc, test_parse_head_split_everywhere, 0, NVALID);
+	tcase_add_loop_test(tc, test_parse_head_invalid_split_everywhere, 0,
+	    NINVALID);
+	tcase_add_test(tc, test_parse_head_list_fields_combined);
 	tcase_add_test(tc, test_parse_head_pipelined_head_len_exact);
 	tcase_add_test(tc, test_parse_head_len_excludes_body);
 	tcase_add_test(tc, test_parse_head_fields_sliced);
