@@ -521,6 +521,20 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 		return rc;
 	if (req->method == HTTP_METHOD_COUNT)
 		return HTTP_STATUS_NOT_IMPLEMENTED;
+	/*
+	 * CONNECT asks for a tunnel to its authority-form target (RFC 9110
+	 * 9.3.6). guad is no proxy: a method it knows but implements for no
+	 * resource is 501 (9.1), once the target has that form.
+	 */
+	if (req->method == HTTP_METHOD_CONNECT) {
+		authority.p = v;
+		authority.len = (size_t)(sp - v);
+		if (memchr(v, '/', authority.len) != NULL ||
+		    memchr(v, '@', authority.len) != NULL ||
+		    memchr(v, ':', authority.len) == NULL || !host_ok(&authority))
+			return HTTP_STATUS_BAD_REQUEST;
+		return HTTP_STATUS_NOT_IMPLEMENTED;
+	}
 	if ((rc = parse_target(req, v, (size_t)(sp - v), &authority)) != 0)
 		return rc;
 

@@ -357,6 +357,9 @@ class HttpTest(unittest.TestCase):
         cases = {
             "method BREW": "BREW / HTTP/1.1\r\nHost: x\r\n\r\n",
             "method FOO": "FOO /data.bin HTTP/1.1\r\nHost: x\r\n\r\n",
+            "CONNECT (no tunnels)":
+                "CONNECT example.com:443 HTTP/1.1\r\n"
+                "Host: example.com:443\r\n\r\n",
             "Transfer-Encoding gzip":
                 "POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
                 "Transfer-Encoding: gzip\r\n\r\n" % FORM,

@@ -160,6 +160,16 @@ static const struct head_case valid[] = {
 static const struct head_case invalid[] = {
 	ERR("unknown method", "FOO / HTTP/1.1\r\n" H "\r\n", 501),
 	ERR("methods are case-sensitive", "get / HTTP/1.1\r\n" H "\r\n", 501),
+	ERR("CONNECT: no tunnels", "CONNECT example.com:443 HTTP/1.1\r\n"
+	    "Host: example.com:443\r\n\r\n", 501),
+	ERR("CONNECT to an IPv6 literal", "CONNECT [::1]:443 HTTP/1.1\r\n"
+	    "Host: [::1]:443\r\n\r\n", 501),
+	ERR("CONNECT with origin-form", "CONNECT / HTTP/1.1\r\n" H "\r\n",
+	    400),
+	ERR("CONNECT without a port", "CONNECT example.com HTTP/1.1\r\n" H
+	    "\r\n", 400),
+	ERR("CONNECT with userinfo", "CONNECT u@example.com:443 HTTP/1.1\r\n"
+	    H "\r\n", 400),
 	ERR("HTTP/2.0", "GET / HTTP/2.0\r\n" H "\r\n", 505),
 	ERR("HTTP/1.2", "GET / HTTP/1.2\r\n" H "\r\n", 505),
 	ERR("HTTP/1.1x", "GET / HTTP/1.1x\r\n" H "\r\n", 400),
