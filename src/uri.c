@@ -159,22 +159,53 @@ uri_form_decode(const char *in, size_t len, char *out, size_t *outlen)
 }
 
 /*
+ * Does the raw form name s[0..len) decode (as uri_form_decode does: '+'
+ * is a space, %XX once) to key? A name with an invalid escape names
+ * nothing.
+ */
+static int
+form_name_is(const char *s, size_t len, const char *key)
+{
+	size_t	 i, k = 0;
+	int	 hi, lo;
+	char	 c;
+
+	for (i = 0; i < len; i++, k++) {
+		c = s[i];
+		if (c == '+')
+			c = ' ';
+		else if (c == '%') {
+			if (len - i < 3 ||
+			    (hi = hexval((unsigned char)s[i + 1])) == -1 ||
+			    (lo = hexval((unsigned char)s[i + 2])) == -1)
+				return 0;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (key[k] == '\0' || key[k] != c)
+			return 0;
+	}
+	return key[k] == '\0';
+}
+
+/*
  * Finds the first field named key in a query string or form body
- * ("a=b&c=d"), comparing the raw (undecoded) name. Sets *val to the raw
- * value. Returns 1 if found, 0 if not.
+ * ("a=b&c=d"), comparing names after decoding them as values are. Sets
+ * *val to the raw value (decode it with uri_form_decode). Returns 1 if
+ * found, 0 if not.
  */
 int
 uri_form_get(const char *s, size_t len, const char *key, const char **val,
     size_t *vlen)
 {
-	size_t		 klen = strlen(key), i = 0, j, eq;
+	size_t		 i = 0, j, eq;
 
 	while (i <= len && s != NULL) {
 		for (j = i; j < len && s[j] != '&'; j++)
 			;
 		for (eq = i; eq < j && s[eq] != '='; eq++)
 			;
-		if (eq - i == klen && memcmp(s + i, key, klen) == 0) {
+		if (form_name_is(s + i, eq - i, key)) {
 			*val = eq < j ? s + eq + 1 : s + j;
 			*vlen = eq < j ? j - eq - 1 : 0;
 			return 1;

@@ -170,19 +170,39 @@ form_check(const char *in, size_t len)
 	free(want);
 }
 
-/* The model of uri_form_get: fields split at '&', names at the first '='. */
+/* Does the raw name decode, as a form value does, to key? */
+static int
+model_name_is(const char *s, size_t len, const char *key)
+{
+	char	*name = malloc(len + 1);
+	long	 n;
+	int	 same;
+
+	if (name == NULL)
+		abort();
+	n = unescape(s, len, name, 1);
+	same = n >= 0 && (size_t)n == strlen(key) &&
+	    memcmp(name, key, (size_t)n) == 0;
+	free(name);
+	return same;
+}
+
+/*
+ * The model of uri_form_get: fields split at '&', names at the first '=',
+ * names decoded before they are compared.
+ */
 static int
 model_get(const char *s, size_t len, const char *key, const char **val,
     size_t *vlen)
 {
-	size_t	 klen = strlen(key), i = 0, j, eq;
+	size_t	 i = 0, j, eq;
 
 	for (;;) {
 		for (j = i; j < len && s[j] != '&'; j++)
 			;
 		for (eq = i; eq < j && s[eq] != '='; eq++)
 			;
-		if (eq - i == klen && memcmp(s + i, key, klen) == 0) {
+		if (model_name_is(s + i, eq - i, key)) {
 			*val = s + (eq < j ? eq + 1 : j);
 			*vlen = eq < j ? j - eq - 1 : 0;
 			return 1;
@@ -212,8 +232,10 @@ get_check(const char *s, size_t len, const char *key)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*in = fuzz_dup(data, size), *key;
-	size_t	 k;
+	char		*in = fuzz_dup(data, size), *key;
+	const char	*v;
+	size_t		 k, vl;
+	long		 n;
 
 	FUZZ_CHECK(!uri_utf8_valid(in, size) == !fuzz_utf8_ok(in, size));
 	path_check(in, size);
@@ -221,18 +243,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	get_check(in, size, "message");
 	get_check(in, size, "");
-	/* the first field's own name must find the first field */
+	/* the first field's name, raw and decoded, as a key */
 	for (k = 0; k < size && in[k] != '&' && in[k] != '='; k++)
 		;
+	key = malloc(k + 1);
+	if (key == NULL)
+		abort();
 	if (memchr(in, '\0', k) == NULL) {
-		key = malloc(k + 1);
-		if (key == NULL)
-			abort();
 		memcpy(key, in, k);
 		key[k] = '\0';
 		get_check(in, size, key);
-		free(key);
 	}
+	n = unescape(in, k, key, 1);
+	if (n >= 0 && memchr(key, '\0', (size_t)n) == NULL) {
+		key[n] = '\0';
+		get_check(in, size, key);
+		/* its decoded name finds the first field */
+		FUZZ_CHECK(uri_form_get(in, size, key, &v, &vl) == 1);
+		FUZZ_CHECK(v == in + (k < size && in[k] == '=' ? k + 1 : k));
+	}
+	free(key);
 	free(in);
 	return 0;
 }

@@ -216,6 +216,26 @@ static const struct get_case gets[] = {
 	{ "messages=x&message=y", "message", 1, "y" },
 	{ "", "a", 0, NULL },
 	{ NULL, "a", 0, NULL },
+	/* names are decoded as values are before they are compared */
+	{ "%6dessage=hi", "message", 1, "hi" },
+	{ "%6D%65ssage=hi", "message", 1, "hi" },
+	{ "a+b=1", "a b", 1, "1" },
+	{ "a%20b=1", "a b", 1, "1" },
+	{ "a%2Bb=1", "a+b", 1, "1" },
+	{ "a+b=1", "a+b", 0, NULL },
+	{ "%2541=1", "%41", 1, "1" },
+	{ "%2541=1", "A", 0, NULL },
+	{ "%41=1", "%41", 0, NULL },
+	{ "%4=1&a=2", "a", 1, "2" },
+	{ "%zz=1&%zz=2", "%zz", 0, NULL },
+	{ "a%=1", "a", 0, NULL },
+	{ "m%65ssage=first&message=second", "message", 1, "first" },
+	{ "message=first&m%65ssage=second", "message", 1, "first" },
+	{ "%61=&a=2", "a", 1, "" },
+	{ "%61&a=2", "a", 1, "" },
+	{ "=1&a=2", "", 1, "1" },
+	{ "ab=1", "a", 0, NULL },
+	{ "a=1", "ab", 0, NULL },
 };
 
 #define NGETS	(int)(sizeof(gets) / sizeof(gets[0]))
