@@ -218,6 +218,30 @@ etag_match(const struct http_slice *list, const char *etag)
 }
 
 /*
+ * Reads the digits at *pp up to end; a number too big for off_t
+ * saturates at OFF_MAX (RFC 9110 14.1.2: a last-pos past the end is
+ * clamped, a first-pos past it unsatisfiable, however many digits).
+ * Returns -1 if there are no digits.
+ */
+static off_t
+range_number(const char **pp, const char *end)
+{
+	const char	*p = *pp;
+	off_t		 v = 0;
+
+	if (p == end || *p < '0' || *p > '9')
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (v >= (INT64_MAX - 9) / 10)
+			v = INT64_MAX;
+		else
+			v = v * 10 + (*p - '0');
+	}
+	*pp = p;
+	return v;
+}
+
+/*
  * Parses a Range header for one byte range of a representation of size
  * bytes. Returns 1 (satisfiable: *start, *len), 0 (ignore it: absent,
  * malformed or several ranges: the whole file is sent), or -1
@@ -227,7 +251,7 @@ int
 static_range(const struct http_slice *h, off_t size, off_t *start, off_t *len)
 {
 	const char	*p, *end;
-	off_t		 a = -1, b = -1, v;
+	off_t		 a, b;
 
 	if (h->p == NULL || h->len < 7 || strncasecmp(h->p, "bytes=", 6) != 0)
 		return 0;
@@ -235,20 +259,11 @@ static_range(const struct http_slice *h, off_t size, off_t *start, off_t *len)
 	end = h->p + h->len;
 	if (memchr(p, ',', (size_t)(end - p)) != NULL)
 		return 0;
-	for (v = 0; p < end && *p >= '0' && *p <= '9'; p++) {
-		if (v > (INT64_MAX - 9) / 10)
-			return 0;
-		v = v * 10 + (*p - '0');
-		a = v;
-	}
+	a = range_number(&p, end);
 	if (p == end || *p != '-')
 		return 0;
-	for (p++, v = 0; p < end && *p >= '0' && *p <= '9'; p++) {
-		if (v > (INT64_MAX - 9) / 10)
-			return 0;
-		v = v * 10 + (*p - '0');
-		b = v;
-	}
+	p++;
+	b = range_number(&p, end);
 	if (p != end || (a == -1 && b == -1))
 		return 0;
 	if (a == -1) {			/* suffix: the last b bytes */
@@ -267,9 +282,17 @@ static_range(const struct http_slice *h, off_t size, off_t *start, off_t *len)
 	return 1;
 }
 
-/* If-Range: the range applies only to the representation it names. */
-static int
-if_range_ok(const struct http_slice *h, const char *etag, time_t mtime)
+/*
+ * If-Range (RFC 9110 13.1.5): does the range apply to the representation
+ * with this etag and mtime, sent at now? An entity tag must match
+ * strongly. A date must equal Last-Modified, and only counts if that is
+ * a strong validator: at least a second older than the Date sent with it
+ * (8.8.2.2), else the file may have changed within that second. Absent,
+ * it always applies.
+ */
+int
+static_if_range(const struct http_slice *h, const char *etag, time_t mtime,
+    time_t now)
 {
 	time_t	 t;
 
@@ -277,7 +300,8 @@ if_range_ok(const struct http_slice *h, const char *etag, time_t mtime)
 		return 1;
 	if (h->len > 0 && h->p[0] == '"')
 		return h->len == strlen(etag) && memcmp(h->p, etag, h->len) == 0;
-	return date_parse_http(h->p, h->len, &t) == 0 && t == mtime;
+	return date_parse_http(h->p, h->len, &t) == 0 && t == mtime &&
+	    mtime <= now - 1;
 }
 
 /* A weight of zero: "0", "0.", "0.0", "0.00", "0.000". */
@@ -419,7 +443,8 @@ serve_fd(struct worker *w, const struct route *rt,
 		goto not_modified;
 
 	if (req->method == HTTP_METHOD_GET && req->range.p != NULL &&
-	    if_range_ok(&req->if_range, r->etag, st->st_mtim.tv_sec)) {
+	    static_if_range(&req->if_range, r->etag, st->st_mtim.tv_sec,
+	    date_now())) {
 		rc = static_range(&req->range, st->st_size, &start, &len);
 		if (rc == 1) {
 			r->status = HTTP_STATUS_PARTIAL_CONTENT;

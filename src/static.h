@@ -23,5 +23,7 @@ int	static_location(char *out, size_t size, const char *path, size_t len,
 void	static_etag(char out[40], const struct stat *, const char *coding);
 int	static_range(const struct http_slice *, off_t size, off_t *start,
 	    off_t *len);
+int	static_if_range(const struct http_slice *, const char *etag,
+	    time_t mtime, time_t now);
 
 #endif

@@ -305,6 +305,30 @@ class HttpTest(unittest.TestCase):
         r = self.get_data("Range: bytes=0-9\r\nIf-Range: %s\r\n" % self.etag)
         self.assertEqual(r.status, 206, r)
         self.assertEqual(r.body, DATA[:10])
+        # the file is older than a second: its Last-Modified is strong
+        r = self.get_data("Range: bytes=0-9\r\nIf-Range: %s\r\n"
+                          % self.last_modified)
+        self.assertEqual(r.status, 206, r)
+        self.assertEqual(r.body, DATA[:10])
+        r = self.get_data("Range: bytes=0-9\r\nIf-Range: %s\r\n"
+                          % email.utils.formatdate(
+                              DATA_MTIME_NS // 10**9 - 1, usegmt=True))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, DATA)
+
+    def test_range_numbers_past_the_end(self):
+        huge = "9" * 30
+        r = self.get_data("Range: bytes=10-%s\r\n" % huge)
+        self.assertEqual(r.status, 206, r)
+        self.assertEqual(r.body, DATA[10:])
+        self.assertEqual(r.headers["content-range"],
+                         "bytes 10-%d/%d" % (len(DATA) - 1, len(DATA)))
+        for first in (str(len(DATA)), huge):
+            with self.subTest(first=first):
+                r = self.get_data("Range: bytes=%s-\r\n" % first)
+                self.assertEqual(r.status, 416, r)
+                self.assertEqual(r.headers["content-range"],
+                                 "bytes */%d" % len(DATA))
 
     # -- limits and error statuses
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "http.h"
 #include "static.h"
 
@@ -55,6 +56,21 @@ static const struct range_case ranges[] = {
 	{ "bytes=1--2", 10, 0, 0, 0 },
 	{ "", 10, 0, 0, 0 },
 	{ NULL, 10, 0, 0, 0 },
+	/* a last-pos past the end is clamped, however big (RFC 9110 14.1.2) */
+	{ "bytes=0-99999999999999999999999", 10, 1, 0, 10 },
+	{ "bytes=5-99999999999999999999999", 10, 1, 5, 5 },
+	{ "bytes=0-9223372036854775807", 10, 1, 0, 10 },
+	{ "bytes=0-9223372036854775808", 10, 1, 0, 10 },
+	{ "bytes=9-10", 10, 1, 9, 1 },
+	/* a first-pos at or past the end is unsatisfiable, however big */
+	{ "bytes=99999999999999999999999-", 10, -1, 0, 0 },
+	{ "bytes=9223372036854775807-", 10, -1, 0, 0 },
+	{ "bytes=10-99999999999999999999999", 10, -1, 0, 0 },
+	{ "bytes=99999999999999999999999-99999999999999999999999", 10, -1,
+	    0, 0 },
+	{ "bytes=-99999999999999999999999", 10, 1, 0, 10 },
+	/* a last-pos before the first-pos: invalid, so ignored */
+	{ "bytes=99999999999999999999999-5", 10, 0, 0, 0 },
 };
 
 #define NRANGES	(int)(sizeof(ranges) / sizeof(ranges[0]))
@@ -99,7 +115,7 @@ START_TEST(test_range_respects_len)
 }
 END_TEST
 
-/* Numbers too big for off_t never wrap around into a range. */
+/* Numbers too big for off_t never wrap around into a wrong range. */
 START_TEST(test_range_huge_numbers)
 {
 	static const char *const huge[] = {
@@ -121,6 +137,53 @@ START_TEST(test_range_huge_numbers)
 		    start + len <= 10), "%s: %d %lld+%lld", huge[i], rc,
 		    (long long)start, (long long)len);
 	}
+}
+END_TEST
+
+/* If-Range against the etag "\"e1\"" and a file last changed at MTIME. */
+#define MTIME	((time_t)1700000000)
+
+struct if_range_case {
+	const char	*name;
+	const char	*value;		/* NULL: no header; "@": MTIME's date */
+	time_t		 now;
+	int		 applies;
+};
+
+static const struct if_range_case if_ranges[] = {
+	{ "absent", NULL, MTIME, 1 },
+	{ "the same entity tag", "\"e1\"", MTIME, 1 },
+	{ "another entity tag", "\"e2\"", MTIME + 10, 0 },
+	{ "a weak entity tag", "W/\"e1\"", MTIME + 10, 0 },
+	{ "Last-Modified a second before Date", "@", MTIME + 1, 1 },
+	{ "Last-Modified long before Date", "@", MTIME + 3600, 1 },
+	{ "Last-Modified in the second of Date: weak", "@", MTIME, 0 },
+	{ "Last-Modified after Date: weak", "@", MTIME - 5, 0 },
+	{ "another date", "Tue, 14 Nov 2023 22:13:19 GMT", MTIME + 3600, 0 },
+	{ "not a date", "yesterday", MTIME + 3600, 0 },
+	{ "empty", "", MTIME + 3600, 0 },
+};
+
+#define NIF_RANGES	(int)(sizeof(if_ranges) / sizeof(if_ranges[0]))
+
+START_TEST(test_if_range)
+{
+	const struct if_range_case	*c = &if_ranges[_i];
+	struct http_slice		 h = { NULL, 0 };
+	char				 date[DATE_HTTP_LEN + 1];
+	int				 got;
+
+	if (c->value != NULL && strcmp(c->value, "@") == 0) {
+		date_format_http(date, MTIME);
+		h.p = date;
+		h.len = strlen(date);
+	} else if (c->value != NULL) {
+		h.p = c->value;
+		h.len = strlen(c->value);
+	}
+	got = static_if_range(&h, "\"e1\"", MTIME, c->now);
+	ck_assert_msg(got == c->applies, "%s: got %d, expected %d", c->name,
+	    got, c->applies);
 }
 END_TEST
 
@@ -318,6 +381,7 @@ static_suite(void)
 	tcase_add_loop_test(tc, test_range, 0, NRANGES);
 	tcase_add_test(tc, test_range_respects_len);
 	tcase_add_test(tc, test_range_huge_numbers);
+	tcase_add_loop_test(tc, test_if_range, 0, NIF_RANGES);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("location");
