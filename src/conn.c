@@ -155,28 +155,51 @@ conn_close(struct conn *c)
 	worker_conn_closed(w);
 }
 
+/*
+ * Bytes one field of an access log line may take once escaped: three of
+ * them and the rest of a line always fit in its 4096 bytes.
+ */
+#define LOG_FIELD_MAX	1024
+
+/* What byte ch takes in the log: itself, or \xHH. */
+static size_t
+log_width(unsigned char ch)
+{
+	return ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' ? 4 : 1;
+}
+
+/*
+ * Appends p[0..len) escaped; a field that would take more than
+ * LOG_FIELD_MAX bytes is cut at a whole byte and ends with "...".
+ */
 static void
 log_field(struct buf *b, const char *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t		 i;
+	size_t		 i, w = 0, room = LOG_FIELD_MAX;
 	unsigned char	 ch;
 
 	if (p == NULL || len == 0) {
 		buf_addc(b, '-');
 		return;
 	}
-	if (len > 1024)
-		len = 1024;
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len && w <= LOG_FIELD_MAX; i++)
+		w += log_width((unsigned char)p[i]);
+	if (w > LOG_FIELD_MAX)
+		room -= 3;
+	for (i = 0, w = 0; i < len; i++) {
 		ch = (unsigned char)p[i];
-		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+		if ((w += log_width(ch)) > room)
+			break;
+		if (log_width(ch) == 4) {
 			BUF_ADDLIT(b, "\\x");
 			buf_addc(b, hex[ch >> 4]);
 			buf_addc(b, hex[ch & 15]);
 		} else
 			buf_addc(b, (char)ch);
 	}
+	if (i < len)
+		BUF_ADDLIT(b, "...");
 }
 
 /* One Combined Log Format line, written with one write(2). */

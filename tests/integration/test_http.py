@@ -538,6 +538,38 @@ class HttpTest(unittest.TestCase):
 BIG = 50 * 1024 * 1024
 
 
+class AccessLogTest(unittest.TestCase):
+    """Every answered request leaves one access log line, however much its
+    fields grow when escaped."""
+
+    def test_long_escaped_fields_are_cut_not_dropped(self):
+        quotes = '"' * 1100
+        text = ("GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n"
+                "Referer: %s\r\nConnection: close\r\n\r\n"
+                % (quotes, quotes, "\xe9" * 1100))
+        with Server(log_files=True) as s:
+            r = request(s.port, raw(text))
+            self.assertEqual(r.status, 404, r)
+            get(s.port, "/?after")
+            wait_for(lambda: "/?after" in s.access_log(), 5,
+                     message=lambda: "the second request in %s"
+                     % s.access_log_path)
+            lines = s.access_lines()
+        self.assertEqual(len(lines), 2, lines)
+        first = lines[0]
+        self.assertLess(len(first), 4096)
+        self.assertIn(' 404 ', first)
+        # request line, Referer, User-Agent: each cut, each marked
+        fields = re.findall(r'"((?:[^"\\]|\\x[0-9a-f]{2})*)"', first)
+        self.assertEqual(len(fields), 3, first)
+        for f in fields:
+            self.assertTrue(f.endswith("..."), f[-40:])
+            self.assertLessEqual(len(f), 1024)
+        self.assertTrue(fields[0].startswith("GET /\\x22\\x22"), fields[0][:40])
+        self.assertTrue(fields[1].startswith("\\xe9\\xe9"), fields[1][:40])
+        self.assertIn("/?after", lines[1])
+
+
 class TimeoutTest(unittest.TestCase):
     HEADER = BODY = KEEPALIVE = SEND = 1
 
