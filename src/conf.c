@@ -51,6 +51,7 @@ static const struct key_spec keys[] = {
 	K("server", "pid_file", CONF_STR, pid_file, 0, 0),
 	K("server", "dotfiles", CONF_BOOL, dotfiles, 0, 1),
 	K("server", "sendfile", CONF_BOOL, sendfile, 0, 1),
+	K("server", "file_cache", CONF_SIZE, file_cache, 0, 1048576),
 	K("limits", "connections", CONF_SIZE, connections, 1, 1000000),
 	K("limits", "request_line", CONF_SIZE, limits.request_line,
 	    64, 1048576),
@@ -515,6 +516,7 @@ set_defaults(struct conf *c)
 	c->msg_max_length = 1000;
 	c->msg_page_size = 100;
 	c->sendfile = 1;
+	c->file_cache = 1024;
 	c->root_fd = -1;
 }
 

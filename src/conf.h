@@ -29,6 +29,7 @@ struct conf {
 	char			*pid_file;	/* NULL: none */
 	int			 dotfiles;	/* serve names starting with '.' */
 	int			 sendfile;	/* else read + write */
+	size_t			 file_cache;	/* small files kept; 0: off */
 
 	struct http_limits	 limits;
 	size_t			 connections;

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "date.h"
+#include "fcache.h"
 #include "fsopen.h"
 #include "html.h"
 #include "log.h"
@@ -384,6 +385,52 @@ variant(const struct route *rt, int dotcheck, int base, const char *rel,
 }
 
 /*
+ * The conditional and range part of a file response whose validators
+ * (etag, last_modified) are in r and whose whole length is size. Sets
+ * r's status and the part to send (file_off, file_len). Returns 0, with
+ * no_body set for a 304, or 416.
+ */
+static int
+conditionals(const struct http_request *req, off_t size, struct response *r)
+{
+	time_t		 ims;
+	off_t		 start, len;
+	int		 rc;
+
+	r->file_off = 0;
+	r->file_len = size;
+	if (req->if_none_match.p != NULL) {
+		if (etag_match(&req->if_none_match, r->etag))
+			goto not_modified;
+	} else if (req->if_modified_since.p != NULL &&
+	    date_parse_http(req->if_modified_since.p,
+	    req->if_modified_since.len, &ims) == 0 &&
+	    r->last_modified <= ims)
+		goto not_modified;
+
+	if (req->method == HTTP_METHOD_GET && req->range.p != NULL &&
+	    static_if_range(&req->if_range, r->etag, r->last_modified,
+	    date_now())) {
+		rc = static_range(&req->range, size, &start, &len);
+		if (rc == 1) {
+			r->status = HTTP_STATUS_PARTIAL_CONTENT;
+			r->file_off = start;
+			r->file_len = len;
+			r->range_total = size;
+		} else if (rc == -1) {
+			r->range_total = size;
+			return HTTP_STATUS_RANGE_NOT_SATISFIABLE;
+		}
+	}
+	return 0;
+not_modified:
+	r->status = HTTP_STATUS_NOT_MODIFIED;
+	r->no_body = 1;
+	r->content_type = NULL;
+	return 0;
+}
+
+/*
  * Fills r for an open regular file (rel, below base): the type of the
  * original, a precompressed variant if the route allows and the client
  * accepts it, validators, conditionals, ranges. Owns fd.
@@ -401,8 +448,6 @@ serve_fd(struct worker *w, const struct route *rt,
 	const char	*tag = NULL;
 	struct stat	 vst;
 	const struct stat *st = orig;
-	time_t		 ims;
-	off_t		 start, len;
 	size_t		 i;
 	int		 rc, vfd;
 
@@ -429,43 +474,55 @@ serve_fd(struct worker *w, const struct route *rt,
 	}
 	r->last_modified = st->st_mtim.tv_sec;
 	static_etag(r->etag, st, tag);
-	r->fd = fd;
-	r->file_off = 0;
-	r->file_len = st->st_size;
+	rc = conditionals(req, st->st_size, r);
+	if (rc != 0 || r->status == HTTP_STATUS_NOT_MODIFIED)
+		close(fd);
+	else
+		r->fd = fd;
+	return rc;
+}
 
-	if (req->if_none_match.p != NULL) {
-		if (etag_match(&req->if_none_match, r->etag))
-			goto not_modified;
-	} else if (req->if_modified_since.p != NULL &&
-	    date_parse_http(req->if_modified_since.p,
-	    req->if_modified_since.len, &ims) == 0 &&
-	    st->st_mtim.tv_sec <= ims)
-		goto not_modified;
+/* Fills r from a cached small file: as serve_fd, with the bytes in memory. */
+static int
+serve_cached(const struct route *rt, const struct http_request *req,
+    const struct fcache_entry *e, struct response *r)
+{
+	int	 rc;
 
-	if (req->method == HTTP_METHOD_GET && req->range.p != NULL &&
-	    static_if_range(&req->if_range, r->etag, st->st_mtim.tv_sec,
-	    date_now())) {
-		rc = static_range(&req->range, st->st_size, &start, &len);
-		if (rc == 1) {
-			r->status = HTTP_STATUS_PARTIAL_CONTENT;
-			r->file_off = start;
-			r->file_len = len;
-			r->range_total = st->st_size;
-		} else if (rc == -1) {
-			close(fd);
-			r->fd = -1;
-			r->range_total = st->st_size;
-			return HTTP_STATUS_RANGE_NOT_SATISFIABLE;
-		}
+	r->content_type = e->type;
+	r->cache_control = rt->cache_control;
+	r->last_modified = e->mtim.tv_sec;
+	memcpy(r->etag, e->etag, sizeof(r->etag));
+	rc = conditionals(req, e->size, r);
+	if (rc == 0 && r->status != HTTP_STATUS_NOT_MODIFIED)
+		resp_body(r, e->data + r->file_off, (size_t)r->file_len);
+	return rc;
+}
+
+/*
+ * A small regular file just opened and checked (fd, st) for the request
+ * key of route rt: the cached copy if it is still that file, else the
+ * file read in. Borrows fd. Returns the entry, or NULL if the file could
+ * not be kept (it changed while read, memory is short).
+ */
+static struct fcache_entry *
+cache_small(struct worker *w, const struct route *rt, const char *key,
+    size_t keylen, int fd, const struct stat *st, const char *rel)
+{
+	struct fcache_entry	*e;
+
+	e = fcache_find(&w->fcache, rt, key, keylen);
+	if (e != NULL && fcache_same(e, st)) {
+		e->checked = date_now();
+		return e;
 	}
-	return 0;
-not_modified:
-	r->status = HTTP_STATUS_NOT_MODIFIED;
-	r->no_body = 1;
-	r->content_type = NULL;
-	close(fd);
-	r->fd = -1;
-	return 0;
+	if ((e = fcache_fill(&w->fcache, rt, key, keylen, fd, st,
+	    date_now())) == NULL)
+		return NULL;
+	static_etag(e->etag, st, NULL);
+	snprintf(e->type, sizeof(e->type), "%s",
+	    mime_type(&w->mime, w->conf, fd, st, rel));
+	return e;
 }
 
 static int
@@ -584,9 +641,11 @@ static_serve(struct worker *w, const struct route *rt,
     struct response *r)
 {
 	const struct conf	*c = w->conf;
-	const char		*rel, *rel_dir;
+	const char		*rel, *rel_dir, *key;
+	struct fcache_entry	*e = NULL;
 	struct stat		 st;
-	int			 base, fd, dfd = -1, rc, dotcheck;
+	size_t			 keylen;
+	int			 base, fd, dfd = -1, rc, dotcheck, cacheable;
 
 	dotcheck = rt->handler == ROUTE_DIR && !c->dotfiles;
 	if (rt->handler == ROUTE_FILE) {
@@ -598,6 +657,17 @@ static_serve(struct worker *w, const struct route *rt,
 		if (!c->dotfiles && len > rt->len && has_dotfile(rel))
 			return HTTP_STATUS_NOT_FOUND;
 	}
+	/*
+	 * A small file checked against the file system this second is
+	 * answered from memory: no open, stat or read. Precompressed routes
+	 * choose among files per request, so they always look.
+	 */
+	key = rel;
+	keylen = strlen(rel);
+	cacheable = w->fcache.nslots > 0 && !rt->precompressed;
+	if (cacheable && (e = fcache_find(&w->fcache, rt, key, keylen)) !=
+	    NULL && e->checked == date_now())
+		return serve_cached(rt, req, e, r);
 	if ((fd = fsopen_beneath(base, rel, O_RDONLY | O_NONBLOCK)) == -1)
 		return errno_status(path);
 	if (dotcheck && dot_resolved(rt, fd)) {
@@ -642,7 +712,12 @@ static_serve(struct worker *w, const struct route *rt,
 			close(dfd);
 		return HTTP_STATUS_FORBIDDEN;
 	}
-	rc = serve_fd(w, rt, req, base, rel, fd, &st, r);
+	if (cacheable && st.st_size <= FCACHE_FILE_MAX &&
+	    (e = cache_small(w, rt, key, keylen, fd, &st, rel)) != NULL) {
+		close(fd);
+		rc = serve_cached(rt, req, e, r);
+	} else
+		rc = serve_fd(w, rt, req, base, rel, fd, &st, r);
 	if (dfd != -1)
 		close(dfd);
 	return rc;

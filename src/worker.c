@@ -252,6 +252,9 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	w->timers[CONN_TIMER_LINGER].timeout_ms = 2000;
 	if (mime_init(&w->mime) == -1)
 		log_warnx("content types come from file extensions only");
+	if (fcache_init(&w->fcache, c->file_cache) == -1)
+		log_warnx("file_cache: out of memory; small files are read "
+		    "for each request");
 	if (msg_init(&w->msg, c) == -1)
 		return -1;
 

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "ev.h"
+#include "fcache.h"
 #include "mime.h"
 #include "msg.h"
 
@@ -60,6 +61,7 @@ struct worker {
 	size_t			 location_cap;
 
 	struct mime		 mime;
+	struct fcache		 fcache;	/* small files */
 	struct msg		 msg;
 	struct board_slot	*slot;		/* shared with the master */
 	int			 draining;	/* finish, then exit */

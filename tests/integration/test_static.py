@@ -553,5 +553,86 @@ class DotfilesOnTest(unittest.TestCase):
                 self.assertEqual(digest, file_digest(path))
 
 
+class FileCacheTest(unittest.TestCase):
+    """Small files answered from a worker's memory (file_cache), checked
+    against the file system at most once a second."""
+
+    def server(self, file_cache=None):
+        sections = {"routes": {"/": "dir ."}}
+        if file_cache is not None:
+            sections["server"] = {"file_cache": str(file_cache)}
+        # one worker: the second request must meet the first one's cache
+        s = Server(sections=sections, own_root=True, workers=1)
+        self.addCleanup(s.cleanup)
+        return s
+
+    @staticmethod
+    def write(path, data, ns=None):
+        with open(path, "r+b" if os.path.exists(path) else "wb") as f:
+            f.write(data)
+            f.truncate()
+        if ns is not None:
+            os.utime(path, ns=ns)
+
+    def test_an_edit_is_served_within_about_a_second(self):
+        s = self.server()
+        path = os.path.join(s.root, "f.txt")
+        self.write(path, b"one\n")
+        s.start()
+        self.assertEqual(get(s.port, "/f.txt").body, b"one\n")
+        self.write(path, b"second version\n")
+        deadline = time.monotonic() + 5
+        while get(s.port, "/f.txt").body != b"second version\n":
+            self.assertLess(time.monotonic(), deadline,
+                            "the edited file was never served")
+            time.sleep(0.05)
+
+    def test_conditionals_and_ranges_from_memory(self):
+        s = self.server()
+        self.write(os.path.join(s.root, "r.txt"), b"0123456789")
+        s.start()
+        first = get(s.port, "/r.txt")
+        again = get(s.port, "/r.txt")  # from the cache
+        self.assertEqual((again.status, again.body), (200, b"0123456789"))
+        self.assertEqual(again.headers["etag"], first.headers["etag"])
+        self.assertEqual(again.headers["content-type"],
+                         "text/plain; charset=utf-8")
+        r = get(s.port, "/r.txt", "If-None-Match: %s\r\n"
+                % first.headers["etag"])
+        self.assertEqual((r.status, r.body), (304, b""))
+        r = get(s.port, "/r.txt", "Range: bytes=2-4\r\n")
+        self.assertEqual((r.status, r.body), (206, b"234"))
+        self.assertEqual(r.headers["content-range"], "bytes 2-4/10")
+        r = get(s.port, "/r.txt", "Range: bytes=20-\r\n")
+        self.assertEqual(r.status, 416)
+        r = get(s.port, "/r.txt", method="HEAD")
+        self.assertEqual((r.status, r.body), (200, b""))
+        self.assertEqual(r.headers["content-length"], "10")
+
+    def check_in_place_rewrite(self, file_cache, size, expect_cached):
+        # Same inode, size and modification time, other bytes: only the
+        # cache can still hold the old ones once the second has passed.
+        s = self.server(file_cache)
+        path = os.path.join(s.root, "same.bin")
+        old, new = b"a" * size, b"b" * size
+        self.write(path, old)
+        s.start()
+        self.assertEqual(get(s.port, "/same.bin").body, old)
+        st = os.stat(path)
+        self.write(path, new, ns=(st.st_atime_ns, st.st_mtime_ns))
+        time.sleep(1.1)  # past the second in which it was checked
+        want = old if expect_cached else new
+        self.assertEqual(get(s.port, "/same.bin").body, want)
+
+    def test_small_files_are_answered_from_memory(self):
+        self.check_in_place_rewrite(None, 8192, True)
+
+    def test_files_over_8_kib_are_read_each_time(self):
+        self.check_in_place_rewrite(None, 8193, False)
+
+    def test_file_cache_0_reads_each_time(self):
+        self.check_in_place_rewrite(0, 100, False)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

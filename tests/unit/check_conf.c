@@ -37,6 +37,7 @@ static const char every_key[] =
 	"pid_file = /run/guad.pid\n"
 	"dotfiles = on\n"
 	"sendfile = off\n"
+	"file_cache = 16\n"
 	"[limits]\n"
 	"connections = 10\n"
 	"request_line = 100\n"
@@ -98,6 +99,7 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_str_eq(c->pid_file, "/run/guad.pid");
 	ck_assert_int_eq(c->dotfiles, 1);
 	ck_assert_int_eq(c->sendfile, 0);
+	ck_assert_uint_eq(c->file_cache, 16);
 	ck_assert_uint_eq(c->connections, 10);
 	ck_assert_uint_eq(c->limits.request_line, 100);
 	ck_assert_uint_eq(c->limits.header_size, 1000);
@@ -179,6 +181,7 @@ START_TEST(test_defaults_when_absent)
 	ck_assert_ptr_null(c->pid_file);
 	ck_assert_int_eq(c->dotfiles, 0);
 	ck_assert_int_eq(c->sendfile, 1);
+	ck_assert_uint_eq(c->file_cache, 1024);
 	ck_assert_uint_eq(c->connections, 1024);
 	ck_assert_uint_eq(c->limits.request_line, 8192);
 	ck_assert_uint_eq(c->limits.header_size, 16384);
