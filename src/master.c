@@ -281,6 +281,34 @@ reap(struct master *m)
 }
 
 /*
+ * Retires m->kids[i], which reached max_requests, once its replacement is
+ * running. Returns 0, or -1 if no replacement could be started (crash-loop
+ * backoff, fork failure): the worker then keeps serving and is tried again
+ * on a later turn, so recycling never leaves a hole.
+ */
+static int
+recycle(struct master *m, size_t i)
+{
+	struct child	*k = &m->kids[i];
+	uint64_t	 requests;
+	pid_t		 pid = k->pid;
+	int		 id = k->id;
+
+	if (date_mono_ms() < m->respawn_at)
+		return -1;
+	requests = m->board[k->slot].requests;
+	if (spawn(m, id) == -1)		/* may move m->kids */
+		return -1;
+	k = find_kid(m, pid);
+	log_info("worker %d (pid %ld) served %llu requests; recycling it", id,
+	    (long)pid, (unsigned long long)requests);
+	k->retiring = 1;
+	k->recycling = 1;
+	kill(pid, SIGQUIT);
+	return 0;
+}
+
+/*
  * Looks at the workers' slots: a worker stuck in one request past
  * worker_timeout is replaced (its client gets 503 if nothing was sent);
  * one that reached max_requests is recycled, one at a time, its
@@ -294,7 +322,6 @@ watch(struct master *m)
 	struct child		*k;
 	int64_t			 now = date_mono_ms(), busy;
 	size_t			 i;
-	pid_t			 pid;
 	int			 recycling = 0;
 
 	for (i = 0; i < m->nkids; i++) {
@@ -321,17 +348,8 @@ watch(struct master *m)
 			k->retiring = 1;
 			k->kill_at = now + STUCK_KILL_MS;
 			kill(k->pid, SIGUSR2);
-		} else if (s->retire && !recycling) {
-			log_info("worker %d (pid %ld) served %llu requests; "
-			    "recycling it", k->id, (long)k->pid,
-			    (unsigned long long)s->requests);
-			k->retiring = 1;
-			k->recycling = 1;
+		} else if (s->retire && !recycling && recycle(m, i) == 0)
 			recycling = 1;
-			pid = k->pid;
-			spawn_missing(m);	/* may move m->kids */
-			kill(pid, SIGQUIT);
-		}
 	}
 }
 
