@@ -16,7 +16,8 @@
 /*
  * Sends one datagram ("READY=1", "STATUS=...") to $NOTIFY_SOCKET, a path
  * or, with a leading '@', an abstract socket. Without the variable it
- * does nothing. Returns 0, or -1 if the message could not be sent.
+ * does nothing. A message longer than 511 bytes is cut to fit. Returns 0,
+ * or -1 if the message could not be sent.
  */
 int
 notify_send(const char *fmt, ...)
@@ -37,8 +38,18 @@ notify_send(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(msg))
+	if (n < 0)
 		return -1;
+	/*
+	 * A long STATUS= (a reload error quoting gua.ini) is cut rather than
+	 * dropped: READY=1 before it must still arrive. The cut falls before
+	 * a UTF-8 continuation byte, never inside a character.
+	 */
+	if ((size_t)n >= sizeof(msg)) {
+		n = (int)sizeof(msg) - 1;
+		while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+			n--;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, plen);

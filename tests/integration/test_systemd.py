@@ -290,6 +290,35 @@ class NotifyTest(unittest.TestCase):
             self.assertRegex(s.log(), r"keeping the running configuration")
             self.assertEqual(get(s.port, "/").status, 200)
 
+    def test_failed_reload_with_a_long_error_reports_it_and_ready(self):
+        # Errors start with the file's path: a gua.ini path of 460 bytes
+        # makes READY=1 and STATUS= together longer than the 512 bytes
+        # guad sends at most, yet the error (up to its line number) fits
+        # in one; both must still be sent.
+        n = NotifyListener()
+        self.addCleanup(n.close)
+        s = Server(workers=1, env={"NOTIFY_SOCKET": n.env})
+        self.addCleanup(s.cleanup)
+        deep = os.path.join(s.tmpdir, "d" * 200,
+                            "e" * (460 - len(s.tmpdir) - 210))
+        os.makedirs(deep)
+        os.rename(s.ini, os.path.join(deep, "gua.ini"))
+        s.ini = os.path.join(deep, "gua.ini")
+        s.start()
+        n.wait("READY", 5)
+        with open(s.ini, encoding="utf-8") as f:
+            lineno = len(f.read().splitlines()) + 1
+        with open(s.ini, "a", encoding="utf-8") as f:
+            f.write("this line is garbage\n")
+        s.signal(signal.SIGHUP)
+        n.wait("RELOADING", 5)
+        _, ready, raw = n.wait("READY", 5)
+        self.assertEqual(ready["READY"], "1", raw)
+        self.assertRegex(ready.get("STATUS", ""), r"^reload failed: %s:%d: "
+                         % (re.escape(s.ini), lineno), raw)
+        self.assertEqual(len(raw.encode()), 511, raw)
+        self.assertEqual(get(s.port, "/").status, 200)
+
     def test_quit_sends_stopping(self):
         n = NotifyListener()
         self.addCleanup(n.close)
