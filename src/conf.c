@@ -6,10 +6,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
 #include <sched.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -52,6 +54,9 @@ static const struct key_spec keys[] = {
 	K("server", "dotfiles", CONF_BOOL, dotfiles, 0, 1),
 	K("server", "sendfile", CONF_BOOL, sendfile, 0, 1),
 	K("server", "file_cache", CONF_SIZE, file_cache, 0, 1048576),
+	K("server", "user", CONF_STR, user, 0, 0),
+	K("server", "group", CONF_STR, group, 0, 0),
+	K("server", "allow_root", CONF_BOOL, allow_root, 0, 1),
 	K("limits", "connections", CONF_SIZE, connections, 1, 1000000),
 	K("limits", "request_line", CONF_SIZE, limits.request_line,
 	    64, 1048576),
@@ -518,6 +523,8 @@ set_defaults(struct conf *c)
 	c->sendfile = 1;
 	c->file_cache = 1024;
 	c->root_fd = -1;
+	c->uid = (uid_t)-1;
+	c->gid = (gid_t)-1;
 }
 
 /*
@@ -680,6 +687,48 @@ check_routes(struct parse *ps)
 	return 0;
 }
 
+/* [server] user and group: names to ids, now, while /etc can be read. */
+static int
+resolve_user(struct parse *ps)
+{
+	struct conf	*c = ps->conf;
+	struct passwd	*pw;
+	struct group	*gr;
+
+	if (c->group != NULL && c->user == NULL) {
+		seterr(ps, line_of(ps, "group"), "[server] group: needs user");
+		return -1;
+	}
+	if (c->user == NULL)
+		return 0;
+	errno = 0;
+	if ((pw = getpwnam(c->user)) == NULL) {
+		if (errno == 0 || errno == ENOENT)
+			seterr(ps, line_of(ps, "user"), "[server] user: no "
+			    "such user \"%s\"", c->user);
+		else
+			seterr(ps, line_of(ps, "user"), "[server] user: \"%s\": "
+			    "%s", c->user, strerror(errno));
+		return -1;
+	}
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	if (c->group == NULL)
+		return 0;
+	errno = 0;
+	if ((gr = getgrnam(c->group)) == NULL) {
+		if (errno == 0 || errno == ENOENT)
+			seterr(ps, line_of(ps, "group"), "[server] group: no "
+			    "such group \"%s\"", c->group);
+		else
+			seterr(ps, line_of(ps, "group"), "[server] group: "
+			    "\"%s\": %s", c->group, strerror(errno));
+		return -1;
+	}
+	c->gid = gr->gr_gid;
+	return 0;
+}
+
 /*
  * Parses gua.ini text. name is used in messages, dir resolves relative
  * paths. With check_files, the root and every route's file are opened.
@@ -726,6 +775,8 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 	    resolve(c, &c->access_log, "", 1) == -1) ||
 	    (c->pid_file != NULL && resolve(c, &c->pid_file, "", 0) == -1))
 		goto oom;
+	if (resolve_user(&ps) == -1)
+		goto fail;
 	if (router_build(&c->router, c->routes, c->nroutes, &dup) == -1) {
 		if (dup == NULL)
 			goto oom;
@@ -827,6 +878,8 @@ conf_free(struct conf *c)
 	free(c->error_log);
 	free(c->access_log);
 	free(c->pid_file);
+	free(c->user);
+	free(c->group);
 	free(c->msg_db);
 	free(c);
 }

@@ -2,6 +2,8 @@
 #ifndef GUAD_CONF_H
 #define GUAD_CONF_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +32,11 @@ struct conf {
 	int			 dotfiles;	/* serve names starting with '.' */
 	int			 sendfile;	/* else read + write */
 	size_t			 file_cache;	/* small files kept; 0: off */
+	char			*user;		/* workers run as; NULL: keep */
+	char			*group;		/* NULL: the user's own */
+	uid_t			 uid;		/* of user, resolved at load */
+	gid_t			 gid;
+	int			 allow_root;	/* workers may keep uid 0 */
 
 	struct http_limits	 limits;
 	size_t			 connections;

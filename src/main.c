@@ -12,6 +12,7 @@
 #include "log.h"
 #include "master.h"
 #include "pidfile.h"
+#include "priv.h"
 #include "proctitle.h"
 
 static void
@@ -122,6 +123,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "guad: %s: configuration ok\n", path);
 		conf_free(conf);
 		return 0;
+	}
+	if (priv_check(conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "guad: %s\n", err);
+		conf_free(conf);
+		return 1;
 	}
 	if (log_open(conf->error_log, conf->access_log) == -1) {
 		fprintf(stderr, "guad: opening logs: %m\n");

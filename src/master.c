@@ -21,6 +21,7 @@
 #include "master.h"
 #include "notify.h"
 #include "pidfile.h"
+#include "priv.h"
 #include "proctitle.h"
 #include "store.h"
 #include "worker.h"
@@ -364,19 +365,49 @@ announce(struct master *m)
 			log_info("listening on %s", name);
 }
 
-/* The board's database, if a route uses it; a failure is not fatal. */
+/*
+ * The board's database, if a route uses it, created by the workers' user
+ * in a folder it owns; a failure is not fatal.
+ */
 static void
 prepare_store(const struct conf *c)
 {
 	size_t	 i;
+	int	 rc;
 
 	for (i = 0; i < c->nroutes; i++)
 		if (c->routes[i].handler == ROUTE_MSG) {
-			if (store_prepare(c->msg_db) == -1)
+			priv_own_store(c);
+			priv_fs_as_user(c, 1);
+			rc = store_prepare(c->msg_db);
+			priv_fs_as_user(c, 0);
+			if (rc == -1)
 				log_warnx("the message board answers 503 until "
-				    "%s can be opened", c->msg_db);
+				    "%s can be opened%s%s", c->msg_db,
+				    c->user ? " by " : "",
+				    c->user ? c->user : "");
 			return;
 		}
+}
+
+/* Starts a new generation of workers, then lets the old one drain. */
+static void
+renew(struct master *m)
+{
+	m->gen++;
+	m->want = conf_workers(m->conf);
+	m->crashes = 0;
+	m->respawn_at = 0;
+	spawn_missing(m);
+	signal_kids(m, SIGQUIT, 1);
+}
+
+/* True if a log goes to a file (which USR1 reopens). */
+static int
+log_is_file(const char *name)
+{
+	return name != NULL && strcmp(name, "stderr") != 0 &&
+	    strcmp(name, "stdout") != 0 && strcmp(name, "off") != 0;
 }
 
 static int
@@ -404,10 +435,12 @@ reload(struct master *m)
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading",
 	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	log_info("reloading %s", m->conf->path);
-	if ((nc = conf_load(m->conf->path, err)) == NULL) {
+	if ((nc = conf_load(m->conf->path, err)) == NULL ||
+	    priv_check(nc, err, sizeof(err)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", err);
 		notify_send("READY=1\nSTATUS=reload failed: %s", err);
+		conf_free(nc);
 		return;
 	}
 	if (!m->inherited && !same_listen(m->conf, nc) &&
@@ -431,12 +464,7 @@ reload(struct master *m)
 		m->nfds = nfds;
 		announce(m);
 	}
-	m->gen++;
-	m->want = conf_workers(nc);
-	m->crashes = 0;
-	m->respawn_at = 0;
-	spawn_missing(m);
-	signal_kids(m, SIGQUIT, 1);
+	renew(m);
 	log_info("reloaded: %u workers", m->want);
 	notify_send("READY=1\nSTATUS=serving with %u workers", m->want);
 }
@@ -479,12 +507,19 @@ act(struct master *m)
 	}
 	if (sig_usr1) {
 		sig_usr1 = 0;
+		/*
+		 * Workers may no longer be allowed to open the logs (they
+		 * dropped root, the sandbox): the master reopens them and a
+		 * new generation inherits the new descriptors, as on a reload.
+		 */
 		if (log_open(m->conf->error_log, m->conf->access_log) == -1)
 			log_warn("reopening logs");
-		else
+		else {
 			log_info("logs reopened");
-		for (i = 0; i < m->nkids; i++)
-			kill(m->kids[i].pid, SIGUSR1);
+			if (log_is_file(m->conf->error_log) ||
+			    log_is_file(m->conf->access_log))
+				renew(m);
+		}
 	}
 	if (sig_ttin) {
 		sig_ttin = 0;

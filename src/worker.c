@@ -16,13 +16,14 @@
 #include "conn.h"
 #include "date.h"
 #include "log.h"
+#include "priv.h"
 #include "worker.h"
 
 /* How long accepting pauses when the process runs out of descriptors. */
 #define ACCEPT_PAUSE_MS	100
 #define ACCEPT_UNTIL_SLOT	INT64_MAX
 
-static volatile sig_atomic_t	 got_term, got_quit, got_reopen;
+static volatile sig_atomic_t	 got_term, got_quit;
 static struct board_slot	*my_slot;
 
 /*
@@ -46,9 +47,6 @@ on_signal(int sig)
 		break;
 	case SIGQUIT:
 		got_quit = 1;
-		break;
-	case SIGUSR1:
-		got_reopen = 1;
 		break;
 	}
 }
@@ -293,8 +291,9 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
+	/* USR1: the master reopens the logs and replaces the workers */
+	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTTIN, &sa, NULL);
@@ -313,6 +312,9 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	sigprocmask(SIG_UNBLOCK, &waitmask, NULL);
 	sigemptyset(&waitmask);
 
+	/* the master's crash-loop backoff deals with a worker that exits */
+	if (priv_drop(c) == -1)
+		_exit(1);
 	date_update();
 	if (init(&w, c, fds, nfds, id, lifeline) == -1)
 		fatal("worker start-up");
@@ -321,11 +323,6 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	for (;;) {
 		if (got_term)
 			_exit(0);
-		if (got_reopen) {
-			got_reopen = 0;
-			if (log_open(c->error_log, c->access_log) == -1)
-				log_warn("reopening logs");
-		}
 		if (got_quit && !w.draining)
 			drain(&w);
 		if (w.draining && w.nconns == 0)

@@ -93,6 +93,9 @@ deps_ok "$deps" || npm_ci "$deps"
 deps_ok "$deps" || fail "playwright-core is not installed in $deps/node_modules"
 
 # --- guad on an ephemeral port --------------------------------------------
+# As root, the workers run as nobody (guad refuses to keep root in them).
+user=
+[ "$(id -u)" -eq 0 ] && user="user = nobody"
 cat >"$tmp/gua.ini" <<EOF
 [server]
 host = 127.0.0.1
@@ -101,6 +104,7 @@ workers = 2
 root = $SRCDIR/www
 error_log = stderr
 access_log = $tmp/access.log
+$user
 
 [msg]
 db = $tmp/msg.db

@@ -6,6 +6,7 @@ killed) and an unusable database."""
 
 import collections
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -473,9 +474,14 @@ class UnusableDbTest(unittest.TestCase):
         db = os.path.join(parent, "msg.db")
         with Server({"msg": {"db": db}}) as s:
             self.check_503(s, db)
-            # The board comes back once the path is usable.
+            # The board comes back once the path is usable (by the
+            # workers' user, the way guad itself would have prepared it).
             os.unlink(parent)
             os.mkdir(parent)
+            if guadtest.WORKER_USER:
+                pw = pwd.getpwnam(guadtest.WORKER_USER)
+                os.chmod(base, 0o755)
+                os.chown(parent, pw.pw_uid, pw.pw_gid)
 
             def board_ok():
                 r = get(s.port, "/msg")

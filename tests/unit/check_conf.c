@@ -7,7 +7,9 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,9 @@ static const char every_key[] =
 	"dotfiles = on\n"
 	"sendfile = off\n"
 	"file_cache = 16\n"
+	"user = nobody\n"
+	"group = nogroup\n"
+	"allow_root = on\n"
 	"[limits]\n"
 	"connections = 10\n"
 	"request_line = 100\n"
@@ -100,6 +105,11 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_int_eq(c->dotfiles, 1);
 	ck_assert_int_eq(c->sendfile, 0);
 	ck_assert_uint_eq(c->file_cache, 16);
+	ck_assert_str_eq(c->user, "nobody");
+	ck_assert_str_eq(c->group, "nogroup");
+	ck_assert_uint_eq(c->uid, getpwnam("nobody")->pw_uid);
+	ck_assert_uint_eq(c->gid, getgrnam("nogroup")->gr_gid);
+	ck_assert_int_eq(c->allow_root, 1);
 	ck_assert_uint_eq(c->connections, 10);
 	ck_assert_uint_eq(c->limits.request_line, 100);
 	ck_assert_uint_eq(c->limits.header_size, 1000);
@@ -182,6 +192,11 @@ START_TEST(test_defaults_when_absent)
 	ck_assert_int_eq(c->dotfiles, 0);
 	ck_assert_int_eq(c->sendfile, 1);
 	ck_assert_uint_eq(c->file_cache, 1024);
+	ck_assert_ptr_null(c->user);
+	ck_assert_ptr_null(c->group);
+	ck_assert_uint_eq(c->uid, (uid_t)-1);
+	ck_assert_uint_eq(c->gid, (gid_t)-1);
+	ck_assert_int_eq(c->allow_root, 0);
 	ck_assert_uint_eq(c->connections, 1024);
 	ck_assert_uint_eq(c->limits.request_line, 8192);
 	ck_assert_uint_eq(c->limits.header_size, 16384);
@@ -346,6 +361,15 @@ static const struct err_case errs[] = {
 	    "dotfiles" },
 	{ "duplicate key", "[server]\nport = 1\nhost = a\nport = 2\n", 4, 0,
 	    "port" },
+	{ "unknown user", "[server]\nport = 1\nuser = no-such-user-here\n", 3,
+	    0, "\\[server\\] user: no such user \"no-such-user-here\"$" },
+	{ "unknown group", "[server]\ngroup = no-such-group-here\n"
+	    "user = nobody\n", 2, 0,
+	    "\\[server\\] group: no such group \"no-such-group-here\"$" },
+	{ "group without user", "[server]\nport = 1\ngroup = nogroup\n", 3, 0,
+	    "group: needs user" },
+	{ "bad allow_root", "[server]\nallow_root = yes\n", 2, 0,
+	    "allow_root" },
 	{ "duplicate key in a repeated section", "[server]\nport = 1\n"
 	    "[limits]\nconnections = 5\n[server]\nport = 2\n", 6, 0, "port" },
 	{ "duplicate file route", "[routes]\n/a = file a\n/b = file b\n"
@@ -787,6 +811,8 @@ START_TEST(test_conf_keys_lists_every_key)
 		{ "server", "host" }, { "server", "port" },
 		{ "server", "workers" }, { "server", "root" },
 		{ "server", "error_log" }, { "server", "access_log" },
+		{ "server", "user" }, { "server", "group" },
+		{ "server", "allow_root" },
 		{ "limits", "connections" }, { "limits", "request_line" },
 		{ "limits", "header_size" }, { "limits", "header_fields" },
 		{ "limits", "body_size" },
