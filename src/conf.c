@@ -57,6 +57,7 @@ static const struct key_spec keys[] = {
 	K("server", "user", CONF_STR, user, 0, 0),
 	K("server", "group", CONF_STR, group, 0, 0),
 	K("server", "allow_root", CONF_BOOL, allow_root, 0, 1),
+	K("server", "sandbox", CONF_BOOL, sandbox, 0, 1),
 	K("limits", "connections", CONF_SIZE, connections, 1, 1000000),
 	K("limits", "request_line", CONF_SIZE, limits.request_line,
 	    64, 1048576),
@@ -522,6 +523,7 @@ set_defaults(struct conf *c)
 	c->msg_page_size = 100;
 	c->sendfile = 1;
 	c->file_cache = 1024;
+	c->sandbox = 1;
 	c->root_fd = -1;
 	c->uid = (uid_t)-1;
 	c->gid = (gid_t)-1;

@@ -37,6 +37,7 @@ struct conf {
 	uid_t			 uid;		/* of user, resolved at load */
 	gid_t			 gid;
 	int			 allow_root;	/* workers may keep uid 0 */
+	int			 sandbox;	/* no_new_privs + Landlock */
 
 	struct http_limits	 limits;
 	size_t			 connections;

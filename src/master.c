@@ -23,6 +23,7 @@
 #include "pidfile.h"
 #include "priv.h"
 #include "proctitle.h"
+#include "sandbox.h"
 #include "store.h"
 #include "worker.h"
 
@@ -585,6 +586,12 @@ master_run(struct conf *conf)
 	proctitle_set("guad: master");
 	announce(&m);
 	prepare_store(conf);
+	if (conf->sandbox) {
+		if ((rc = sandbox_abi(err, sizeof(err))) == 0)
+			log_warnx("landlock unavailable: %s; not confined", err);
+		else
+			log_info("sandbox: landlock ABI %d", rc);
+	}
 	if ((m.board = board_create()) == NULL)
 		log_warn("worker slots (no worker_timeout or max_requests)");
 	m.want = conf_workers(conf);

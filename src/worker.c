@@ -17,6 +17,7 @@
 #include "date.h"
 #include "log.h"
 #include "priv.h"
+#include "sandbox.h"
 #include "worker.h"
 
 /* How long accepting pauses when the process runs out of descriptors. */
@@ -318,6 +319,9 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	date_update();
 	if (init(&w, c, fds, nfds, id, lifeline) == -1)
 		fatal("worker start-up");
+	/* after init: libmagic's database and the store are open by now */
+	if (c->sandbox && sandbox_apply(c) == -1)
+		_exit(1);
 	w.slot = slot;
 
 	for (;;) {

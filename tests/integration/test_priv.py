@@ -3,14 +3,21 @@
 supplementary groups and cannot regain root; guad refuses to keep root in
 its workers unless allow_root = on; the master gives the message store's
 folder to the workers' user.  Needs root (as CI runs it); skipped
-otherwise."""
+otherwise.  Sandbox: with sandbox = on (the default) workers still serve
+files and the board, with no_new_privs set; on a kernel without Landlock
+(played here by a seccomp filter) guad says so once and still serves.
+tests/unit/check_sandbox shows that the confinement holds."""
 
+import ctypes
+import errno
 import grp
 import os
+import platform
 import pwd
 import re
 import shutil
 import signal
+import struct
 import sys
 import tempfile
 import unittest
@@ -29,9 +36,34 @@ def ids(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("Uid", "Gid", "Groups"):
+            if key in ("Uid", "Gid", "Groups", "NoNewPrivs"):
                 out[key] = [int(x) for x in value.split()]
     return out
+
+
+SYS_LANDLOCK_CREATE_RULESET = 444   # the same number on every architecture
+
+
+def without_landlock():
+    """preexec_fn: a seccomp filter makes landlock_create_ruleset fail
+    with ENOSYS, as on a kernel without Landlock."""
+    insns = [
+        (0x20, 0, 0, 0),                        # A = seccomp_data.nr
+        (0x15, 0, 1, SYS_LANDLOCK_CREATE_RULESET),  # A == nr ?
+        (0x06, 0, 0, 0x00050000 | errno.ENOSYS),    # RET ERRNO(ENOSYS)
+        (0x06, 0, 0, 0x7fff0000),               # RET ALLOW
+    ]
+    code = ctypes.create_string_buffer(
+        b"".join(struct.pack("HBBI", *i) for i in insns))
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    prog = Prog(len(insns), ctypes.addressof(code))
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog),
+                  0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
 
 
 def post_msg(port, text):
@@ -134,6 +166,51 @@ class DropTest(unittest.TestCase):
                      5, message=lambda: s.log())
             self.assertIn("workers would run as root", s.log())
             self.assertEqual(get(s.port, "/").status, 200)
+
+
+class SandboxTest(unittest.TestCase):
+    def serves_everything(self, s):
+        self.assertEqual(get(s.port, "/").status, 200)
+        r = get(s.port, "/doge.gif")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.content_type(), "image/gif")
+        self.assertEqual(get(s.port, "/static/style.css").status, 200)
+        self.assertEqual(get(s.port, "/static/").status, 403)  # no listing
+        self.assertEqual(post_msg(s.port, "sandboxed").status, 303, s.log())
+        self.assertIn(b"sandboxed", get(s.port, "/msg").body)
+        self.assertNotRegex(s.log(), r"\[(warn|error)\]")
+
+    def test_sandboxed_workers_serve_files_and_the_board(self):
+        with Server(workers=2) as s:
+            self.assertRegex(s.log(), r"sandbox: landlock ABI \d+")
+            for pid in wait_for(lambda: len(s.workers()) == 2
+                                and s.workers()):
+                self.assertEqual(ids(pid)["NoNewPrivs"], [1])
+            self.serves_everything(s)
+
+    def test_sandbox_off_leaves_workers_unconfined(self):
+        with Server(workers=1, sections={"server": {"sandbox": "off"}}) as s:
+            pid = wait_for(lambda: s.workers())[0]
+            self.assertEqual(ids(pid)["NoNewPrivs"], [0])
+            self.assertNotIn("landlock", s.log())
+            self.serves_everything(s)
+
+    @unittest.skipUnless(ROOT and platform.machine() in ("x86_64", "aarch64"),
+                         "needs root and a known syscall table for seccomp")
+    def test_without_landlock_says_so_once_and_serves(self):
+        with Server(workers=2, preexec_fn=without_landlock) as s:
+            for pid in wait_for(lambda: len(s.workers()) == 2
+                                and s.workers()):
+                self.assertEqual(ids(pid)["NoNewPrivs"], [1])
+            self.assertEqual(len(re.findall(
+                r"landlock unavailable: not in this kernel; not confined",
+                s.log())), 1, s.log())
+            # the one warning is expected; nothing else may complain
+            full = s.log
+            s.log = lambda: "".join(
+                l for l in full().splitlines(True)
+                if "landlock unavailable" not in l)
+            self.serves_everything(s)
 
 
 class LookupTest(unittest.TestCase):

@@ -43,6 +43,7 @@ static const char every_key[] =
 	"user = nobody\n"
 	"group = nogroup\n"
 	"allow_root = on\n"
+	"sandbox = off\n"
 	"[limits]\n"
 	"connections = 10\n"
 	"request_line = 100\n"
@@ -110,6 +111,7 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_uint_eq(c->uid, getpwnam("nobody")->pw_uid);
 	ck_assert_uint_eq(c->gid, getgrnam("nogroup")->gr_gid);
 	ck_assert_int_eq(c->allow_root, 1);
+	ck_assert_int_eq(c->sandbox, 0);
 	ck_assert_uint_eq(c->connections, 10);
 	ck_assert_uint_eq(c->limits.request_line, 100);
 	ck_assert_uint_eq(c->limits.header_size, 1000);
@@ -197,6 +199,7 @@ START_TEST(test_defaults_when_absent)
 	ck_assert_uint_eq(c->uid, (uid_t)-1);
 	ck_assert_uint_eq(c->gid, (gid_t)-1);
 	ck_assert_int_eq(c->allow_root, 0);
+	ck_assert_int_eq(c->sandbox, 1);
 	ck_assert_uint_eq(c->connections, 1024);
 	ck_assert_uint_eq(c->limits.request_line, 8192);
 	ck_assert_uint_eq(c->limits.header_size, 16384);
@@ -812,7 +815,7 @@ START_TEST(test_conf_keys_lists_every_key)
 		{ "server", "workers" }, { "server", "root" },
 		{ "server", "error_log" }, { "server", "access_log" },
 		{ "server", "user" }, { "server", "group" },
-		{ "server", "allow_root" },
+		{ "server", "allow_root" }, { "server", "sandbox" },
 		{ "limits", "connections" }, { "limits", "request_line" },
 		{ "limits", "header_size" }, { "limits", "header_fields" },
 		{ "limits", "body_size" },

@@ -1,0 +1,183 @@
+/* sandbox.c: a worker's confinement: no_new_privs and Landlock. */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_LINUX_LANDLOCK_H
+#include <linux/landlock.h>
+#endif
+
+#include "conf.h"
+#include "log.h"
+#include "router.h"
+#include "sandbox.h"
+
+#ifdef HAVE_LINUX_LANDLOCK_H
+
+/* Rights newer than the headers of older distributions. */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
+#endif
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset	444
+#define SYS_landlock_add_rule		445
+#define SYS_landlock_restrict_self	446
+#endif
+
+#define FS_READ		(LANDLOCK_ACCESS_FS_READ_FILE | \
+			 LANDLOCK_ACCESS_FS_READ_DIR)
+#define FS_STORE	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+			 LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+			 LANDLOCK_ACCESS_FS_MAKE_REG | \
+			 LANDLOCK_ACCESS_FS_TRUNCATE)
+
+/* Every file-system right the kernel's Landlock ABI knows. */
+static uint64_t
+handled_rights(int abi)
+{
+	uint64_t	 r;
+
+	r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;	/* ABI 1 */
+	if (abi >= 2)
+		r |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return r;
+}
+
+/* Allows rights beneath the directory dirfd names. Returns 0 or -1. */
+static int
+allow(int ruleset, int dirfd, uint64_t rights)
+{
+	struct landlock_path_beneath_attr	 pb;
+
+	memset(&pb, 0, sizeof(pb));
+	pb.parent_fd = dirfd;
+	pb.allowed_access = rights;
+	return (int)syscall(SYS_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+}
+
+#endif /* HAVE_LINUX_LANDLOCK_H */
+
+/*
+ * The Landlock ABI version the kernel offers, or 0 with the reason in why
+ * when there is none.
+ */
+int
+sandbox_abi(char *why, size_t len)
+{
+#ifdef HAVE_LINUX_LANDLOCK_H
+	long	 abi;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi >= 1)
+		return (int)abi;
+	snprintf(why, len, "%s", errno == ENOSYS ? "not in this kernel" :
+	    errno == EOPNOTSUPP ? "disabled at boot" : strerror(errno));
+	return 0;
+#else
+	snprintf(why, len, "guad was built without <linux/landlock.h>");
+	return 0;
+#endif
+}
+
+/*
+ * Confines the calling process for good: no_new_privs, then, where the
+ * kernel has Landlock, reading only beneath the document root and the
+ * routes' folders and writing only in the message store's folder (SQLite
+ * adds -wal, -shm and -journal files beside the database). Everything
+ * else a worker needs (libmagic's database, the store's connection, the
+ * logs) must be open before. Returns 0 when confined, 1 when Landlock is
+ * unavailable (only no_new_privs holds), -1 on failure (logged).
+ */
+int
+sandbox_apply(const struct conf *c)
+{
+#ifdef HAVE_LINUX_LANDLOCK_H
+	struct landlock_ruleset_attr	 attr;
+	char				*copy, *dir, why[64];
+	size_t				 i;
+	int				 abi, rs, fd, rc = -1, store = 0;
+#endif
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		log_warn("prctl(PR_SET_NO_NEW_PRIVS)");
+		return -1;
+	}
+#ifdef HAVE_LINUX_LANDLOCK_H
+	if ((abi = sandbox_abi(why, sizeof(why))) == 0)
+		return 1;
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = handled_rights(abi);
+	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (rs == -1) {
+		log_warn("landlock_create_ruleset");
+		return -1;
+	}
+	if (allow(rs, c->root_fd, FS_READ) == -1) {
+		log_warn("landlock: %s", c->root);
+		goto done;
+	}
+	for (i = 0; i < c->nroutes; i++) {
+		if (c->routes[i].handler == ROUTE_MSG)
+			store = 1;
+		if (c->routes[i].fd != -1 &&
+		    allow(rs, c->routes[i].fd, FS_READ) == -1) {
+			log_warn("landlock: route %s", c->routes[i].path);
+			goto done;
+		}
+	}
+	if (store) {
+		if ((copy = strdup(c->msg_db)) == NULL) {
+			log_warn("strdup");
+			goto done;
+		}
+		dir = dirname(copy);
+		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* a folder that appears later is reached after a reload */
+		if (fd == -1)
+			log_warn("sandbox: %s (the message board cannot write "
+			    "there until a reload)", dir);
+		else if (allow(rs, fd, FS_STORE & attr.handled_access_fs) ==
+		    -1) {
+			log_warn("landlock: %s", dir);
+			close(fd);
+			free(copy);
+			goto done;
+		}
+		if (fd != -1)
+			close(fd);
+		free(copy);
+	}
+	if (syscall(SYS_landlock_restrict_self, rs, 0) == -1) {
+		log_warn("landlock_restrict_self");
+		goto done;
+	}
+	rc = 0;
+done:
+	close(rs);
+	return rc;
+#else
+	return 1;
+#endif
+}
