@@ -110,6 +110,22 @@ class UnitVerifyTest(unittest.TestCase):
             re.escape(os.path.join(self.tmp, "sbin", "guad")),
             re.escape(os.path.join(self.sysconfdir, "gua.ini"))))
 
+    def test_service_outlasts_the_shutdown_timeout_and_can_drop(self):
+        with open(self.service) as f:
+            text = f.read()
+        stop = int(re.search(r"(?m)^TimeoutStopSec=(\d+)$", text).group(1))
+        self.assertGreater(stop, 30)    # [timeouts] shutdown's default
+        # ProtectSystem=strict: pid file, store and logs need their own
+        for d in ("RuntimeDirectory", "StateDirectory", "LogsDirectory"):
+            self.assertRegex(text, r"(?m)^%s=guad$" % d)
+        caps = re.search(r"(?m)^CapabilityBoundingSet=(.*)$", text).group(1)
+        self.assertEqual(set(caps.split()), {
+            "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID", "CAP_CHOWN",
+            "CAP_KILL"})
+        self.assertNotRegex(text, r"(?m)^User=")
+        self.assertRegex(text, r"(?m)^SystemCallFilter=.*"
+                         r"landlock_restrict_self")
+
     def systemd_version(self):
         try:
             out = subprocess.run([ANALYZE, "--version"], capture_output=True,
