@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <ctype.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
@@ -697,27 +696,6 @@ slurp(const char *path)
 	return s;
 }
 
-static int
-wordch(char c)
-{
-	return isalnum((unsigned char)c) || c == '_';
-}
-
-/* True if word occurs in text with no word character either side. */
-static int
-has_word(const char *text, const char *word)
-{
-	const char	*p = text;
-	size_t		 n = strlen(word);
-
-	while ((p = strstr(p, word)) != NULL) {
-		if ((p == text || !wordch(p[-1])) && !wordch(p[n]))
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
 /* True if a line of text is "key = ..." or "; key = ...". */
 static int
 has_key_line(const char *text, const char *key)
@@ -729,24 +707,72 @@ has_key_line(const char *text, const char *key)
 	return strstr(text, a) != NULL || strstr(text, b) != NULL;
 }
 
+/*
+ * True if the man page's ".SS [section]" block, up to the next .SS or
+ * .SH, has a line ".B key" or ".BR key ..." introducing the key.
+ */
+static int
+documented_in_section(const char *man, const char *section, const char *key)
+{
+	const char	*p, *end, *line;
+	char		 head[64];
+	size_t		 klen = strlen(key);
+
+	snprintf(head, sizeof(head), "\n.SS [%s]\n", section);
+	if ((p = strstr(man, head)) == NULL)
+		return 0;
+	p += strlen(head);
+	for (end = p; *end != '\0'; end++)
+		if (end[-1] == '\n' && (strncmp(end, ".SS", 3) == 0 ||
+		    strncmp(end, ".SH", 3) == 0))
+			break;
+	for (line = p; line < end; line = strchr(line, '\n') + 1) {
+		if (strncmp(line, ".B ", 3) == 0 &&
+		    strncmp(line + 3, key, klen) == 0 && line[3 + klen] == '\n')
+			return 1;
+		if (strncmp(line, ".BR ", 4) == 0 &&
+		    strncmp(line + 4, key, klen) == 0 &&
+		    (line[4 + klen] == ' ' || line[4 + klen] == '\n'))
+			return 1;
+		if (strchr(line, '\n') == NULL)
+			break;
+	}
+	return 0;
+}
+
 START_TEST(test_keys_documented_in_man_page)
 {
 	const struct conf_key	*k;
-	char			*man, sect[64];
+	char			*man;
 	size_t			 n, i;
 
 	man = slurp(SRCDIR "/man/gua.ini.5");
 	k = conf_keys(&n);
 	ck_assert_uint_ge(n, 19);
-	for (i = 0; i < n; i++) {
-		ck_assert_msg(has_word(man, k[i].name),
-		    "gua.ini.5 does not document [%s] %s", k[i].section,
-		    k[i].name);
-		snprintf(sect, sizeof(sect), "[%s]", k[i].section);
-		ck_assert_msg(strstr(man, sect) != NULL,
-		    "gua.ini.5 has no section %s", sect);
-	}
+	for (i = 0; i < n; i++)
+		ck_assert_msg(documented_in_section(man, k[i].section,
+		    k[i].name), "gua.ini.5 does not document %s under "
+		    ".SS [%s]", k[i].name, k[i].section);
 	free(man);
+}
+END_TEST
+
+/* The check above fails for a key documented in another section. */
+START_TEST(test_key_in_the_wrong_section_is_not_documented)
+{
+	static const char man[] =
+	    ".SH SECTIONS\n.SS [server]\n.TP\n.B port\nText.\n"
+	    ".SS [limits]\n.TP\n.BR body_size \" (bytes)\"\n"
+	    "port is mentioned here.\n.B header\n.SH SEE ALSO\n.B host\n";
+
+	ck_assert(documented_in_section(man, "server", "port"));
+	ck_assert(documented_in_section(man, "limits", "body_size"));
+	ck_assert(!documented_in_section(man, "limits", "port"));
+	ck_assert(!documented_in_section(man, "server", "body_size"));
+	ck_assert(!documented_in_section(man, "server", "host"));
+	ck_assert(!documented_in_section(man, "timeouts", "header"));
+	ck_assert(documented_in_section(man, "limits", "header"));
+	ck_assert(!documented_in_section(man, "server", "por"));
 }
 END_TEST
 
@@ -886,6 +912,7 @@ conf_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_test(tc, test_conf_keys_lists_every_key);
 	tcase_add_test(tc, test_keys_documented_in_man_page);
+	tcase_add_test(tc, test_key_in_the_wrong_section_is_not_documented);
 	tcase_add_test(tc, test_keys_documented_in_shipped_ini);
 	tcase_add_test(tc, test_shipped_ini_parses);
 	suite_add_tcase(s, tc);
