@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "date.h"
 #include "mime.h"
 
 /* Files up to this size are kept; larger ones go out with sendfile. */
@@ -28,6 +29,7 @@ struct fcache_entry {
 	off_t		 size;
 	struct timespec	 mtim;
 	char		 etag[40];
+	char		 lastmod[DATE_HTTP_LEN + 1];	/* of mtim */
 	char		 type[MIME_TYPE_MAX];
 	char		*data;		/* size bytes */
 };

@@ -113,7 +113,10 @@ resp_head(struct buf *b, const struct response *r, int keep_alive, int http10)
 		BUF_ADDLIT(b, "\r\nContent-Range: bytes */");
 		buf_addu(b, (uint64_t)r->range_total);
 	}
-	if (r->last_modified != 0) {
+	if (r->lastmod != NULL) {
+		BUF_ADDLIT(b, "\r\nLast-Modified: ");
+		buf_add(b, r->lastmod, DATE_HTTP_LEN);
+	} else if (r->last_modified != 0) {
 		date_format_http(date, r->last_modified);
 		BUF_ADDLIT(b, "\r\nLast-Modified: ");
 		buf_add(b, date, DATE_HTTP_LEN);

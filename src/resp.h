@@ -21,6 +21,7 @@ struct response {
 	const char		*content_encoding;
 	unsigned		 vary:1;	/* Vary: Accept-Encoding */
 	time_t			 last_modified;	/* 0: none */
+	const char		*lastmod;	/* it formatted, or NULL */
 	char			 etag[40];	/* "" : none */
 	struct http_slice	 body[RESP_BODY_MAX];
 	int			 nbody;

@@ -492,6 +492,7 @@ serve_cached(const struct route *rt, const struct http_request *req,
 	r->content_type = e->type;
 	r->cache_control = rt->cache_control;
 	r->last_modified = e->mtim.tv_sec;
+	r->lastmod = e->lastmod;
 	memcpy(r->etag, e->etag, sizeof(r->etag));
 	rc = conditionals(req, e->size, r);
 	if (rc == 0 && r->status != HTTP_STATUS_NOT_MODIFIED)
@@ -520,6 +521,7 @@ cache_small(struct worker *w, const struct route *rt, const char *key,
 	    date_now())) == NULL)
 		return NULL;
 	static_etag(e->etag, st, NULL);
+	date_format_http(e->lastmod, st->st_mtim.tv_sec);
 	snprintf(e->type, sizeof(e->type), "%s",
 	    mime_type(&w->mime, w->conf, fd, st, rel));
 	return e;
