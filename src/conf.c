@@ -75,6 +75,7 @@ static const struct key_spec keys[] = {
 	K("msg", "db", CONF_STR, msg_db, 0, 0),
 	K("msg", "max_length", CONF_SIZE, msg_max_length, 1, 65536),
 	K("msg", "page_size", CONF_SIZE, msg_page_size, 1, 10000),
+	K("msg", "busy_timeout", CONF_UINT, msg_busy_timeout, 0, 3600000),
 };
 #undef K
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -521,6 +522,7 @@ set_defaults(struct conf *c)
 	c->worker_timeout = 60;
 	c->msg_max_length = 1000;
 	c->msg_page_size = 100;
+	c->msg_busy_timeout = 5000;
 	c->sendfile = 1;
 	c->file_cache = 1024;
 	c->sandbox = 1;
@@ -779,6 +781,19 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 		goto oom;
 	if (resolve_user(&ps) == -1)
 		goto fail;
+	/* waiting for the store stays within what one request may take */
+	if (c->worker_timeout > 0 &&
+	    c->msg_busy_timeout >= c->worker_timeout * 1000ULL) {
+		if (line_of(&ps, "busy_timeout") != 0)
+			seterr(&ps, line_of(&ps, "busy_timeout"), "[msg] "
+			    "busy_timeout: must be below [timeouts] worker "
+			    "(%u ms)", c->worker_timeout * 1000);
+		else
+			seterr(&ps, line_of(&ps, "worker"), "[timeouts] worker: "
+			    "must be above [msg] busy_timeout (%u ms)",
+			    c->msg_busy_timeout);
+		goto fail;
+	}
 	if (router_build(&c->router, c->routes, c->nroutes, &dup) == -1) {
 		if (dup == NULL)
 			goto oom;

@@ -53,6 +53,7 @@ struct conf {
 	char			*msg_db;
 	size_t			 msg_max_length;
 	size_t			 msg_page_size;
+	unsigned		 msg_busy_timeout;	/* ms */
 
 	struct conf_mime	*mime;
 	size_t			 nmime;

@@ -373,6 +373,41 @@ wait_body(struct conn *c, const struct http_request *req, size_t want)
 	return STEP_WAIT;
 }
 
+/*
+ * A handler put the request off (RESP_LATER): keep it in the input buffer
+ * and try it again from a timer, the event loop serving other connections
+ * meanwhile. Returns 0 if parked, or -1 once [msg] busy_timeout has passed
+ * since the first try (the caller answers 503).
+ */
+static int
+park(struct conn *c, const struct http_request *req, size_t consumed,
+    size_t blen)
+{
+	int64_t	 now = date_mono_ms(), waited;
+
+	if (c->state != CONN_PARKED) {
+		c->state = CONN_PARKED;
+		c->parked_at = now;
+		c->parked_len = (uint32_t)consumed;
+		c->parked_body = (uint32_t)blen;
+		c->scanned = 0;
+	}
+	waited = now - c->parked_at;
+	if (waited >= (int64_t)c->w->conf->msg_busy_timeout) {
+		log_warnx("\"%s %.*s\": still busy after %lld ms; 503",
+		    http_method_names[req->method],
+		    (int)(req->path.len > 200 ? 200 : req->path.len),
+		    req->path.p, (long long)waited);
+		return -1;
+	}
+	/* Earlier responses still queued go out first; then the retry. */
+	if (output_pending(c))
+		conn_timer_set(c, CONN_TIMER_NONE);
+	else
+		conn_timer_set(c, CONN_TIMER_RETRY);
+	return 0;
+}
+
 /* Parses and answers the next request in the input buffer, if complete. */
 static enum step
 process_one(struct conn *c)
@@ -405,7 +440,12 @@ process_one(struct conn *c)
 		goto error;
 
 	consumed = req.head_len;
-	if (req.chunked) {
+	if (c->state == CONN_PARKED) {
+		/* its body was read, and decoded, before it was parked */
+		body = head + req.head_len;
+		blen = c->parked_body;
+		consumed = c->parked_len;
+	} else if (req.chunked) {
 		rc = http_chunked(head + req.head_len, avail - req.head_len,
 		    cf->limits.body_size, 0, &raw, &blen);
 		if (rc == HTTP_AGAIN) {
@@ -442,6 +482,14 @@ process_one(struct conn *c)
 	    http_method_names[req.method], req.path.p, req.path.len);
 	status = serve_request(w, &req, body, blen, &r);
 	board_end(w->slot);
+	if (status == RESP_LATER) {
+		if (park(c, &req, consumed, blen) == 0)
+			return STEP_WAIT;
+		resp_error_detail(&r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "The server is busy; please try again in a moment.");
+		r.retry_after = 1;
+		status = r.status;
+	}
 	if (status != 0 && r.status != status)
 		resp_error(&r, status);
 	if (req.method == HTTP_METHOD_HEAD)
@@ -449,6 +497,7 @@ process_one(struct conn *c)
 	c->state = CONN_IDLE;
 	c->continued = 0;
 	c->scanned = 0;
+	c->parked_at = 0;
 	c->in_off += (uint32_t)consumed;
 	if (c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;
@@ -647,8 +696,12 @@ conn_drain(struct conn *c)
 			linger(c);
 			return;
 		}
+		/* a parked request waits for its timer, nothing else */
+		if (c->state == CONN_PARKED && c->timer == CONN_TIMER_RETRY)
+			return;
 		if (c->in_off < c->in_len && !c->closing &&
-		    c->file_fd == -1 && c->out_len < OUT_BATCH) {
+		    c->file_fd == -1 && c->out_len < OUT_BATCH &&
+		    !(c->state == CONN_PARKED && output_pending(c))) {
 			s = process_one(c);
 			if (s == STEP_CLOSED)
 				return;
@@ -665,6 +718,8 @@ conn_drain(struct conn *c)
 			}
 			continue;
 		}
+		if (c->state == CONN_PARKED)
+			return;		/* nothing is read past it */
 		if (c->in_len == c->in_off && c->state == CONN_IDLE) {
 			release_buffers(c);
 			if (c->timer == CONN_TIMER_NONE)
@@ -712,6 +767,10 @@ conn_timeout(struct conn *c)
 			return;
 		}
 		c->readable = 1;	/* make finish() linger */
+		conn_drain(c);
+		return;
+	case CONN_TIMER_RETRY:
+		conn_timer_set(c, CONN_TIMER_NONE);
 		conn_drain(c);
 		return;
 	default:

@@ -9,11 +9,15 @@
 #include "ev.h"
 #include "worker.h"
 
+/* A parked request is tried again this often. */
+#define CONN_RETRY_MS	5
+
 enum conn_state {
 	CONN_IDLE,		/* between requests, no buffers held */
 	CONN_HEAD,		/* reading a request head */
 	CONN_BODY,		/* reading a request body */
 	CONN_LINGER,		/* output closed, discarding input */
+	CONN_PARKED,		/* a handler put the request off: retried */
 	CONN_STATE_COUNT
 };
 
@@ -29,6 +33,7 @@ struct conn {
 	struct conn		*tprev;		/* timer queue, or free list */
 	struct conn		*tnext;
 	int64_t			 deadline;	/* ms, monotonic */
+	int64_t			 parked_at;	/* ms, first try; CONN_PARKED */
 	off_t			 file_off;
 	off_t			 file_end;
 	int			 file_fd;
@@ -39,6 +44,8 @@ struct conn {
 	uint32_t		 out_len;
 	uint32_t		 out_off;
 	uint32_t		 out_cap;
+	uint32_t		 parked_len;	/* the parked request's bytes */
+	uint32_t		 parked_body;	/* its body, read and decoded */
 	uint8_t			 state;
 	uint8_t			 timer;		/* enum conn_timer */
 	uint8_t			 closing:1;	/* after this output */

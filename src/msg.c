@@ -139,6 +139,10 @@ form_type(const struct http_slice *ct)
 	    (ct->len == n || ct->p[n] == ';' || ct->p[n] == ' ');
 }
 
+/*
+ * Stores one message: 0 once committed, RESP_LATER if another process
+ * holds the write lock (nothing stored), or an error status in r.
+ */
 static int
 take(struct msg *m, const char *raw, size_t len, struct response *r)
 {
@@ -152,19 +156,24 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
 		resp_error_detail(r, status, why);
 		return status;
 	}
-	if (store_add(&m->store, m->text, n, (int64_t)date_now()) == -1) {
+	switch (store_add(&m->store, m->text, n, (int64_t)date_now())) {
+	case 0:
+		return 0;
+	case STORE_BUSY:
+		return RESP_LATER;
+	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message could not be stored.");
 		return HTTP_STATUS_SERVICE_UNAVAILABLE;
 	}
-	return 0;
 }
 
 /*
  * GET shows the page (and, with ?message=, stores one first: the seed's
  * way); POST stores a form-encoded message and answers 303 to the page,
  * so a reload does not post again. A message is acknowledged only once
- * committed.
+ * committed: while another process holds the write lock this returns
+ * RESP_LATER, and the caller calls again with the same request later.
  */
 int
 msg_serve(struct msg *m, const struct route *rt,

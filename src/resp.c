@@ -145,6 +145,10 @@ resp_head(struct buf *b, const struct response *r, int keep_alive, int http10)
 		BUF_ADDLIT(b, "\r\nAllow: ");
 		buf_adds(b, r->allow);
 	}
+	if (r->retry_after != 0) {
+		BUF_ADDLIT(b, "\r\nRetry-After: ");
+		buf_addu(b, r->retry_after);
+	}
 	BUF_ADDLIT(b, "\r\nX-Content-Type-Options: nosniff");
 	if (!keep_alive)
 		BUF_ADDLIT(b, "\r\nConnection: close");

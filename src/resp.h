@@ -11,6 +11,11 @@
 #include "http.h"
 
 #define RESP_BODY_MAX	3
+/*
+ * A handler's answer besides an HTTP status: a resource it needs is busy
+ * for now; call it again later with the same request.
+ */
+#define RESP_LATER	(-1)
 
 struct response {
 	int			 status;
@@ -31,6 +36,7 @@ struct response {
 	off_t			 range_total;	/* 206, 416: the whole length */
 	unsigned		 close:1;	/* end the connection after */
 	unsigned		 no_body:1;	/* HEAD, 304 */
+	unsigned		 retry_after;	/* 503: seconds; 0: none */
 	char			 ebuf[320];	/* error page */
 };
 

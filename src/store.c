@@ -8,29 +8,19 @@
 #include "log.h"
 #include "store.h"
 
-/* A writer waits at most this long for other workers' commits. */
-#define STORE_BUSY_MS	5000
-
 /*
- * SQLite's own busy handler sleeps in growing steps up to 100 ms, so under
- * steady contention one writer can lose every race for its whole bound
- * while the others commit. Retrying every millisecond keeps the wait
- * close to the time the lock is really held.
+ * The worker's event loop must not wait for another process's write lock:
+ * a busy insert gives up after one short nap (long enough for another
+ * worker's usual commit) and the request is parked and tried again later
+ * (see conn.c), so that other connections keep being served meanwhile.
  */
 static int
-busy_wait(void *arg, int count)
+busy_nap(void *arg, int count)
 {
-	struct timespec	 ts = { 0, 1000000 };
-	int64_t		*start = arg, now;
+	struct timespec	 ts = { 0, STORE_NAP_MS * 1000000L };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (count == 0)
-		*start = now;
-	if (now - *start >= STORE_BUSY_MS)
+	if (count > 0)
 		return 0;
-	ts.tv_sec = 0;
-	ts.tv_nsec = 1000000;
 	nanosleep(&ts, NULL);
 	return 1;
 }
@@ -95,7 +85,7 @@ store_open(struct store *s, const char *path)
 	if (sqlite3_open_v2(path, (sqlite3 **)&s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return fail(s, path);
-	sqlite3_busy_handler(s->db, busy_wait, &s->busy_start);
+	sqlite3_busy_handler(s->db, busy_nap, NULL);
 	if (exec(s, "PRAGMA journal_mode=WAL") == -1 ||
 	    exec(s, "PRAGMA synchronous=FULL") == -1)
 		return fail(s, path);
@@ -107,6 +97,7 @@ store_open(struct store *s, const char *path)
 	version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (version > STORE_SCHEMA_VERSION) {
+		/* written by a newer guad: never guess at its layout */
 		log_warnx("message store: %s: schema version %d is newer than "
 		    "this guad's %d", path, version, STORE_SCHEMA_VERSION);
 		store_close(s);
@@ -142,8 +133,9 @@ store_close(struct store *s)
 }
 
 /*
- * Stores a message and returns once it is committed: 0, or -1 (logged) if
- * the database is busy past the bound, full or unwritable.
+ * Stores a message and returns once it is committed: 0; STORE_BUSY if
+ * another connection holds the write lock (nothing was written: try
+ * again later); or -1 (logged) if the database is full or unwritable.
  */
 int
 store_add(struct store *s, const char *text, size_t len, int64_t now)
@@ -158,6 +150,8 @@ store_add(struct store *s, const char *text, size_t len, int64_t now)
 	rc = sqlite3_step(st);
 	sqlite3_clear_bindings(st);
 	sqlite3_reset(st);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return STORE_BUSY;
 	if (rc != SQLITE_DONE)
 		goto err;
 	s->dirty = 1;

@@ -5,7 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* PRAGMA user_version of the layout this guad writes (gua.ini(5)). */
 #define STORE_SCHEMA_VERSION	1
+/* An insert waits this long in place for another writer's commit. */
+#define STORE_NAP_MS	1
+/* store_add: another connection holds the write lock. */
+#define STORE_BUSY	1
 
 struct store {
 	void		*db;		/* sqlite3 */
@@ -14,7 +19,6 @@ struct store {
 	void		*ver;
 	int64_t		 data_version;
 	int		 dirty;		/* this connection wrote */
-	int64_t		 busy_start;	/* ms, for the busy handler */
 };
 
 typedef int store_row_cb(void *arg, int64_t id, int64_t created,

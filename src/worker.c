@@ -200,7 +200,8 @@ expire(struct worker *w)
 	for (t = 0; t < CONN_TIMER_COUNT; t++) {
 		while ((c = w->timers[t].head) != NULL && c->deadline <= now) {
 			conn_timeout(c);
-			if (w->timers[t].head == c)	/* never loop */
+			/* never loop; a retry goes to the back of its queue */
+			if (w->timers[t].head == c && c->deadline <= now)
 				conn_close(c);
 		}
 	}
@@ -249,6 +250,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	    c->keepalive_timeout * 1000LL;
 	w->timers[CONN_TIMER_SEND].timeout_ms = c->send_timeout * 1000LL;
 	w->timers[CONN_TIMER_LINGER].timeout_ms = 2000;
+	w->timers[CONN_TIMER_RETRY].timeout_ms = CONN_RETRY_MS;
 	if (mime_init(&w->mime) == -1)
 		log_warnx("content types come from file extensions only");
 	if (fcache_init(&w->fcache, c->file_cache) == -1)

@@ -21,6 +21,7 @@ enum conn_timer {
 	CONN_TIMER_KEEPALIVE,	/* idle between requests */
 	CONN_TIMER_SEND,	/* the client must keep reading */
 	CONN_TIMER_LINGER,	/* draining input after the last response */
+	CONN_TIMER_RETRY,	/* a parked request is tried again */
 	CONN_TIMER_COUNT,
 	CONN_TIMER_NONE = CONN_TIMER_COUNT
 };

@@ -122,6 +122,25 @@ def workers(pid):
     return sorted(result)
 
 
+def unread_bytes(server_port, client_port):
+    """Bytes the server has not yet read from the connection whose client
+    end is client_port (IPv4, from /proc/net/tcp), or None if the server
+    side of it is not established (yet, or any more)."""
+    try:
+        with open("/proc/net/tcp") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        local, remote, state = fields[1], fields[2], fields[3]
+        if (int(local.split(":")[1], 16) == server_port
+                and int(remote.split(":")[1], 16) == client_port
+                and state == "01"):
+            return int(fields[4].split(":")[1], 16)
+    return None
+
+
 # --------------------------------------------------------------------------
 # HTTP client
 

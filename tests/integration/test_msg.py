@@ -436,6 +436,158 @@ class ConcurrencyTest(unittest.TestCase):
 
 
 # --------------------------------------------------------------------------
+# a database another process holds locked
+
+
+class BusyStoreTest(unittest.TestCase):
+    """While another process holds the write lock, a message waits without
+    holding up the worker: other connections are served, and the message
+    is acknowledged once committed, or refused with 503 past the bound."""
+
+    def lock(self, db):
+        con = sqlite3.connect(db, isolation_level=None, timeout=10)
+        self.addCleanup(con.close)
+        con.execute("BEGIN IMMEDIATE")
+        return con
+
+    def send_parked(self, s, raw):
+        """Send raw on a new connection and wait until the worker has read
+        it (and so tried it: it reads and handles in one go)."""
+        c = Connection(s.port, timeout=10)
+        self.addCleanup(c.close)
+        c.send(raw)
+        client_port = c.sock.getsockname()[1]
+        wait_for(lambda: guadtest.unread_bytes(s.port, client_port) == 0, 5,
+                 message="the worker to read the request")
+        return c
+
+    def assert_no_response_yet(self, c):
+        c.sock.setblocking(False)
+        try:
+            data = c.sock.recv(4096)
+        except BlockingIOError:
+            data = None
+        finally:
+            c.sock.setblocking(True)
+        self.assertIsNone(data, "answered while the store was locked: %r"
+                          % (data or b"(closed)")[:200])
+
+    def test_other_connections_are_served_while_a_post_waits(self):
+        with Server(workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            text = unique("waited")
+            lock = self.lock(db)
+            waiting = self.send_parked(s, post_raw(form(text)))
+            # the one worker answers a new connection meanwhile
+            self.assertEqual(get(s.port, "/").status, 200)
+            r = get(s.port, "/msg")
+            self.assertEqual(r.status, 200, r)
+            self.assertNotIn(text, r.body.decode("utf-8"))
+            self.assert_no_response_yet(waiting)
+            self.assertEqual(db_rows(db).count(text), 0)
+            lock.execute("ROLLBACK")
+            r = waiting.read_response()
+            self.assertEqual(r.status, 303, r)
+            self.assertEqual(r.headers.get("location"), "/msg")
+            self.assertEqual(db_rows(db).count(text), 1)
+            self.assertEqual(page_texts(s.port)[:1], [text])
+
+    def test_get_way_waits_too(self):
+        with Server(workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            text = unique("get waited")
+            lock = self.lock(db)
+            waiting = self.send_parked(
+                s, "GET /msg?%s HTTP/1.1\r\nHost: x\r\nConnection: close"
+                "\r\n\r\n" % form(text).decode())
+            self.assertEqual(get(s.port, "/doge.gif").status, 200)
+            self.assert_no_response_yet(waiting)
+            lock.execute("COMMIT")
+            r = waiting.read_response()
+            self.assertEqual(r.status, 200, r)
+            self.assertIn(text, r.body.decode("utf-8"))
+            self.assertEqual(db_rows(db).count(text), 1)
+
+    def test_pipelined_answers_before_a_waiting_post_go_out_first(self):
+        with Server(workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            text = unique("pipelined")
+            lock = self.lock(db)
+            c = self.send_parked(
+                s, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                + post_raw(form(text), close=False)
+                + b"GET /doge.gif HTTP/1.1\r\nHost: x\r\n"
+                b"Connection: close\r\n\r\n")
+            first = c.read_response()
+            self.assertEqual(first.status, 200, first)
+            self.assert_no_response_yet(c)
+            lock.execute("ROLLBACK")
+            r = c.read_response()
+            self.assertEqual(r.status, 303, r)
+            last = c.read_response()
+            self.assertEqual(last.status, 200, last)
+            self.assertEqual(last.content_type(), "image/gif")
+            self.assertEqual(db_rows(db).count(text), 1)
+
+    def test_chunked_post_waits_with_its_decoded_body(self):
+        with Server(workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            text = unique("chunked")
+            body = form(text)
+            half = len(body) // 2
+            chunked = b"".join(b"%x\r\n%s\r\n" % (len(p), p)
+                               for p in (body[:half], body[half:])) + \
+                b"0\r\n\r\n"
+            lock = self.lock(db)
+            c = self.send_parked(
+                s, b"POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n%s"
+                % (FORM.encode(), chunked))
+            self.assertEqual(get(s.port, "/").status, 200)
+            self.assert_no_response_yet(c)
+            lock.execute("ROLLBACK")
+            r = c.read_response()
+            self.assertEqual(r.status, 303, r)
+            self.assertEqual(db_rows(db).count(text), 1)
+
+    def test_lock_held_past_busy_timeout_gives_503_with_retry_after(self):
+        with Server({"msg": {"busy_timeout": "300"}}, workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            text = unique("refused")
+            lock = self.lock(db)
+            waiting = self.send_parked(s, post_raw(form(text)))
+            self.assertEqual(get(s.port, "/").status, 200)
+            r = waiting.read_response()
+            self.assertEqual(r.status, 503, r)
+            self.assertRegex(r.headers.get("retry-after", ""), r"^[1-9]\d*$",
+                             r)
+            self.assertEqual(r.content_type(), "text/html")
+            lock.execute("ROLLBACK")
+            self.assertEqual(db_rows(db).count(text), 0)
+            self.assertRegex(s.log(), r"\[warn\].*POST /msg.*busy")
+            # the store is usable again at once
+            again = unique("after")
+            self.assertEqual(post(s.port, form(again)).status, 303)
+            self.assertEqual(db_rows(db).count(again), 1)
+
+    def test_busy_timeout_0_refuses_at_once(self):
+        with Server({"msg": {"busy_timeout": "0"}}, workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            lock = self.lock(db)
+            r = post(s.port, form("not now"))
+            self.assertEqual(r.status, 503, r)
+            self.assertIn("retry-after", r.headers)
+            lock.execute("ROLLBACK")
+            self.assertEqual(db_rows(db).count("not now"), 0)
+
+
+# --------------------------------------------------------------------------
 # unusable database
 
 

@@ -727,42 +727,59 @@ class CrashLoopTest(unittest.TestCase):
 
 
 class WorkerTimeoutTest(unittest.TestCase):
+    def stop_inside_handler(self, s, wpid):
+        """Park a POST behind a lock and SIGSTOP the worker while it is
+        inside the handler (in its short in-place nap for the lock), which
+        the master then sees as a stuck request. Returns the connection,
+        or None (the worker is running again) if the stop missed."""
+        conn = Connection(s.port, timeout=10)
+        body = b"message=stuck"
+        conn.send(b"POST /msg HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded"
+                  b"\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        try:
+            wait_for(lambda: "sleep" in wchan(wpid), 0.5, interval=0.002)
+        except AssertionError:
+            conn.close()
+            return None
+        os.kill(wpid, signal.SIGSTOP)
+        try:
+            log_wait(s, r'worker \d+ \(pid %d\) stuck for \d+ ms in '
+                     r'"POST /msg"; replacing it' % wpid, 3)
+        except AssertionError:
+            # stopped between tries: not inside the handler; try again
+            os.kill(wpid, signal.SIGCONT)
+            conn.read_response(timeout=5)
+            conn.close()
+            return None
+        os.kill(wpid, signal.SIGCONT)
+        return conn
+
     def test_stuck_worker_is_replaced_and_its_client_gets_503(self):
-        with Server(workers=1, sections={"timeouts": {"worker": "1"}}) as s:
+        with Server(workers=1, sections={"timeouts": {"worker": "1"},
+                                         "msg": {"busy_timeout": "900"}}) as s:
             wpid = n_workers(s, 1)[0]
             wst = starttime(wpid)
             self.assertEqual(get(s.port, "/msg").status, 200)  # db is there
             db = sqlite3.connect(os.path.join(s.tmpdir, "msg.db"),
                                  isolation_level=None, timeout=5)
-            stopped = False
-            conn = Connection(s.port, timeout=10)
+            conn = None
             try:
                 db.execute("BEGIN EXCLUSIVE")
-                body = b"message=stuck"
-                conn.send(b"POST /msg HTTP/1.1\r\nHost: x\r\n"
-                          b"Content-Type: application/x-www-form-urlencoded"
-                          b"\r\nContent-Length: %d\r\n\r\n%s"
-                          % (len(body), body))
-                # inside the handler: sqlite's busy handler sleeps (it gives
-                # up after 1 s, so stop the worker well before that)
-                try:
-                    wait_for(lambda: "sleep" in wchan(wpid), 0.5,
-                             interval=0.005)
-                except AssertionError:
-                    pass    # no wchan here: the request is in by now anyway
-                os.kill(wpid, signal.SIGSTOP)
-                stopped = True
-                log_wait(s, r'worker \d+ \(pid %d\) stuck for \d+ ms in '
-                         r'"POST /msg"; replacing it' % wpid, 5)
-                os.kill(wpid, signal.SIGCONT)
-                stopped = False
+                for attempt in range(20):
+                    conn = self.stop_inside_handler(s, wpid)
+                    if conn is not None:
+                        break
+                self.assertIsNotNone(conn, "never caught the worker inside "
+                                     "its handler")
                 r = conn.read_response(timeout=5)
                 self.assertEqual(r.status, 503, r)
                 self.assertRegex(r.head, rb"^HTTP/1\.1 503 ")
             finally:
-                if stopped and alive(wpid, wst):
+                if alive(wpid, wst):
                     os.kill(wpid, signal.SIGCONT)
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 try:
                     db.execute("ROLLBACK")
                 except sqlite3.Error:

@@ -61,6 +61,7 @@ static const char every_key[] =
 	"db = /var/lib/guad/board.db\n"
 	"max_length = 280\n"
 	"page_size = 7\n"
+	"busy_timeout = 2500\n"
 	"[mime]\n"
 	"md = text/markdown\n"
 	".TXT = text/plain; charset=utf-8\n"
@@ -126,6 +127,7 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_str_eq(c->msg_db, "/var/lib/guad/board.db");
 	ck_assert_uint_eq(c->msg_max_length, 280);
 	ck_assert_uint_eq(c->msg_page_size, 7);
+	ck_assert_uint_eq(c->msg_busy_timeout, 2500);
 
 	ck_assert_uint_eq(c->nmime, 2);
 	ck_assert_str_eq(c->mime[0].ext, "md");
@@ -214,6 +216,7 @@ START_TEST(test_defaults_when_absent)
 	ck_assert_str_eq(c->msg_db, GUAD_DBPATH);
 	ck_assert_uint_eq(c->msg_max_length, 1000);
 	ck_assert_uint_eq(c->msg_page_size, 100);
+	ck_assert_uint_eq(c->msg_busy_timeout, 5000);
 	ck_assert_uint_eq(c->nmime, 0);
 	ck_assert_uint_eq(c->nroutes, 0);
 	ck_assert_ptr_null(router_match(&c->router, "/", 1));
@@ -355,6 +358,14 @@ static const struct err_case errs[] = {
 	{ "port overflowing", "[server]\nport = 99999999999999999999999\n", 2,
 	    0, "port" },
 	{ "workers 0", "[server]\nworkers = 0\n", 2, 0, "workers" },
+	{ "busy_timeout not below the worker timeout",
+	    "[timeouts]\nworker = 2\n[msg]\nbusy_timeout = 2000\n", 4, 0,
+	    "busy_timeout.*below.*worker.*2000 ms" },
+	{ "worker timeout not above the default busy_timeout",
+	    "[msg]\npage_size = 5\n[timeouts]\nworker = 5\n", 4, 0,
+	    "worker.*above.*busy_timeout.*5000 ms" },
+	{ "busy_timeout too large", "[msg]\nbusy_timeout = 3600001\n", 2, 0,
+	    "busy_timeout" },
 	{ "workers many", "[server]\nworkers = many\n", 2, 0, "workers" },
 	{ "request_line too small", "[limits]\nrequest_line = 10\n", 2, 0,
 	    "request_line" },
@@ -848,7 +859,7 @@ START_TEST(test_conf_keys_lists_every_key)
 		{ "timeouts", "header" }, { "timeouts", "body" },
 		{ "timeouts", "keepalive" }, { "timeouts", "send" },
 		{ "msg", "db" }, { "msg", "max_length" },
-		{ "msg", "page_size" },
+		{ "msg", "page_size" }, { "msg", "busy_timeout" },
 	};
 	const struct conf_key	*k;
 	size_t			 n, i, j;
