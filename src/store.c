@@ -85,6 +85,14 @@ store_open(struct store *s, const char *path)
 	if (sqlite3_open_v2(path, (sqlite3 **)&s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return fail(s, path);
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		/* SQLite falls back to reading what it cannot write */
+		log_warnx("message store: %s: opened read-only (the file or its "
+		    "folder is not writable by this process, or the disk is "
+		    "mounted read-only)", path);
+		store_close(s);
+		return -1;
+	}
 	sqlite3_busy_handler(s->db, busy_nap, NULL);
 	if (exec(s, "PRAGMA journal_mode=WAL") == -1 ||
 	    exec(s, "PRAGMA synchronous=FULL") == -1)

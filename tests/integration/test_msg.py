@@ -8,9 +8,11 @@ import collections
 import os
 import pwd
 import re
+import resource
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -609,6 +611,85 @@ class UnusableDbTest(unittest.TestCase):
                  message=lambda: "a warning naming %s in the log:\n%s"
                  % (db, s.log()))
         self.assertIsNone(s.proc.poll(), "guad exited")
+
+    def make_db(self):
+        """A database guad created, holding one message; its path."""
+        base = tempfile.mkdtemp(prefix="guadtest-db-")
+        self.addCleanup(shutil.rmtree, base, True)
+        db = os.path.join(base, "msg.db")
+        with Server({"msg": {"db": db}}, workers=1) as s:
+            self.assertEqual(post(s.port, form("before")).status, 303)
+        return db
+
+    def read_only_server(self, target, db):
+        """A Server whose view of target (the database file or its
+        folder) is a read-only bind mount in its own mount namespace."""
+        if os.geteuid() != 0:
+            self.skipTest("needs root for a read-only bind mount")
+        if not shutil.which("unshare") or subprocess.run(
+                ["unshare", "-m", "true"], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL).returncode != 0:
+            self.skipTest("cannot make a mount namespace (unshare -m)")
+        script = ('mount --bind "$GUADTEST_RO" "$GUADTEST_RO" && '
+                  'mount -o remount,bind,ro "$GUADTEST_RO" && '
+                  'exec "$0" "$@"')
+        return Server({"msg": {"db": db}}, workers=1,
+                      wrapper=["unshare", "-m", "sh", "-c", script],
+                      env={"GUADTEST_RO": target})
+
+    def test_read_only_database_file_gives_503(self):
+        # SQLite would fall back to reading a file it cannot write: the
+        # page would show while every post failed.
+        db = self.make_db()
+        with self.read_only_server(db, db) as s:
+            self.check_503(s, db)
+            self.assertRegex(s.log(), r"%s: opened read-only" % re.escape(db))
+            self.assertEqual(len(s.workers()), 1)
+        self.assertEqual(db_rows(db), ["before"])
+
+    def test_read_only_database_folder_gives_503(self):
+        db = self.make_db()
+        with self.read_only_server(os.path.dirname(db), db) as s:
+            self.check_503(s, db)
+        self.assertEqual(db_rows(db), ["before"])
+
+    def test_disk_full_gives_503_and_loses_nothing_acknowledged(self):
+        limit = 512 * 1024
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        with Server({"msg": {"max_length": "65536"}}, workers=2,
+                    preexec_fn=small_files) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            before = s.workers()
+            acked, refused = [], []
+            for i in range(40):
+                text = "full%02d-" % i + "x" * 60000
+                r = post(s.port, form(text))
+                self.assertIn(r.status, (303, 503), r)
+                (acked if r.status == 303 else refused).append(text)
+                if len(refused) >= 3:
+                    break
+            self.assertTrue(acked, "nothing could be stored at all")
+            self.assertEqual(len(refused), 3,
+                             "a %d-byte file limit never filled the store"
+                             % limit)
+            self.assertEqual(get(s.port, "/").status, 200)
+            self.assertEqual(get(s.port, "/doge.gif").status, 200)
+            r = get(s.port, "/msg")
+            self.assertEqual(r.status, 200, r)
+            self.assertIn(acked[-1][:20], r.body.decode("utf-8"))
+            self.assertEqual(s.workers(), before, "a worker died")
+            self.assertRegex(s.log(), r"\[warn\].*message store: insert")
+            s.stop()
+            rows = db_rows(db)
+            self.assertEqual(sorted(set(rows) & set(acked)), sorted(acked),
+                             "acknowledged messages lost")
+            self.assertEqual(set(rows) & set(refused), set(),
+                             "stored although answered 503")
+            self.assertEqual(db_integrity(db), "ok")
 
     def test_missing_database_directory_gives_503(self):
         db = "/nonexistent-dir/x/msg.db"
