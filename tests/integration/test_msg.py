@@ -270,6 +270,33 @@ class PersistenceTest(unittest.TestCase):
             self.assertEqual(post(s.port, form(more)).status, 303)
             self.assertEqual(page_texts(s.port), [more] + texts[::-1])
         self.assertEqual(sorted(db_rows(db)), sorted(texts + [more]))
+        con = sqlite3.connect(db)
+        try:
+            self.assertEqual(
+                con.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+            self.assertEqual(
+                con.execute("PRAGMA user_version").fetchone()[0], 1)
+        finally:
+            con.close()
+
+
+class RenderCacheTest(unittest.TestCase):
+    def test_a_row_written_by_another_process_shows_on_the_next_get(self):
+        with Server(workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            first = unique("cached")
+            self.assertEqual(post(s.port, form(first)).status, 303)
+            # rendered, then served from the worker's cache
+            self.assertEqual(page_texts(s.port)[:1], [first])
+            self.assertEqual(page_texts(s.port)[:1], [first])
+            text = unique("foreign")
+            con = sqlite3.connect(db, isolation_level=None, timeout=10)
+            try:
+                con.execute("INSERT INTO message (created, text) "
+                            "VALUES (?, ?)", (int(time.time()), text))
+            finally:
+                con.close()
+            self.assertEqual(page_texts(s.port)[:2], [text, first])
 
 
 # --------------------------------------------------------------------------
@@ -690,6 +717,34 @@ class UnusableDbTest(unittest.TestCase):
             self.assertEqual(set(rows) & set(refused), set(),
                              "stored although answered 503")
             self.assertEqual(db_integrity(db), "ok")
+
+    def test_newer_schema_version_gives_503_naming_the_file(self):
+        base = tempfile.mkdtemp(prefix="guadtest-db-")
+        self.addCleanup(shutil.rmtree, base, True)
+        db = os.path.join(base, "msg.db")
+        con = sqlite3.connect(db, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("CREATE TABLE message (id INTEGER PRIMARY KEY, "
+                        "created INTEGER NOT NULL, text TEXT NOT NULL, "
+                        "author TEXT)")
+            con.execute("INSERT INTO message (created, text, author) "
+                        "VALUES (0, 'from the future', 'x')")
+            con.execute("PRAGMA user_version=2")
+        finally:
+            con.close()
+        with Server({"msg": {"db": db}}) as s:
+            self.check_503(s, db)
+            self.assertRegex(s.log(), r"%s: schema version 2 is newer"
+                             % re.escape(db))
+        con = sqlite3.connect(db)
+        try:
+            self.assertEqual(
+                con.execute("PRAGMA user_version").fetchone()[0], 2,
+                "a newer database was downgraded")
+        finally:
+            con.close()
+        self.assertEqual(db_rows(db), ["from the future"])
 
     def test_missing_database_directory_gives_503(self):
         db = "/nonexistent-dir/x/msg.db"
