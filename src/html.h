@@ -7,6 +7,8 @@
 #include "buf.h"
 
 #define HTML_PLACEHOLDER	"{{messages}}"
+/* html_escape writes at most this many bytes per byte ("&quot;"). */
+#define HTML_ESCAPE_MAX		6
 
 /* A template split at its one placeholder. */
 struct html_template {

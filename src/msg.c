@@ -1,6 +1,7 @@
 /* msg.c: the message board page: GET and POST ways in, SQLite behind. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,13 +32,33 @@ msg_open(struct msg *m)
 	return 0;
 }
 
+/*
+ * The most the rendered list may take: page_size items of max_length
+ * bytes, each escaped, with their markup; SIZE_MAX if that does not fit
+ * in a size_t.
+ */
+size_t
+msg_list_max(size_t page_size, size_t max_length)
+{
+	size_t	 item;
+
+	if (max_length > (SIZE_MAX - MSG_ITEM_MARKUP) / HTML_ESCAPE_MAX)
+		return SIZE_MAX;
+	item = max_length * HTML_ESCAPE_MAX + MSG_ITEM_MARKUP;
+	if (page_size > SIZE_MAX / item)
+		return SIZE_MAX;
+	return page_size * item;
+}
+
 /* Sets up a worker's board; the store may open later. */
 int
 msg_init(struct msg *m, const struct conf *c)
 {
 	memset(m, 0, sizeof(*m));
 	m->conf = c;
-	if (buf_init(&m->list, 4096, 64 * 1024 * 1024) == -1)
+	/* the list grows only as far as the messages on it need */
+	if (buf_init(&m->list, 4096, msg_list_max(c->msg_page_size,
+	    c->msg_max_length)) == -1)
 		return -1;
 	/* a form value decodes to no more bytes than it has */
 	if ((m->text = malloc(c->limits.body_size > c->limits.request_line ?

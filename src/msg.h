@@ -10,6 +10,9 @@
 #include "resp.h"
 #include "store.h"
 
+/* A list item's markup around its time and text, at most. */
+#define MSG_ITEM_MARKUP		160
+
 struct conf;
 struct route;
 
@@ -30,6 +33,7 @@ int	msg_serve(struct msg *, const struct route *,
 	    struct response *);
 int	msg_decode(const char *raw, size_t len, size_t max, char *out,
 	    size_t *outlen, const char **why);
+size_t	msg_list_max(size_t page_size, size_t max_length);
 void	msg_render_item(struct buf *, int64_t created, const char *,
 	    size_t);
 

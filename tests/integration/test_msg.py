@@ -11,6 +11,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -250,6 +251,49 @@ class MsgLimitsTest(unittest.TestCase):
         self.assertEqual(page_texts(port), texts[:1:-1])
         for t in texts:
             self.assertEqual(db_rows(self.db).count(t), 1)
+
+
+class LargestPageTest(unittest.TestCase):
+    # Messages of quotes, each escaped to six times its length: a full
+    # page of them is larger than 64 MiB.
+    ROWS = 172
+    LENGTH = 65536
+
+    def test_a_page_of_the_longest_messages_renders_whole(self):
+        with Server({"msg": {"max_length": str(self.LENGTH),
+                             "page_size": str(self.ROWS)}},
+                    workers=1) as s:
+            db = os.path.join(s.tmpdir, "msg.db")
+            self.assertEqual(get(s.port, "/msg").status, 200)
+            con = sqlite3.connect(db, isolation_level=None, timeout=10)
+            try:
+                con.execute("BEGIN")
+                for i in range(self.ROWS):
+                    con.execute("INSERT INTO message (created, text) "
+                                "VALUES (?, ?)", (i, '"' * self.LENGTH))
+                con.execute("COMMIT")
+            finally:
+                con.close()
+            sock = socket.create_connection((guadtest.HOST, s.port),
+                                            timeout=30)
+            data = bytearray()
+            try:
+                sock.sendall(b"GET /msg HTTP/1.1\r\nHost: x\r\n"
+                             b"Connection: close\r\n\r\n")
+                while True:
+                    chunk = sock.recv(1 << 20)
+                    if not chunk:
+                        break
+                    data += chunk
+            finally:
+                sock.close()
+            head, _, body = bytes(data).partition(b"\r\n\r\n")
+            self.assertRegex(head, rb"^HTTP/1\.1 200 ", head)
+            self.assertGreater(len(body), 64 * 1024 * 1024)
+            m = re.search(rb"(?i)\r\ncontent-length: (\d+)", head)
+            self.assertEqual(int(m.group(1)), len(body))
+            self.assertEqual(body.count(b"&quot;" * self.LENGTH + b"</span>"),
+                             self.ROWS)
 
 
 class PersistenceTest(unittest.TestCase):

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "html.h"
 #include "http.h"
 #include "msg.h"
 
@@ -151,6 +152,56 @@ START_TEST(test_render_item_uses_len)
 }
 END_TEST
 
+/* The worst item of each length fits in what msg_list_max allows it. */
+struct worst_case {
+	const char	*name;
+	int64_t		 created;
+	size_t		 len;
+	char		 fill;
+};
+
+static const struct worst_case worsts[] = {
+	{ "quotes at the longest", 0, 65536, '"' },
+	{ "quotes, a time out of any calendar", INT64_MAX, 65536, '"' },
+	{ "apostrophes", 253402300799LL, 1000, '\'' },
+	{ "one quote", -1, 1, '"' },
+	{ "plain text", 1795487959, 280, 'a' },
+};
+
+#define NWORSTS	(int)(sizeof(worsts) / sizeof(worsts[0]))
+
+START_TEST(test_list_max_holds_the_worst_items)
+{
+	const struct worst_case	*c = &worsts[_i];
+	struct buf		 b;
+	char			*text;
+	size_t			 max, n = 3;
+
+	text = malloc(c->len);
+	ck_assert_ptr_nonnull(text);
+	memset(text, c->fill, c->len);
+	max = msg_list_max(n, c->len);
+	ck_assert_uint_ge(max, n * c->len * HTML_ESCAPE_MAX);
+	ck_assert_int_eq(buf_init(&b, 0, max), 0);
+	while (n-- > 0)
+		msg_render_item(&b, c->created, text, c->len);
+	ck_assert_msg(!b.failed, "%s: three items overflow %zu bytes", c->name,
+	    max);
+	free(text);
+	buf_free(&b);
+}
+END_TEST
+
+/* The largest page gua.ini allows; a size_t too small saturates. */
+START_TEST(test_list_max_of_the_largest_config)
+{
+	ck_assert_uint_ge(msg_list_max(10000, 65536),
+	    (size_t)10000 * 65536 * HTML_ESCAPE_MAX);
+	ck_assert_uint_eq(msg_list_max(SIZE_MAX / 2, 65536), SIZE_MAX);
+	ck_assert_uint_eq(msg_list_max(2, SIZE_MAX / 4), SIZE_MAX);
+}
+END_TEST
+
 static Suite *
 msg_suite(void)
 {
@@ -166,6 +217,9 @@ msg_suite(void)
 	tcase_add_test(tc, test_render_item_escapes_text);
 	tcase_add_test(tc, test_render_items_append);
 	tcase_add_test(tc, test_render_item_uses_len);
+	tcase_add_loop_test(tc, test_list_max_holds_the_worst_items, 0,
+	    NWORSTS);
+	tcase_add_test(tc, test_list_max_of_the_largest_config);
 	suite_add_tcase(s, tc);
 	return s;
 }
