@@ -20,6 +20,19 @@
 #include "sandbox.h"
 #include "worker.h"
 
+/* Under AddressSanitizer, a worker's clean exit runs LeakSanitizer. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WORKER_LSAN	1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(WORKER_LSAN)
+#define WORKER_LSAN	1
+#endif
+#ifdef WORKER_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 /* How long accepting pauses when the process runs out of descriptors. */
 #define ACCEPT_PAUSE_MS	100
 #define ACCEPT_UNTIL_SLOT	INT64_MAX
@@ -273,6 +286,51 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	return 0;
 }
 
+/* Closes the connections and frees all that init() made. */
+static void
+worker_free(struct worker *w)
+{
+	size_t	 i;
+
+	w->draining = 1;	/* closing a connection resumes no accepting */
+	for (i = 0; w->conns != NULL && i < w->conf->connections; i++)
+		if (w->conns[i].ev.fd != -1)
+			conn_close(&w->conns[i]);
+	for (i = 0; w->listeners != NULL && i < w->nlisteners; i++)
+		if (w->listeners[i].ev.fd != -1)
+			close(w->listeners[i].ev.fd);
+	if (w->lifeline.fd != -1)
+		close(w->lifeline.fd);
+	msg_free(&w->msg);
+	mime_free(&w->mime);
+	fcache_free(&w->fcache);
+	buf_free(&w->page);
+	buf_pool_free(&w->inpool);
+	buf_pool_free(&w->outpool);
+	free(w->conns);
+	free(w->path);
+	free(w->join);
+	free(w->location);
+	free(w->listeners);
+	if (w->loop != NULL)
+		ev_free(w->loop);
+	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * A clean exit: everything is freed, so that under AddressSanitizer
+ * LeakSanitizer (which _exit skips) can report what a request leaked.
+ */
+static void __attribute__((noreturn))
+worker_exit(struct worker *w)
+{
+	worker_free(w);
+#ifdef WORKER_LSAN
+	(void)__lsan_do_recoverable_leak_check();
+#endif
+	_exit(0);
+}
+
 /*
  * Runs a worker until it is told to stop: TERM/INT exit at once, QUIT
  * (or the master's death) drains. Never returns.
@@ -328,11 +386,11 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 
 	for (;;) {
 		if (got_term)
-			_exit(0);
+			worker_exit(&w);
 		if (got_quit && !w.draining)
 			drain(&w);
 		if (w.draining && w.nconns == 0)
-			_exit(0);
+			worker_exit(&w);
 		d = next_deadline(&w);
 		if (d == INT64_MAX)
 			timeout = -1;

@@ -25,6 +25,11 @@ WWW = os.path.join(SRCDIR, "www")
 CONF = os.path.join(SRCDIR, "conf")
 SHIPPED_INI = os.path.join(CONF, "gua.ini")
 
+# What AddressSanitizer, LeakSanitizer and UBSan print when they find
+# something in the master or a worker (both write to guad's stderr).
+SANITIZER_REPORT = re.compile(
+    r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
+
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
@@ -530,8 +535,8 @@ class Server:
         if not os.access(GUAD, os.X_OK):
             raise AssertionError("guad binary %s not found or not executable "
                                  "(set GUAD)" % GUAD)
-        self._err = open(self.stderr_path, "wb")
-        self._out = open(self.stdout_path, "wb")
+        self._err = open(self.stderr_path, "ab")
+        self._out = open(self.stdout_path, "ab")
         env = None
         if self.env:
             env = dict(os.environ)
@@ -615,11 +620,35 @@ class Server:
         for f in (getattr(self, "_err", None), getattr(self, "_out", None)):
             if f:
                 f.close()
+        self._check_sanitizers()
+
+    def sanitizer_reports(self):
+        """Sanitizer reports in what guad wrote to its stderr and logs."""
+        found = []
+        for path in sorted({self.stderr_path, self.error_log_path,
+                            self.stdout_path}):
+            text = self._read(path)
+            for m in SANITIZER_REPORT.finditer(text):
+                start = text.rfind("\n", 0, max(0, m.start() - 200)) + 1
+                found.append("%s:\n%s" % (path, text[start:m.start() + 3000]))
+        return found
+
+    def _check_sanitizers(self):
+        """Fail the test (once) if a sanitizer reported anything."""
+        if getattr(self, "_sanitizers_checked", False) or self.proc is None:
+            return
+        self._sanitizers_checked = True
+        found = self.sanitizer_reports()
+        if found:
+            raise AssertionError("guad's sanitizers reported:\n%s"
+                                 % "\n".join(found)[:8000])
 
     def cleanup(self):
-        self.stop()
-        if not os.environ.get("GUADTEST_KEEP"):
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            if not os.environ.get("GUADTEST_KEEP"):
+                shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def __enter__(self):
         try:

@@ -163,5 +163,38 @@ class LogFormatTest(unittest.TestCase):
                 r"listening on 127\.0\.0\.1:%d$" % (s.pid, s.port))
 
 
+class SanitizerReportTest(unittest.TestCase):
+    """A sanitizer report from the master or a worker fails the test that
+    ran that server, even though guad itself kept running."""
+
+    REPORTS = [
+        "==4242==ERROR: AddressSanitizer: heap-use-after-free on address",
+        "==4242==ERROR: LeakSanitizer: detected memory leaks",
+        "../src/conn.c:123:45: runtime error: signed integer overflow",
+    ]
+
+    def test_a_report_in_the_log_fails_the_stop(self):
+        for report in self.REPORTS:
+            with self.subTest(report=report):
+                s = Server(workers=1)
+                s.start()
+                try:
+                    self.assertEqual(get(s.port, "/").status, 200)
+                    with open(s.stderr_path, "a") as f:
+                        f.write(report + "\n")
+                    with self.assertRaisesRegex(AssertionError,
+                                                re.escape(report[8:30])):
+                        s.stop()
+                finally:
+                    s.cleanup()
+                self.assertFalse(os.path.exists(s.tmpdir) and
+                                 not os.environ.get("GUADTEST_KEEP"))
+
+    def test_a_clean_server_stops_quietly(self):
+        with Server(workers=2) as s:
+            self.assertEqual(get(s.port, "/").status, 200)
+        self.assertEqual(s.sanitizer_reports(), [])
+
+
 if __name__ == "__main__":
     unittest.main()
