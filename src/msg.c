@@ -15,17 +15,23 @@
 #include "router.h"
 #include "uri.h"
 
-/* Opens the store now and, after a failure, again at most once a second. */
+/*
+ * Opens the store now and, after a failure, again at most once a second;
+ * STORE_BUSY (locked by another connection for now) is no failure.
+ */
 static int
 msg_open(struct msg *m)
 {
+	int	 rc;
+
 	if (m->open)
 		return 0;
 	if (date_now() < m->retry_at)
 		return -1;
-	if (store_open(&m->store, m->conf->msg_db) == -1) {
-		m->retry_at = date_now() + 1;
-		return -1;
+	if ((rc = store_open(&m->store, m->conf->msg_db)) != 0) {
+		if (rc == -1)
+			m->retry_at = date_now() + 1;
+		return rc;
 	}
 	m->open = 1;
 	m->list_ok = 0;
@@ -132,18 +138,23 @@ add_row(void *arg, int64_t id, int64_t created, const char *text, size_t len)
 	return 0;
 }
 
-/* Re-renders the list only when the store has changed since last time. */
+/*
+ * Re-renders the list only when the store has changed since last time:
+ * 0, STORE_BUSY, or -1.
+ */
 static int
 render(struct msg *m)
 {
+	int	 rc;
+
 	if (m->list_ok && !store_changed(&m->store))
 		return 0;
 	m->list.len = 0;
 	m->list.failed = 0;
-	if (store_list(&m->store, m->conf->msg_page_size, add_row,
-	    &m->list) == -1 || m->list.failed) {
+	if ((rc = store_list(&m->store, m->conf->msg_page_size, add_row,
+	    &m->list)) != 0 || m->list.failed) {
 		m->list_ok = 0;
-		return -1;
+		return rc == STORE_BUSY ? STORE_BUSY : -1;
 	}
 	m->list_ok = 1;
 	return 0;
@@ -193,8 +204,9 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
  * GET shows the page (and, with ?message=, stores one first: the seed's
  * way); POST stores a form-encoded message and answers 303 to the page,
  * so a reload does not post again. A message is acknowledged only once
- * committed: while another process holds the write lock this returns
- * RESP_LATER, and the caller calls again with the same request later.
+ * committed: while another connection holds a lock this returns
+ * RESP_LATER, and the caller calls again with the same request later
+ * (once the GET way's message is stored, a busy page is a 303 instead).
  */
 int
 msg_serve(struct msg *m, const struct route *rt,
@@ -203,9 +215,14 @@ msg_serve(struct msg *m, const struct route *rt,
 {
 	const char	*raw;
 	size_t		 rlen;
-	int		 status;
+	int		 status, stored;
 
-	if (msg_open(m) == -1) {
+	switch (msg_open(m)) {
+	case 0:
+		break;
+	case STORE_BUSY:
+		return RESP_LATER;
+	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message board is unavailable.");
 		return HTTP_STATUS_SERVICE_UNAVAILABLE;
@@ -220,11 +237,20 @@ msg_serve(struct msg *m, const struct route *rt,
 		r->location = rt->path;
 		return HTTP_STATUS_SEE_OTHER;
 	}
-	if (req->method == HTTP_METHOD_GET && req->query.p != NULL &&
-	    uri_form_get(req->query.p, req->query.len, "message", &raw,
-	    &rlen) && (status = take(m, raw, rlen, r)) != 0)
+	stored = req->method == HTTP_METHOD_GET && req->query.p != NULL &&
+	    uri_form_get(req->query.p, req->query.len, "message", &raw, &rlen);
+	if (stored && (status = take(m, raw, rlen, r)) != 0)
 		return status;
-	if (render(m) == -1) {
+	switch (render(m)) {
+	case 0:
+		break;
+	case STORE_BUSY:
+		/* a stored message must not be stored again by a retry */
+		if (!stored)
+			return RESP_LATER;
+		r->location = rt->path;
+		return HTTP_STATUS_SEE_OTHER;
+	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message board is unavailable.");
 		return HTTP_STATUS_SERVICE_UNAVAILABLE;

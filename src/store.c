@@ -32,51 +32,42 @@ static const char schema[] =
     " text TEXT NOT NULL);";
 
 static int
-fail(struct store *s, const char *what)
+is_busy(int rc)
 {
-	log_warnx("message store: %s: %s", what,
-	    s->db ? sqlite3_errmsg(s->db) : "cannot allocate");
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+/*
+ * Closes s after a failure: STORE_BUSY (not logged) if another connection
+ * held a lock, else -1 with the reason logged.
+ */
+static int
+fail(struct store *s, const char *path, const char *what)
+{
+	int	 busy = s->db != NULL && is_busy(sqlite3_errcode(s->db));
+
+	if (!busy)
+		log_warnx("message store: %s: %s%s%s", path,
+		    what ? what : "", what ? ": " : "",
+		    s->db ? sqlite3_errmsg(s->db) : "cannot allocate");
 	store_close(s);
-	return -1;
+	return busy ? STORE_BUSY : -1;
 }
 
 static int
 exec(struct store *s, const char *sql)
 {
-	char	*msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("message store: %s: %s", sql, msg ? msg : "?");
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Creates the database and its schema, or upgrades it, once in the
- * master before the workers start, so they never race to do it (switching
- * to WAL mode takes an exclusive lock that the busy handler cannot wait
- * for). Returns 0, or -1 (logged).
- */
-int
-store_prepare(const char *path)
-{
-	struct store	 s;
-
-	if (store_open(&s, path) == -1)
-		return -1;
-	store_close(&s);
-	return 0;
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 /*
  * Opens (creating it and its schema if needed) the database in WAL mode
  * with synchronous=FULL, so a message is on disk when it is acknowledged.
- * Returns 0, or -1 (logged) leaving the store closed.
+ * A patient open waits up to STORE_PREPARE_MS for locks; the other kind
+ * naps at most STORE_NAP_MS, here and in every later statement.
  */
-int
-store_open(struct store *s, const char *path)
+static int
+open_db(struct store *s, const char *path, int patient)
 {
 	sqlite3_stmt	*st;
 	int		 version;
@@ -84,7 +75,7 @@ store_open(struct store *s, const char *path)
 	memset(s, 0, sizeof(*s));
 	if (sqlite3_open_v2(path, (sqlite3 **)&s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		return fail(s, path);
+		return fail(s, path, NULL);
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		/* SQLite falls back to reading what it cannot write */
 		log_warnx("message store: %s: opened read-only (the file or its "
@@ -93,14 +84,18 @@ store_open(struct store *s, const char *path)
 		store_close(s);
 		return -1;
 	}
-	sqlite3_busy_handler(s->db, busy_nap, NULL);
-	if (exec(s, "PRAGMA journal_mode=WAL") == -1 ||
-	    exec(s, "PRAGMA synchronous=FULL") == -1)
-		return fail(s, path);
+	if (patient)
+		sqlite3_busy_timeout(s->db, STORE_PREPARE_MS);
+	else
+		sqlite3_busy_handler(s->db, busy_nap, NULL);
+	if (exec(s, "PRAGMA journal_mode=WAL") == -1)
+		return fail(s, path, "PRAGMA journal_mode=WAL");
+	if (exec(s, "PRAGMA synchronous=FULL") == -1)
+		return fail(s, path, "PRAGMA synchronous=FULL");
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
 	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return fail(s, path);
+		return fail(s, path, "PRAGMA user_version");
 	}
 	version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -114,7 +109,7 @@ store_open(struct store *s, const char *path)
 	if (version < STORE_SCHEMA_VERSION &&
 	    (exec(s, "BEGIN IMMEDIATE") == -1 || exec(s, schema) == -1 ||
 	    exec(s, "PRAGMA user_version=1") == -1 || exec(s, "COMMIT") == -1))
-		return fail(s, path);
+		return fail(s, path, "creating the schema");
 	if (sqlite3_prepare_v3(s->db, "INSERT INTO message (created, text) "
 	    "VALUES (?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
 	    (sqlite3_stmt **)&s->ins, NULL) != SQLITE_OK ||
@@ -124,9 +119,37 @@ store_open(struct store *s, const char *path)
 	    sqlite3_prepare_v3(s->db, "PRAGMA data_version", -1,
 	    SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->ver,
 	    NULL) != SQLITE_OK)
-		return fail(s, path);
+		return fail(s, path, "preparing statements");
 	s->dirty = 1;
 	return 0;
+}
+
+/*
+ * Creates the database and its schema, or upgrades it, once in the
+ * master before the workers start, so they never race to do it (switching
+ * to WAL mode takes an exclusive lock). The master may wait for locks.
+ * Returns 0, or -1 (logged).
+ */
+int
+store_prepare(const char *path)
+{
+	struct store	 s;
+
+	if (open_db(&s, path, 1) != 0)
+		return -1;
+	store_close(&s);
+	return 0;
+}
+
+/*
+ * Opens the store for a worker, never waiting long for a lock: 0,
+ * STORE_BUSY if another connection held one (try again soon), or -1
+ * (logged) if the database cannot be used.
+ */
+int
+store_open(struct store *s, const char *path)
+{
+	return open_db(s, path, 0);
 }
 
 void
@@ -158,7 +181,7 @@ store_add(struct store *s, const char *text, size_t len, int64_t now)
 	rc = sqlite3_step(st);
 	sqlite3_clear_bindings(st);
 	sqlite3_reset(st);
-	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+	if (is_busy(rc))
 		return STORE_BUSY;
 	if (rc != SQLITE_DONE)
 		goto err;
@@ -192,7 +215,10 @@ store_changed(struct store *s)
 	return changed;
 }
 
-/* Calls cb for the newest limit messages, newest first; returns 0 or -1. */
+/*
+ * Calls cb for the newest limit messages, newest first. Returns 0,
+ * STORE_BUSY if another connection held a lock, or -1 (logged).
+ */
 int
 store_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 {
@@ -210,6 +236,8 @@ store_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 			break;
 	}
 	sqlite3_reset(st);
+	if (is_busy(rc))
+		return STORE_BUSY;
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		goto err;
 	return 0;

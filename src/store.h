@@ -9,7 +9,9 @@
 #define STORE_SCHEMA_VERSION	1
 /* An insert waits this long in place for another writer's commit. */
 #define STORE_NAP_MS	1
-/* store_add: another connection holds the write lock. */
+/* The master's open waits this long for other connections' locks. */
+#define STORE_PREPARE_MS	5000
+/* store_open, store_add, store_list: another connection holds a lock. */
 #define STORE_BUSY	1
 
 struct store {
