@@ -800,6 +800,12 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 		seterr(&ps, dup->line, "[routes] %s: duplicate route", dup->path);
 		goto fail;
 	}
+	/* e.g. an emptied gua.ini: refused, above all on a reload */
+	if (check_files && c->nroutes == 0) {
+		snprintf(err, CONF_ERR_MAX, "%s: no [routes]: every request "
+		    "would be answered 404", name);
+		goto fail;
+	}
 	if (check_files && check_routes(&ps) == -1)
 		goto fail;
 	return c;

@@ -673,6 +673,22 @@ START_TEST(test_load_missing_root_names_its_line)
 }
 END_TEST
 
+/* An empty (or route-less) gua.ini serves nothing: refused. */
+START_TEST(test_load_without_routes_is_refused)
+{
+	char		 path[PATH_MAX], err[CONF_ERR_MAX];
+	struct conf	*c;
+
+	c = load("empty", "", path, err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, path) != NULL && strstr(err, "[routes]")
+	    != NULL, "%s", err);
+	c = load("noroutes", "[server]\nroot = www\n", path, err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "[routes]") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(test_load_missing_config)
 {
 	char		 path[PATH_MAX], err[CONF_ERR_MAX];
@@ -918,6 +934,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_load_dir_route_to_a_file);
 	tcase_add_test(tc, test_load_missing_root_names_its_line);
 	tcase_add_test(tc, test_load_missing_config);
+	tcase_add_test(tc, test_load_without_routes_is_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keys");
