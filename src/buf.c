@@ -62,8 +62,9 @@ buf_reserve(struct buf *b, size_t more)
 	return 0;
 }
 
+/* buf_add when the bytes do not fit yet: grows, or marks the buffer failed. */
 void
-buf_add(struct buf *b, const void *p, size_t n)
+buf_add_grow(struct buf *b, const void *p, size_t n)
 {
 	if (n == 0)
 		return;
@@ -77,13 +78,6 @@ void
 buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	if (buf_reserve(b, 1) == 0)
-		b->data[b->len++] = c;
 }
 
 void
