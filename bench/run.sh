@@ -189,7 +189,9 @@ SRV_PID= SRV_PORT= SRV_WORKER= SRV_LOG= SRV_NAME= SRV_VG=0 SRV_CGDIR=
 # that serves: strace target), SRV_LOG. Returns non-zero on failure.
 
 guad_ini() {
-	local d=$TMP/guad
+	local d=$TMP/guad allow=off
+	# as nginx's "user root" below: run as whoever runs the benchmark
+	[ "$(id -u)" -eq 0 ] && allow=on
 	cat > "$d/gua.ini" <<EOF
 [server]
 host = 127.0.0.1
@@ -198,6 +200,7 @@ workers = 1
 root = $DOC
 error_log = stderr
 access_log = off
+allow_root = $allow
 
 [limits]
 connections = 4096
