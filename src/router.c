@@ -122,6 +122,13 @@ router_match_dir(const struct router *r, const char *path, size_t len)
 	return NULL;
 }
 
+/* Returns the dir route whose prefix is exactly path, or NULL. */
+const struct route *
+router_find_dir(const struct router *r, const char *path, size_t len)
+{
+	return find(r->prefix, r->nprefix, path, len);
+}
+
 /* Returns the route for a decoded, normalised path, or NULL. */
 const struct route *
 router_match(const struct router *r, const char *path, size_t len)

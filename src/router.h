@@ -45,5 +45,7 @@ const struct route	*router_match(const struct router *, const char *,
 			    size_t);
 const struct route	*router_match_dir(const struct router *, const char *,
 			    size_t);
+const struct route	*router_find_dir(const struct router *, const char *,
+			    size_t);
 
 #endif

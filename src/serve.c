@@ -53,9 +53,9 @@ serve_request(struct worker *w, const struct http_request *req,
 		 * a shorter dir route ("/") would take the path as a file.
 		 */
 		w->path[len] = '/';
-		dir = router_match_dir(&c->router, w->path, len + 1);
+		dir = router_find_dir(&c->router, w->path, len + 1);
 		w->path[len] = '\0';
-		if (dir != NULL && dir->len == len + 1)
+		if (dir != NULL)
 			return static_redirect(w, dir, req, w->path, len, r);
 	}
 	if (rt == NULL)

@@ -154,6 +154,25 @@ START_TEST(test_dir_needs_trailing_slash)
 }
 END_TEST
 
+/* router_find_dir: the dir route with exactly this prefix, no shorter one. */
+START_TEST(test_find_dir_is_exact)
+{
+	struct route	 r[3];
+	struct router	 rt;
+
+	route_set(&r[0], "/", ROUTE_DIR, 1);
+	route_set(&r[1], "/static/", ROUTE_DIR, 2);
+	route_set(&r[2], "/static/", ROUTE_FILE, 3);
+	build(&rt, r, 3);
+	ck_assert_ptr_eq(router_find_dir(&rt, "/static/", 8), &r[1]);
+	ck_assert_ptr_eq(router_find_dir(&rt, "/", 1), &r[0]);
+	ck_assert_ptr_null(router_find_dir(&rt, "/static/a/", 10));
+	ck_assert_ptr_null(router_find_dir(&rt, "/stat/", 6));
+	ck_assert_ptr_null(router_find_dir(&rt, "/static", 7));
+	router_free(&rt);
+}
+END_TEST
+
 START_TEST(test_no_routes)
 {
 	struct router	 rt;
@@ -258,6 +277,7 @@ router_suite(void)
 	tcase_add_test(tc, test_root_dir_catches_all);
 	tcase_add_test(tc, test_root_dir_and_file_and_msg);
 	tcase_add_test(tc, test_dir_needs_trailing_slash);
+	tcase_add_test(tc, test_find_dir_is_exact);
 	tcase_add_test(tc, test_no_routes);
 	tcase_add_test(tc, test_duplicate_is_the_later_line);
 	tcase_add_test(tc, test_thousand_routes_all_found);
