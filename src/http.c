@@ -440,6 +440,22 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 }
 
 /*
+ * The method named by the n token bytes at p (no NUL among them), or
+ * HTTP_METHOD_COUNT. The names are few and GET comes first.
+ */
+static enum http_method
+method_of(const char *p, size_t n)
+{
+	int	 m;
+
+	for (m = 0; m < HTTP_METHOD_COUNT; m++)
+		if (strncmp(http_method_names[m], p, n) == 0 &&
+		    http_method_names[m][n] == '\0')
+			return (enum http_method)m;
+	return HTTP_METHOD_COUNT;
+}
+
+/*
  * Parses a request head from buf[0..len). *scanned carries how far an
  * earlier call looked for the end of the head (start it at 0), so bytes
  * that trickle in are not scanned again. Returns HTTP_AGAIN until the head
@@ -507,11 +523,7 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 		;
 	if (sp == p || sp == ve || *sp != ' ')
 		return HTTP_STATUS_BAD_REQUEST;
-	req->method = HTTP_METHOD_COUNT;
-	for (rc = 0; rc < HTTP_METHOD_COUNT; rc++)
-		if (strlen(http_method_names[rc]) == (size_t)(sp - p) &&
-		    memcmp(http_method_names[rc], p, (size_t)(sp - p)) == 0)
-			req->method = (enum http_method)rc;
+	req->method = method_of(p, (size_t)(sp - p));
 	p = sp + 1;
 	if ((sp = memchr(p, ' ', (size_t)(ve - p))) == NULL || sp == p)
 		return HTTP_STATUS_BAD_REQUEST;
