@@ -245,6 +245,20 @@ describe(int status, char *out, size_t len)
 		snprintf(out, len, "stopped with status %d", status);
 }
 
+/*
+ * How long to wait before replacing a worker after the crashes-th crash
+ * in a row right after start: 100 ms, doubling, at most 10 s.
+ */
+long
+master_backoff_ms(unsigned crashes)
+{
+	long	 delay = BACKOFF_MIN_MS;
+
+	while (crashes-- > 1 && delay < BACKOFF_MAX_MS)
+		delay *= 2;
+	return delay < BACKOFF_MAX_MS ? delay : BACKOFF_MAX_MS;
+}
+
 static void
 reap(struct master *m)
 {
@@ -264,11 +278,7 @@ reap(struct master *m)
 				log_warnx("worker %d (pid %ld) %s", k->id,
 				    (long)pid, how);
 		} else if (lived < CRASH_WINDOW_MS) {
-			m->crashes++;
-			delay = (int64_t)BACKOFF_MIN_MS << (m->crashes < 8 ?
-			    m->crashes - 1 : 7);
-			if (delay > BACKOFF_MAX_MS)
-				delay = BACKOFF_MAX_MS;
+			delay = master_backoff_ms((unsigned)++m->crashes);
 			m->respawn_at = date_mono_ms() + delay;
 			log_warnx("worker %d (pid %ld) %s %lld ms after it "
 			    "started; respawning in %lld ms", k->id, (long)pid,

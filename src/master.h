@@ -5,5 +5,6 @@
 struct conf;
 
 int	master_run(struct conf *);
+long	master_backoff_ms(unsigned crashes);
 
 #endif
