@@ -515,7 +515,23 @@ error:
 	return STEP_DONE;
 }
 
-/* Writes queued output; STEP_WAIT if the socket is full. */
+/*
+ * Is the deadline of a request that has begun (its head or its body) in
+ * force? It runs from the request's first byte and is never replaced by
+ * the send timer: output blocked behind a partial request must not leave
+ * that request without a deadline once the output drains.
+ */
+static int
+request_timer(const struct conn *c)
+{
+	return (c->state == CONN_HEAD && c->timer == CONN_TIMER_HEADER) ||
+	    (c->state == CONN_BODY && c->timer == CONN_TIMER_BODY);
+}
+
+/*
+ * Writes queued output; STEP_WAIT if the socket is full. The send timer
+ * runs while it is full, unless a request's own deadline does.
+ */
 static enum step
 flush(struct conn *c)
 {
@@ -562,7 +578,7 @@ flush(struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				if (c->timer != CONN_TIMER_SEND)
+				if (!request_timer(c) && c->timer != CONN_TIMER_SEND)
 					conn_timer_set(c, CONN_TIMER_SEND);
 				return STEP_WAIT;
 			}
@@ -755,8 +771,10 @@ conn_timeout(struct conn *c)
 	switch (c->timer) {
 	case CONN_TIMER_HEADER:
 	case CONN_TIMER_BODY:
-		if (c->state == CONN_IDLE) {
-			conn_close(c);	/* not a byte of a request yet */
+		/* not a byte of a request yet, or a file is on its way: the
+		 * 408 could not be put after it */
+		if (c->state == CONN_IDLE || c->file_fd != -1) {
+			conn_close(c);
 			return;
 		}
 		memset(&req, 0, sizeof(req));

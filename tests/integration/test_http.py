@@ -570,6 +570,86 @@ class AccessLogTest(unittest.TestCase):
         self.assertIn("/?after", lines[1])
 
 
+class PipelineDeadlineTest(unittest.TestCase):
+    """A request that begins behind pipelined responses the client is slow
+    to read keeps its own deadline: once the output drains, an unfinished
+    head or body still ends in 408 (or a close), never in an open
+    connection with no timer at all."""
+
+    HEADER = BODY = 2
+    SLACK = 8           # far below keepalive and send: those must not count
+    SIZE = 2500         # responses small enough to be gathered and batched
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(
+            workers=1,
+            files={"s.txt": b"s" * cls.SIZE},
+            sections={"timeouts": {"header": str(cls.HEADER),
+                                   "body": str(cls.BODY),
+                                   "keepalive": "60", "send": "60"},
+                      "routes": {"/s.txt": "file s.txt"}})
+        cls.server.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def pipeline(self, n, tail):
+        """n GETs and the start of one more request, sent at once on a
+        socket that takes little in at a time, so that the server's sends
+        fill up while it already holds the unfinished request; then read
+        everything, for a bounded time."""
+        sock = socket.socket()
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+            sock.connect((guadtest.HOST, self.server.port))
+            sock.sendall(b"GET /s.txt HTTP/1.1\r\nHost: x\r\n\r\n" * n
+                         + tail)
+            limit = self.HEADER + self.SLACK
+            data = b""
+            sock.settimeout(limit)
+            deadline = time.monotonic() + limit
+            end = "timeout"
+            while time.monotonic() < deadline:
+                try:
+                    chunk = sock.recv(4096)
+                except socket.timeout:
+                    break
+                except ConnectionResetError:
+                    end = "reset"
+                    break
+                if not chunk:
+                    end = "eof"
+                    break
+                data += chunk
+            return data, end
+        finally:
+            sock.close()
+
+    def check(self, tail):
+        for n in (61, 62, 63, 120, 121):
+            with self.subTest(n=n):
+                data, end = self.pipeline(n, tail)
+                self.assertEqual(data.count(b"HTTP/1.1 200 "), n, data[-300:])
+                self.assertIn(end, ("eof", "reset"),
+                              "connection still open %d s after its "
+                              "unfinished request began" %
+                              (self.HEADER + self.SLACK))
+                tail_head = data[data.rindex(b"HTTP/1.1 "):]
+                if not tail_head.startswith(b"HTTP/1.1 200 "):
+                    self.assertTrue(tail_head.startswith(b"HTTP/1.1 408 "),
+                                    tail_head[:100])
+
+    def test_unfinished_head_behind_pipelined_responses_times_out(self):
+        self.check(b"GET /s.txt HTTP/1.1\r\nHo")
+
+    def test_unfinished_body_behind_pipelined_responses_times_out(self):
+        self.check(b"POST /s.txt HTTP/1.1\r\nHost: x\r\n"
+                   b"Content-Length: 10\r\n\r\nabc")
+
+
 class TimeoutTest(unittest.TestCase):
     HEADER = BODY = KEEPALIVE = SEND = 1
 
