@@ -60,6 +60,74 @@ class WorkerCountTest(unittest.TestCase):
             wait_for(lambda: len(s.workers()) == 1, 5)
 
 
+EPOLLEXCLUSIVE = 0x10000000
+EPOLLIN = 0x001
+
+
+def listening_inodes(port):
+    """Socket inodes of the TCP listeners on port (IPv4 and IPv6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and \
+                    int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(fields[9])
+    return found
+
+
+def epoll_watches(pid):
+    """{fd number: events mask} of what each epoll fd of pid watches,
+    from /proc/PID/fdinfo; and the fds that are sockets, by inode."""
+    watches, sockets = [], {}
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        m = re.match(r"socket:\[(\d+)\]", target)
+        if m:
+            sockets[m.group(1)] = int(fd)
+        if target == "anon_inode:[eventpoll]":
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                for line in f:
+                    m = re.match(r"tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)",
+                                 line)
+                    if m:
+                        watches.append((int(m.group(1)),
+                                        int(m.group(2), 16)))
+    return watches, sockets
+
+
+class ExclusiveAcceptTest(unittest.TestCase):
+    """Each worker waits on the shared listener with EPOLLEXCLUSIVE, so a
+    new connection wakes one worker, not all of them."""
+
+    def test_workers_watch_the_listener_exclusively(self):
+        with Server(workers=2) as s:
+            pids = wait_for(lambda: (lambda w: w if len(w) == 2 else None)(
+                s.workers()), 5, message="two workers")
+            self.assertEqual(get(s.port, "/").status, 200)
+            inodes = listening_inodes(s.port)
+            self.assertTrue(inodes, "no listener on port %d" % s.port)
+            for pid in pids:
+                with self.subTest(worker=pid):
+                    watches, sockets = epoll_watches(pid)
+                    fds = [sockets[i] for i in inodes if i in sockets]
+                    self.assertTrue(fds, "worker %d holds no listener" % pid)
+                    masks = [ev for tfd, ev in watches if tfd in fds]
+                    self.assertTrue(masks, "worker %d does not watch its "
+                                    "listener %s: %s" % (pid, fds, watches))
+                    for ev in masks:
+                        self.assertTrue(ev & EPOLLEXCLUSIVE, hex(ev))
+                        self.assertTrue(ev & EPOLLIN, hex(ev))
+
+
 class RespawnTest(unittest.TestCase):
     def test_killed_worker_is_logged_and_respawned(self):
         with Server(workers=2) as s:
