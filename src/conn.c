@@ -25,6 +25,13 @@
 #define OUT_BATCH	8192
 /* A file body up to this size is copied behind the head: one write. */
 #define SMALL_FILE	8192
+/*
+ * Steps (a request answered, a read, a flush) one call of conn_drain may
+ * take before the connection goes to the back of the worker's ready
+ * queue, so that a client that keeps its pipeline full cannot hold the
+ * worker from its other connections, its listener and its timers.
+ */
+#define DRAIN_STEPS	32
 /* Bytes of a chunked body on the wire allowed per byte of body_size. */
 #define CHUNKED_OVERHEAD(n)	((n) * 2 + 4096)
 
@@ -76,6 +83,60 @@ conn_timer_set(struct conn *c, enum conn_timer t)
 	else
 		q->head = c;
 	q->tail = c;
+}
+
+/* Queues c to be drained again once the worker has looked at events. */
+static void
+ready_add(struct conn *c)
+{
+	struct conn_queue	*q = &c->w->ready;
+
+	if (c->ready)
+		return;
+	c->ready = 1;
+	c->rprev = q->tail;
+	c->rnext = NULL;
+	if (q->tail != NULL)
+		q->tail->rnext = c;
+	else
+		q->head = c;
+	q->tail = c;
+}
+
+static void
+ready_unlink(struct conn *c)
+{
+	struct conn_queue	*q = &c->w->ready;
+
+	if (!c->ready)
+		return;
+	if (c->rprev != NULL)
+		c->rprev->rnext = c->rnext;
+	else
+		q->head = c->rnext;
+	if (c->rnext != NULL)
+		c->rnext->rprev = c->rprev;
+	else
+		q->tail = c->rprev;
+	c->rprev = c->rnext = NULL;
+	c->ready = 0;
+}
+
+/*
+ * Drains, once each, the connections that were in the ready queue when
+ * called; one that still has work goes back to its end for the next turn.
+ */
+void
+conn_run_ready(struct worker *w)
+{
+	struct conn	*c, *last = w->ready.tail;
+	int		 more = last != NULL;
+
+	while (more && (c = w->ready.head) != NULL) {
+		more = c != last;
+		ready_unlink(c);
+		conn_drain(c);
+	}
 }
 
 static int
@@ -144,6 +205,7 @@ conn_close(struct conn *c)
 	struct worker	*w = c->w;
 
 	timer_unlink(c);
+	ready_unlink(c);
 	if (c->file_fd != -1)
 		close(c->file_fd);
 	c->file_fd = -1;
@@ -700,14 +762,21 @@ draining_idle(const struct conn *c)
 /*
  * Moves the connection on as far as it can go without waiting: answers
  * complete requests (gathering pipelined ones), writes, reads. Called on
- * every event and after accept.
+ * every event and after accept. After DRAIN_STEPS steps it stops and
+ * queues the connection, so edge-triggered input left unread is not
+ * forgotten: the worker drains it again after its next look at events.
  */
 void
 conn_drain(struct conn *c)
 {
 	enum step	 s;
+	int		 steps = 0;
 
-	for (;;) {
+	for (;; steps++) {
+		if (steps == DRAIN_STEPS) {
+			ready_add(c);	/* the rest on the next turn */
+			return;
+		}
 		if (c->state == CONN_LINGER) {
 			linger(c);
 			return;

@@ -32,6 +32,8 @@ struct conn {
 	char			*out;
 	struct conn		*tprev;		/* timer queue, or free list */
 	struct conn		*tnext;
+	struct conn		*rprev;		/* the worker's ready queue */
+	struct conn		*rnext;
 	int64_t			 deadline;	/* ms, monotonic */
 	int64_t			 parked_at;	/* ms, first try; CONN_PARKED */
 	off_t			 file_off;
@@ -51,6 +53,7 @@ struct conn {
 	uint8_t			 closing:1;	/* after this output */
 	uint8_t			 readable:1;	/* input waits behind output */
 	uint8_t			 continued:1;	/* sent 100 Continue */
+	uint8_t			 ready:1;	/* more to do: in w->ready */
 	uint8_t			 family;	/* AF_INET, AF_INET6, 0 */
 	uint8_t			 addr[16];
 };
@@ -61,6 +64,7 @@ void	conn_close(struct conn *);
 void	conn_timeout(struct conn *);
 void	conn_on_event(struct ev_loop *, struct ev_handle *, unsigned);
 void	conn_drain(struct conn *);
+void	conn_run_ready(struct worker *);
 void	conn_timer_set(struct conn *, enum conn_timer);
 
 #endif

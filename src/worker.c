@@ -392,7 +392,9 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 		if (w.draining && w.nconns == 0)
 			worker_exit(&w);
 		d = next_deadline(&w);
-		if (d == INT64_MAX)
+		if (w.ready.head != NULL)
+			timeout = 0;	/* only look for other events */
+		else if (d == INT64_MAX)
 			timeout = -1;
 		else if (d <= date_mono_ms())
 			timeout = 0;
@@ -406,5 +408,6 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 		if (n > 0)
 			ev_dispatch(w.loop, n);
 		expire(&w);
+		conn_run_ready(&w);
 	}
 }

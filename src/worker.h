@@ -51,6 +51,7 @@ struct worker {
 	struct conn		*free_conns;
 	size_t			 nconns;	/* open */
 	struct conn_queue	 timers[CONN_TIMER_COUNT];
+	struct conn_queue	 ready;		/* work left by conn_drain */
 	int64_t			 accept_resume;	/* ms; 0: accepting */
 
 	struct buf_pool		 inpool;	/* request heads */

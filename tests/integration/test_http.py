@@ -835,6 +835,64 @@ class IdleConnectionsTest(unittest.TestCase):
             self.assertEqual(get(s.port, "/", timeout=5).status, 200)
 
 
+class PipelineFairnessTest(unittest.TestCase):
+    """One connection that keeps its pipeline full cannot hold its worker:
+    another client is answered while that pipeline is still being served."""
+
+    N = 20000
+
+    def test_full_pipeline_does_not_hold_the_worker(self):
+        import threading
+        # Large requests with small answers: the server's reads keep
+        # finding input and its writes never block.
+        req = (b"HEAD /doge.gif HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 2000
+               + b"\r\n\r\n")
+        with Server(workers=1) as s:
+            a = socket.create_connection((guadtest.HOST, s.port), timeout=30)
+            counted = {"n": 0, "done": False}
+            first = threading.Event()
+
+            def send():
+                try:
+                    a.sendall(req * self.N)
+                except OSError:
+                    pass
+
+            def read():
+                tail = b""
+                try:
+                    while counted["n"] < self.N:
+                        chunk = a.recv(1 << 20)
+                        if not chunk:
+                            break
+                        data = tail + chunk
+                        counted["n"] += data.count(b"HTTP/1.1 200 ")
+                        tail = data[-12:]  # shorter than a match: none counted twice
+                        first.set()
+                except OSError:
+                    pass
+                counted["done"] = True
+                first.set()
+
+            threads = [threading.Thread(target=send),
+                       threading.Thread(target=read)]
+            for t in threads:
+                t.start()
+            try:
+                self.assertTrue(first.wait(20), "no response on the pipeline")
+                r = get(s.port, "/", timeout=20)
+                seen = counted["n"]
+            finally:
+                for t in threads:
+                    t.join(60)
+                a.close()
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(counted["n"], self.N)
+            self.assertLess(seen, self.N,
+                            "the other client was answered only after the "
+                            "whole pipeline")
+
+
 class FdExhaustionTest(unittest.TestCase):
     FDS = 64
     CONNS = 150
