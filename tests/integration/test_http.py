@@ -808,30 +808,66 @@ def close_all(conns):
 
 class IdleConnectionsTest(unittest.TestCase):
     IDLE = 1000
+    TRICKLING = 100
+    TRICKLE_ROUNDS = 4      # one byte a second on each, then the rest
 
     def test_thousand_idle_connections_do_not_block_a_new_request(self):
+        import threading
         # The server inherits the raised limit: one worker may well end up
         # holding all of them.
-        raise_nofile(2 * self.IDLE + 100)
+        raise_nofile(2 * (self.IDLE + self.TRICKLING) + 100)
+        request_bytes = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
         with Server(workers=2,
                     sections={"limits": {"connections": "2000"},
                               "timeouts": {"header": "60",
                                            "keepalive": "60"}}) as s:
-            conns = []
+            conns, tricklers = [], []
+            stop = threading.Event()
+            rounds = []
+
+            def trickle():
+                # one byte a second on every trickling connection, bounded
+                for i in range(self.TRICKLE_ROUNDS):
+                    for c in tricklers:
+                        c.sock.send(request_bytes[i:i + 1])
+                    rounds.append(i)
+                    if stop.wait(1.0):
+                        return
+
             try:
                 for _ in range(self.IDLE):
                     conns.append(Connection(s.port, timeout=5))
-                time.sleep(0.5)
-                start = time.monotonic()
-                r = get(s.port, "/", timeout=5)
-                self.assertEqual(r.status, 200, r)
-                self.assertLess(time.monotonic() - start, 5)
-                # the idle connections were kept, and they are served too
+                for _ in range(self.TRICKLING):
+                    c = Connection(s.port, timeout=5)
+                    c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
+                                      1)
+                    tricklers.append(c)
+                t = threading.Thread(target=trickle)
+                t.start()
+                try:
+                    wait_for(lambda: len(rounds) >= 2, 10,
+                             message="two rounds of trickled bytes")
+                    start = time.monotonic()
+                    r = get(s.port, "/", timeout=5)
+                    self.assertEqual(r.status, 200, r)
+                    self.assertLess(time.monotonic() - start, 5)
+                    self.assertLess(len(rounds), self.TRICKLE_ROUNDS,
+                                    "the trickle was over before the "
+                                    "request was answered")
+                finally:
+                    stop.set()
+                    t.join(30)
+                # the idle and trickling connections were kept, and they
+                # are served too
                 for c in conns[::97]:
-                    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                    c.send(request_bytes)
+                    self.assertEqual(c.read_response().status, 200)
+                for c in tricklers[::9]:
+                    c.send(request_bytes[len(rounds):])
                     self.assertEqual(c.read_response().status, 200)
             finally:
                 close_all(conns)
+                close_all(tricklers)
             self.assertEqual(get(s.port, "/", timeout=5).status, 200)
 
 
