@@ -640,7 +640,8 @@ flush(struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				if (!request_timer(c) && c->timer != CONN_TIMER_SEND)
+				if (!request_timer(c) &&
+				    c->timer != CONN_TIMER_SEND)
 					conn_timer_set(c, CONN_TIMER_SEND);
 				return STEP_WAIT;
 			}

@@ -543,7 +543,8 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 		authority.len = (size_t)(sp - v);
 		if (memchr(v, '/', authority.len) != NULL ||
 		    memchr(v, '@', authority.len) != NULL ||
-		    memchr(v, ':', authority.len) == NULL || !host_ok(&authority))
+		    memchr(v, ':', authority.len) == NULL ||
+		    !host_ok(&authority))
 			return HTTP_STATUS_BAD_REQUEST;
 		return HTTP_STATUS_NOT_IMPLEMENTED;
 	}

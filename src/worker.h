@@ -57,7 +57,7 @@ struct worker {
 	struct buf_pool		 inpool;	/* request heads */
 	struct buf_pool		 outpool;	/* response heads, small bodies */
 	char			*path;		/* decoded request path */
-	char			*join;		/* repeated list fields combined */
+	char			*join;		/* list fields sent twice */
 	char			*location;	/* a redirect's target */
 	struct buf		 page;		/* a directory listing */
 	size_t			 location_cap;
