@@ -20,6 +20,7 @@ import signal
 import struct
 import sys
 import tempfile
+import time
 import unittest
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
@@ -39,6 +40,17 @@ def ids(pid):
             if key in ("Uid", "Gid", "Groups", "NoNewPrivs"):
                 out[key] = [int(x) for x in value.split()]
     return out
+
+
+def settled_ids(pid, key, want, timeout=5.0):
+    """ids(pid) once its key reads want, or as it is after timeout: a
+    worker just forked has not dropped or confined itself yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = ids(pid)
+        if out.get(key) == want or time.monotonic() >= deadline:
+            return out
+        time.sleep(0.02)
 
 
 SYS_LANDLOCK_CREATE_RULESET = 444   # the same number on every architecture
@@ -81,7 +93,7 @@ class DropTest(unittest.TestCase):
         with Server(workers=2, sections={"server": {"user": "nobody"}}) as s:
             workers = wait_for(lambda: len(s.workers()) == 2 and s.workers())
             for pid in workers:
-                i = ids(pid)
+                i = settled_ids(pid, "Uid", [nobody.pw_uid] * 4)
                 self.assertEqual(i["Uid"], [nobody.pw_uid] * 4, i)
                 self.assertEqual(i["Gid"], [nobody.pw_gid] * 4, i)
                 self.assertEqual(i["Groups"], [], i)
@@ -95,7 +107,8 @@ class DropTest(unittest.TestCase):
         with Server(workers=1, sections={"server": {
                 "user": "nobody", "group": group}}) as s:
             pid = wait_for(lambda: s.workers())[0]
-            self.assertEqual(ids(pid)["Gid"], [gid] * 4)
+            self.assertEqual(settled_ids(pid, "Gid", [gid] * 4)["Gid"],
+                             [gid] * 4)
 
     def test_store_folder_is_given_to_the_user_and_posts_work(self):
         nobody = pwd.getpwnam("nobody")
@@ -185,15 +198,16 @@ class SandboxTest(unittest.TestCase):
             self.assertRegex(s.log(), r"sandbox: landlock ABI \d+")
             for pid in wait_for(lambda: len(s.workers()) == 2
                                 and s.workers()):
-                self.assertEqual(ids(pid)["NoNewPrivs"], [1])
+                self.assertEqual(
+                    settled_ids(pid, "NoNewPrivs", [1])["NoNewPrivs"], [1])
             self.serves_everything(s)
 
     def test_sandbox_off_leaves_workers_unconfined(self):
         with Server(workers=1, sections={"server": {"sandbox": "off"}}) as s:
             pid = wait_for(lambda: s.workers())[0]
+            self.serves_everything(s)   # the worker is past its start-up
             self.assertEqual(ids(pid)["NoNewPrivs"], [0])
             self.assertNotIn("landlock", s.log())
-            self.serves_everything(s)
 
     @unittest.skipUnless(ROOT and platform.machine() in ("x86_64", "aarch64"),
                          "needs root and a known syscall table for seccomp")
@@ -201,7 +215,8 @@ class SandboxTest(unittest.TestCase):
         with Server(workers=2, preexec_fn=without_landlock) as s:
             for pid in wait_for(lambda: len(s.workers()) == 2
                                 and s.workers()):
-                self.assertEqual(ids(pid)["NoNewPrivs"], [1])
+                self.assertEqual(
+                    settled_ids(pid, "NoNewPrivs", [1])["NoNewPrivs"], [1])
             self.assertEqual(len(re.findall(
                 r"landlock unavailable: not in this kernel; not confined",
                 s.log())), 1, s.log())
