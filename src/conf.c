@@ -586,7 +586,7 @@ read_all(const char *path, char **out, size_t *outlen)
 		}
 		n = fread(s + len, 1, cap - len - 1, f);
 		len += n;
-	} while (n > 0 && len < 16 * 1024 * 1024);
+	} while (n > 0 && len < (size_t)16 * 1024 * 1024);
 	if (ferror(f)) {
 		free(s);
 		fclose(f);

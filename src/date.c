@@ -86,7 +86,8 @@ date_format_http(char buf[DATE_HTTP_LEN + 1], time_t t)
 	put_year(buf + 12, &tm);
 	buf[16] = ' ';
 	put_hms(buf + 17, &tm);
-	memcpy(buf + 25, " GMT", 5);		/* and the NUL */
+	memcpy(buf + 25, " GMT", 4);
+	buf[DATE_HTTP_LEN] = '\0';
 }
 
 /*
@@ -114,7 +115,8 @@ date_update(void)
 	put_year(dc.clf + 7, &tm);
 	dc.clf[11] = ':';
 	put_hms(dc.clf + 12, &tm);
-	memcpy(dc.clf + 20, " +0000", 7);	/* and the NUL */
+	memcpy(dc.clf + 20, " +0000", 6);
+	dc.clf[DATE_CLF_LEN] = '\0';
 }
 
 int64_t

@@ -27,6 +27,7 @@ listen_name(int fd, char *out, size_t len)
 	unsigned		 port;
 	int			 n;
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
 		return -1;
 	if (ss.ss_family == AF_INET6) {
@@ -75,6 +76,7 @@ bound_port(int fd)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return 0;
 	if (ss.ss_family == AF_INET6)

@@ -45,8 +45,8 @@ router_build(struct router *r, struct route *routes, size_t n,
 	size_t	 i;
 
 	memset(r, 0, sizeof(*r));
-	r->exact = calloc(n + 1, sizeof(*r->exact));
-	r->prefix = calloc(n + 1, sizeof(*r->prefix));
+	r->exact = calloc(n + 1, sizeof(struct route *));
+	r->prefix = calloc(n + 1, sizeof(struct route *));
 	if (r->exact == NULL || r->prefix == NULL) {
 		router_free(r);
 		*dup = NULL;
@@ -58,8 +58,8 @@ router_build(struct router *r, struct route *routes, size_t n,
 		else
 			r->exact[r->nexact++] = &routes[i];
 	}
-	qsort(r->exact, r->nexact, sizeof(*r->exact), cmp_route);
-	qsort(r->prefix, r->nprefix, sizeof(*r->prefix), cmp_route);
+	qsort(r->exact, r->nexact, sizeof(struct route *), cmp_route);
+	qsort(r->prefix, r->nprefix, sizeof(struct route *), cmp_route);
 	for (i = 1; i < r->nexact; i++)
 		if (cmp_path(r->exact[i]->path, r->exact[i]->len,
 		    r->exact[i - 1]->path, r->exact[i - 1]->len) == 0) {

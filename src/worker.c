@@ -247,7 +247,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	w->location_cap = 3 * c->limits.request_line + 2;
 	w->location = malloc(w->location_cap);
 	w->listeners = calloc(nfds, sizeof(*w->listeners));
-	if (buf_init(&w->page, 0, 16 * 1024 * 1024) == -1)
+	if (buf_init(&w->page, 0, (size_t)16 * 1024 * 1024) == -1)
 		return -1;
 	if (w->conns == NULL || w->path == NULL || w->join == NULL ||
 	    w->location == NULL || w->listeners == NULL)
@@ -392,12 +392,10 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 		if (w.draining && w.nconns == 0)
 			worker_exit(&w);
 		d = next_deadline(&w);
-		if (w.ready.head != NULL)
-			timeout = 0;	/* only look for other events */
+		if (w.ready.head != NULL || d <= date_mono_ms())
+			timeout = 0;	/* work waits: only look for events */
 		else if (d == INT64_MAX)
 			timeout = -1;
-		else if (d <= date_mono_ms())
-			timeout = 0;
 		else
 			timeout = d - date_mono_ms() > 60000 ? 60000 :
 			    (int)(d - date_mono_ms());

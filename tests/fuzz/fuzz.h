@@ -32,7 +32,7 @@ fuzz_fail(const char *file, int line, const char *what)
 static inline char *
 fuzz_dup(const void *data, size_t size)
 {
-	char	*p = malloc(size);
+	char	*p = malloc(size > 0 ? size : 1);	/* malloc(0) may be NULL */
 
 	if (p == NULL)
 		abort();

@@ -443,7 +443,7 @@ static void
 assert_err_line(const char *what, const char *err, const char *name,
     int line, int alt)
 {
-	char	 want[PATH_MAX + 32], want2[PATH_MAX + 32];
+	char	 want[PATH_MAX + 32], want2[PATH_MAX + 32] = "";
 	int	 n, n2 = 0;
 
 	n = snprintf(want, sizeof(want), "%s:%d: ", name, line);

@@ -100,8 +100,8 @@ START_TEST(test_round_trip)
 	char	 buf[DATE_HTTP_LEN + 1];
 	time_t	 t, back;
 
-	for (t = -86400 * 400; t < (time_t)86400 * 365 * 200;
-	    t += 86400 * 37 + 3727) {
+	for (t = (time_t)-86400 * 400; t < (time_t)86400 * 365 * 200;
+	    t += (time_t)86400 * 37 + 3727) {
 		date_format_http(buf, t);
 		ck_assert_int_eq(date_parse_http(buf, DATE_HTTP_LEN, &back), 0);
 		ck_assert_msg(back == t, "%s: %lld, want %lld", buf,

@@ -125,7 +125,7 @@ START_TEST(test_render_items_append)
 
 	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
 	msg_render_item(&b, 86400, "one", 3);
-	msg_render_item(&b, 86400 * 366, "two", 3);
+	msg_render_item(&b, (int64_t)86400 * 366, "two", 3);
 	buf_addc(&b, '\0');
 	ck_assert_ptr_nonnull(strstr(b.data,
 	    "1970-01-02T00:00:00Z\">1970-01-02 00:00:00 UTC</time> "

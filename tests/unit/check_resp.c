@@ -411,7 +411,7 @@ START_TEST(test_body_segments_bounded)
 	for (i = 0; i < RESP_BODY_MAX + 2; i++)
 		resp_body(&r, "ab", 2);
 	ck_assert_int_eq(r.nbody, RESP_BODY_MAX);
-	ck_assert_int_eq(resp_content_length(&r), 2 * RESP_BODY_MAX);
+	ck_assert_int_eq(resp_content_length(&r), (off_t)2 * RESP_BODY_MAX);
 }
 END_TEST
 
