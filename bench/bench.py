@@ -210,8 +210,47 @@ def cmd_mem(pid):
     print("%d %d %d" % mem_kib(int(pid)))
 
 
+# Slab caches that grow with each TCP connection held open. Every
+# connection has two ends on this machine (the client's socket and the
+# server's accepted one), each with one object of the "symmetric" caches;
+# only the server end is in an epoll set (the idle client uses none).
+SLAB_SYM = ("TCP", "TCPv6", "sock_inode_cache", "filp", "dentry",
+            "lsm_inode_cache", "lsm_file_cache")
+SLAB_SRV = ("eventpoll_epi", "eventpoll_pwq")
+
+
+def slab_bytes():
+    """cache -> bytes in use (active objects x object size), or {} if
+    /proc/slabinfo cannot be read (it needs root)."""
+    out = {}
+    try:
+        with open("/proc/slabinfo") as f:
+            for ln in f:
+                x = ln.split()
+                if len(x) < 4 or x[0] in ("slabinfo", "#"):
+                    continue
+                out[x[0]] = int(x[1]) * int(x[3])
+    except OSError:
+        return {}
+    return out
+
+
+def tcp_mem_pages():
+    """Pages of TCP buffer memory of the whole machine (/proc/net/sockstat)."""
+    with open("/proc/net/sockstat") as f:
+        for ln in f:
+            if ln.startswith("TCP:"):
+                x = ln.split()
+                d = dict(zip(x[1::2], x[2::2]))
+                return int(d.get("mem", 0))
+    return 0
+
+
 def cmd_idle(port, n, pid, path):
-    """Opens N keep-alive connections, each does one request and stays open."""
+    """Opens N keep-alive connections, each does one request, reads the
+    answer and stays open. Prints key=value lines: the server tree's RSS
+    and PSS before and after (KiB), and the kernel's slab and TCP buffer
+    memory growth over the whole machine (bytes)."""
     port, n, pid = int(port), int(n), int(pid)
     # warm up: a few requests so lazily initialised state is not counted
     s = connect(port)
@@ -222,6 +261,7 @@ def cmd_idle(port, n, pid, path):
     s.close()
     time.sleep(0.5)
     rss0, pss0, np0 = mem_kib(pid)
+    slab0, tmem0 = slab_bytes(), tcp_mem_pages()
     socks, errors = [], {}
     t0 = time.time()
     for i in range(n):
@@ -239,6 +279,7 @@ def cmd_idle(port, n, pid, path):
     t1 = time.time()
     time.sleep(1.0)
     rss1, pss1, np1 = mem_kib(pid)
+    slab1, tmem1 = slab_bytes(), tcp_mem_pages()
     # how many are still open (the server did not close them)
     alive = 0
     for c in socks:
@@ -254,10 +295,21 @@ def cmd_idle(port, n, pid, path):
     for c in socks:
         c.close()
     err = ";".join("%s=%d" % kv for kv in errors.items()) or "-"
-    print("rss0=%d rss1=%d pss0=%d pss1=%d nprocs=%d opened=%d alive=%d "
-          "open_secs=%.2f errors=%s" % (rss0, rss1, pss0, pss1, np1,
-                                        len(socks), alive, t1 - t0,
-                                        err.replace(" ", "_")))
+    out = {"rss0": rss0, "rss1": rss1, "pss0": pss0, "pss1": pss1,
+           "nprocs": np1, "opened": len(socks), "alive": alive,
+           "open_secs": "%.2f" % (t1 - t0), "errors": err.replace(" ", "_"),
+           "tcp_mem": (tmem1 - tmem0) * os.sysconf("SC_PAGE_SIZE")}
+    if slab0 and slab1:
+        d = {k: slab1.get(k, 0) - slab0.get(k, 0) for k in set(slab0) | set(slab1)}
+        sym = sum(d.get(k, 0) for k in SLAB_SYM)
+        srv = sum(d.get(k, 0) for k in SLAB_SRV)
+        out["slab_sym"] = sym
+        out["slab_srv"] = srv
+        out["slab_all"] = sum(d.values())
+        top = sorted(((v, k) for k, v in d.items() if v), reverse=True)[:8]
+        out["slab_top"] = ",".join("%s:%d" % (k, v) for v, k in top) or "-"
+    for k, v in out.items():
+        print("%s=%s" % (k, v))
 
 
 def cmd_client(port, path, n, mode, conns):
@@ -433,8 +485,14 @@ METRICS = [
     ("ir_close", "instructions (Ir) per request, Connection: close", "Ir", "%.0f", "lo"),
     ("ir_ka_adj", "Ir per request, keep-alive, minus guad's valgrind-only openat2 fallback", "Ir", "%.0f", "lo"),
     ("ir_close_adj", "Ir per request, close, minus guad's valgrind-only openat2 fallback", "Ir", "%.0f", "lo"),
-    ("idle_rss", "RSS per idle keep-alive connection", "KiB", "%.2f", "lo"),
-    ("idle_pss", "PSS per idle keep-alive connection", "KiB", "%.2f", "lo"),
+    ("idle_user", "memory per idle keep-alive connection, user space: growth + slot (RSS)", "B", "%.0f", "lo"),
+    ("idle_rss", "user-space growth per idle keep-alive connection opened (RSS)", "B", "%.0f", "lo"),
+    ("idle_pss", "user-space growth per idle keep-alive connection opened (PSS)", "B", "%.0f", "lo"),
+    ("slot_rss", "user space reserved per connection slot, used or not (RSS)", "B", "%.0f", "lo"),
+    ("slot_pss", "user space reserved per connection slot, used or not (PSS)", "B", "%.0f", "lo"),
+    ("idle_ksrv", "kernel slab per idle connection, server end (estimate)", "B", "%.0f", "lo"),
+    ("idle_kboth", "kernel slab per idle connection, both ends on this machine", "B", "%.0f", "lo"),
+    ("idle_tcpmem", "kernel TCP buffer memory per idle connection, both ends", "B", "%.0f", "lo"),
     ("small_ka.bytes", "small file: bytes per response, headers + body (from wrk's total)", "B", "%.0f", "lo"),
     ("notfound.bytes", "404: bytes per response, headers + body", "B", "%.0f", "lo"),
     ("base_rss", "RSS of all server processes, idle (before)", "KiB", "%.0f", "lo"),
@@ -442,6 +500,31 @@ METRICS = [
 ]
 
 WRK_SCEN = ["small_ka", "small_close", "big", "notfound", "msg", "msgstatic"]
+
+
+def params():
+    e = os.environ
+    return {"CONN_LIMIT": e.get("CONN_LIMIT", "?"), "IDLE_N": e.get("IDLE_N", "2000")}
+
+
+def memory_lines(vals, P):
+    out = []
+    med = lambda s, k: statistics.median(vals[(s, k)]) if vals.get((s, k)) else None
+    for s in SERVERS:
+        g, sl, ks, tm = (med(s, "idle_rss"), med(s, "slot_rss"), med(s, "idle_ksrv"),
+                         med(s, "idle_tcpmem"))
+        if g is None:
+            continue
+        txt = "%s: %.0f B of user space per idle keep-alive connection" % (
+            s, g + (sl or 0))
+        txt += " (%.0f B growth per connection opened%s)" % (
+            g, "" if sl is None else " + %.0f B reserved per connection slot" % sl)
+        if ks is not None:
+            txt += "; in the kernel about %.0f B more for the server's end of the socket" % ks
+        if tm and tm > 64:
+            txt += " (+ %.0f B of TCP buffers, both ends)" % tm
+        out.append(txt + ".")
+    return out
 
 
 def load_tsv(path):
@@ -509,6 +592,7 @@ def limit_note(vals, srv_list, scen):
 
 def cmd_report(tsv, meta, out_md):
     vals, fails, notes = load_tsv(tsv)
+    P = params()
     meta_lines = open(meta).read().rstrip("\n").split("\n") if os.path.exists(meta) else []
     rows = []
     for key, label, unit, fmt, better in METRICS:
@@ -548,11 +632,17 @@ def cmd_report(tsv, meta, out_md):
         lines.append("  ".join(str(r[i]).ljust(widths[i]) for i in range(6)))
         if r[6]:
             lines.append("    ↳ " + r[6])
+    mem = memory_lines(vals, P)
     print("\n".join(meta_lines))
     print()
     print("\n".join(lines))
     for d in derived:
         print(d)
+    if mem:
+        print()
+        print("Memory per idle keep-alive connection (target: at most 256 B):")
+        for m in mem:
+            print("  " + m)
     fail_lines = []
     for (s, k), v in sorted(fails.items()):
         fail_lines.append("%s %s: %s" % (s, k, "; ".join(v)))
@@ -584,6 +674,18 @@ def cmd_report(tsv, meta, out_md):
     md.append("")
     for d in derived:
         md.append("- " + d)
+    if mem:
+        md.append("")
+        md.append("## Memory per idle keep-alive connection")
+        md.append("")
+        md.append("Target: at most 256 bytes. User space = the growth of the server's processes "
+                  "per connection opened plus what they reserve per connection slot (every "
+                  "configured slot, used or not; measured between connection limits of 1024 "
+                  "and %s). Kernel = socket slab objects (see Method); it is about the same "
+                  "for any server that keeps one socket per connection in an epoll set." % P["CONN_LIMIT"])
+        md.append("")
+        for m in mem:
+            md.append("- " + m)
     if fail_lines:
         md.append("")
         md.append("## Failures")
@@ -634,10 +736,30 @@ METHOD = """\
   (keep-alive over 4 connections, or one connection per request with
   `Connection: close`), minus the Ir of a run with 0 requests, divided by
   CG_N. User-space instructions only (the kernel's work is not counted).
-- Memory per idle connection: RSS and PSS (smaps_rollup) summed over the
-  server's processes before and after opening IDLE_N keep-alive connections
-  (each sends one request, reads the answer, stays open), divided by IDLE_N.
-  Kernel socket memory is not included.
+- Memory per idle connection, in three parts:
+  - growth: RSS and PSS (smaps_rollup) summed over the server's
+    processes before and after opening IDLE_N keep-alive connections
+    (each sends one request, reads the answer, stays open for a second),
+    divided by the connections opened;
+  - slots: what the processes reserve for every connection they may
+    hold, used or not (guad callocs `[limits] connections` connection
+    structures at start and touches them all when it links its free
+    list; nginx likewise for `worker_connections` connections and their
+    events). Measured as the RSS after 20 requests with a connection
+    limit of CONN_LIMIT minus that with 1024, divided by the difference.
+    A server that allocates connections as they come shows about 0 here
+    (a few bytes either way are page noise) and its cost in the growth.
+    Growth + slot is the user-space memory an idle connection costs when
+    the limit is sized to the connections held;
+  - kernel: /proc/slabinfo (active objects x object size) before and
+    after, over the whole machine. The socket caches (TCP, sock_inode_cache,
+    filp, dentry, lsm_*) hold one object per end of a connection, and both
+    ends are on this machine, so the server's end is estimated as half of
+    their growth plus the whole growth of the epoll caches (eventpoll_epi,
+    eventpoll_pwq; only the server's end is in an epoll set). Other
+    processes' activity on the machine adds noise to these figures. TCP
+    buffer memory (`/proc/net/sockstat` mem) is shown separately; idle
+    connections with nothing queued hold none.
 """
 
 

@@ -9,12 +9,18 @@
 # rounds and prints a table, also written to bench/RESULTS.md. Raw outputs
 # of the last run are kept in bench/build/raw/.
 #
+# Memory per idle connection counts what the server's processes grow by
+# per connection, what they reserve per connection slot whether used or
+# not, and the kernel's socket memory (from /proc/slabinfo).
+#
 # Environment: ROUNDS (3), DURATION (5, seconds per wrk run), CONNS (64),
-# STRACE_DURATION (3), CG_N (2000 requests under callgrind), IDLE_N (2000
-# idle connections), QUIET_WAIT (10) / QUIET_BUDGET (180): seconds to wait
+# CONN_LIMIT (4096, connection limit of every server), STRACE_DURATION
+# (3), CG_N (2000 requests under callgrind), IDLE_N (2000 idle
+# connections), QUIET_WAIT (10) / QUIET_BUDGET (180): seconds to wait
 # before a timed run for other processes to leave the CPUs alone, per run /
-# in all, SKIP_CALLGRIND=1, SKIP_STRACE=1, SKIP_BUILD=1 (reuse
-# bench/build/tree/src/guad), SERVERS ("guad nginx lighttpd").
+# in all, SKIP_CALLGRIND=1, SKIP_STRACE=1, SKIP_SLOTS=1 (no per-slot
+# memory), SKIP_BUILD=1 (reuse bench/build/tree/src/guad), SERVERS ("guad
+# nginx lighttpd").
 set -u -o pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -26,6 +32,8 @@ IDLE_N=${IDLE_N:-2000}
 SKIP_CALLGRIND=${SKIP_CALLGRIND:-0}
 SKIP_STRACE=${SKIP_STRACE:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
+SKIP_SLOTS=${SKIP_SLOTS:-0}
+CONN_LIMIT=${CONN_LIMIT:-4096}
 read -r -a SERVERS <<< "${SERVERS:-guad nginx lighttpd}"
 SRV_CPU=0
 WRK_CPU=1
@@ -187,6 +195,8 @@ SRV_PID= SRV_PORT= SRV_WORKER= SRV_LOG= SRV_NAME= SRV_VG=0 SRV_CGDIR=
 # ------------------------------------------------------------------ servers
 # start_SERVER [valgrind]: sets SRV_PID, SRV_PORT, SRV_WORKER (the process
 # that serves: strace target), SRV_LOG. Returns non-zero on failure.
+# SRV_LIMIT (default CONN_LIMIT) is the connection limit of the server.
+SRV_LIMIT=
 
 guad_ini() {
 	local d=$TMP/guad allow=off
@@ -203,7 +213,7 @@ access_log = off
 allow_root = $allow
 
 [limits]
-connections = 4096
+connections = ${SRV_LIMIT:-$CONN_LIMIT}
 
 [timeouts]
 keepalive = 60
@@ -260,11 +270,11 @@ start_nginx() {
 	cat > "$d/nginx.conf" <<EOF
 $user
 worker_processes 1;
-worker_rlimit_nofile 16384;
+worker_rlimit_nofile $((2 * ${SRV_LIMIT:-$CONN_LIMIT} + 256));
 pid $d/nginx.pid;
 error_log $SRV_LOG warn;
 events {
-    worker_connections 4096;
+    worker_connections ${SRV_LIMIT:-$CONN_LIMIT};
 }
 http {
     include /etc/nginx/mime.types;
@@ -326,8 +336,8 @@ server.port = $SRV_PORT
 server.errorlog = "$SRV_LOG"
 server.modules = ()
 server.max-worker = 0
-server.max-connections = 4096
-server.max-fds = 16384
+server.max-connections = ${SRV_LIMIT:-$CONN_LIMIT}
+server.max-fds = $((2 * ${SRV_LIMIT:-$CONN_LIMIT} + 256))
 server.max-keep-alive-requests = 65535
 server.max-keep-alive-idle = 60
 server.network-backend = "sendfile"
@@ -503,7 +513,12 @@ run_strace() {
 	log "$s strace $mode: $calls calls / $req requests = $(calc "$calls / $req")"
 }
 
-# run_idle ROUND
+# run_idle ROUND: IDLE_N keep-alive connections, each of which sent one
+# request and read the answer, held open for a second. Records in bytes
+# per connection: the growth of the server processes' RSS and PSS, the
+# growth of the kernel's socket slab caches (both ends, and an estimate
+# of the server's end: half of what each end has one of, plus the epoll
+# entries only the server has) and of TCP buffer memory.
 run_idle() {
 	local r=$1 s=$SRV_NAME out o
 	out=$RAW/idle.$s.r$r.txt
@@ -512,24 +527,62 @@ run_idle() {
 		rec "$r" "$s" idle_rss FAIL "idle helper failed: $(tail -1 "$out" | cut -c1-200)"
 		return 1
 	fi
-	o=$(tail -1 "$out" | tr ' ' '\n')
-	local rss0 rss1 pss0 pss1 opened alive errs
-	rss0=$(echo "$o" | sed -n 's/^rss0=//p') rss1=$(echo "$o" | sed -n 's/^rss1=//p')
-	pss0=$(echo "$o" | sed -n 's/^pss0=//p') pss1=$(echo "$o" | sed -n 's/^pss1=//p')
-	opened=$(echo "$o" | sed -n 's/^opened=//p') alive=$(echo "$o" | sed -n 's/^alive=//p')
-	errs=$(echo "$o" | sed -n 's/^errors=//p')
+	local rss0 rss1 pss0 pss1 opened alive errs sym srv tmem
+	rss0=$(kv "$out" rss0) rss1=$(kv "$out" rss1)
+	pss0=$(kv "$out" pss0) pss1=$(kv "$out" pss1)
+	opened=$(kv "$out" opened) alive=$(kv "$out" alive) errs=$(kv "$out" errors)
+	sym=$(kv "$out" slab_sym) srv=$(kv "$out" slab_srv) tmem=$(kv "$out" tcp_mem)
 	rec "$r" "$s" base_rss "$rss0"
 	rec "$r" "$s" base_pss "$pss0"
-	if [ "$opened" -lt "$IDLE_N" ] || [ "$alive" -lt "$opened" ]; then
+	if [ "${opened:-0}" -lt "$IDLE_N" ] || [ "${alive:-0}" -lt "${opened:-0}" ]; then
 		rec "$r" "$s" idle_rss NOTE "only $opened of $IDLE_N connections opened, $alive still open after 1 s; errors: $errs"
 	fi
 	if [ "${opened:-0}" -gt 0 ]; then
-		rec "$r" "$s" idle_rss "$(calc "($rss1 - $rss0) / $opened")"
-		rec "$r" "$s" idle_pss "$(calc "($pss1 - $pss0) / $opened")"
+		rec "$r" "$s" idle_rss "$(calc "($rss1 - $rss0) * 1024 / $opened")"
+		rec "$r" "$s" idle_pss "$(calc "($pss1 - $pss0) * 1024 / $opened")"
+		if [ -n "${SLOT[$s]:-}" ]; then
+			rec "$r" "$s" idle_user "$(calc "($rss1 - $rss0) * 1024 / $opened + ${SLOT[$s]}")"
+		fi
+		rec "$r" "$s" idle_tcpmem "$(calc "$tmem / $opened")"
+		if [ -n "$sym" ]; then
+			rec "$r" "$s" idle_kboth "$(calc "($sym + $srv) / $opened")"
+			rec "$r" "$s" idle_ksrv "$(calc "($sym / 2 + $srv) / $opened")"
+			rec "$r" "$s" idle_kslab NOTE "slab growth over $opened connections (bytes, whole machine): $(kv "$out" slab_top)"
+		fi
 	else
 		rec "$r" "$s" idle_rss FAIL "no connection opened: $errs"
 	fi
-	log "$s idle: $opened conns (alive $alive): RSS $rss0 -> $rss1 KiB, PSS $pss0 -> $pss1 KiB"
+	log "$s idle: $opened conns (alive $alive): RSS $rss0 -> $rss1 KiB, PSS $pss0 -> $pss1 KiB, socket slabs +${sym:-?} (both ends) +${srv:-?} (epoll) B"
+}
+
+# run_slots SERVER: user-space memory a server reserves per connection
+# slot, used or not: its processes' RSS (after 20 requests) with a
+# connection limit of 1024 and of CONN_LIMIT, the difference divided by
+# the difference in slots. Sets SLOT[SERVER] (bytes).
+declare -A SLOT=()
+mem_after_warmup() {
+	python3 "$BENCH/bench.py" client "$SRV_PORT" /small.html 20 ka 1 > /dev/null 2>&1
+	sleep 0.5
+	PY mem "$SRV_PID"
+}
+run_slots() {
+	local s=$1 lo=1024 m_lo m_hi rlo plo rhi phi
+	[ "$CONN_LIMIT" -gt $((lo + 256)) ] || { rec 1 "$s" slot NOTE "CONN_LIMIT too small to measure slots"; return 1; }
+	SRV_LIMIT=$lo
+	if ! "start_$s" 0; then SRV_LIMIT=; rec 1 "$s" slot FAIL "did not start"; return 1; fi
+	m_lo=$(mem_after_warmup)
+	stop_server
+	SRV_LIMIT=$CONN_LIMIT
+	if ! "start_$s" 0; then SRV_LIMIT=; rec 1 "$s" slot FAIL "did not start"; return 1; fi
+	m_hi=$(mem_after_warmup)
+	stop_server
+	SRV_LIMIT=
+	read -r rlo plo _ <<< "$m_lo"
+	read -r rhi phi _ <<< "$m_hi"
+	SLOT[$s]=$(calc "($rhi - $rlo) * 1024 / ($CONN_LIMIT - $lo)")
+	rec 1 "$s" slot_rss "${SLOT[$s]}"
+	rec 1 "$s" slot_pss "$(calc "($phi - $plo) * 1024 / ($CONN_LIMIT - $lo)")"
+	log "$s slots: RSS $rlo KiB with $lo, $rhi KiB with $CONN_LIMIT: ${SLOT[$s]} B per slot"
 }
 
 # run_callgrind SERVER
@@ -608,6 +661,10 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 STAT_START=$(head -1 /proc/stat)
 log "rounds=$ROUNDS duration=${DURATION}s conns=$CONNS; guad $GUAD; docroot $DOC"
 
+if [ "$SKIP_SLOTS" != 1 ]; then
+	for s in "${SERVERS[@]}"; do run_slots "$s"; done
+fi
+
 MSG_READY=0
 for ((r = 1; r <= ROUNDS; r++)); do
 	for s in "${SERVERS[@]}"; do
@@ -671,7 +728,7 @@ META=$RAW/meta.txt
 	else
 		echo "guad: $GUAD_SOURCE, commit $rev, built with CFLAGS=-O2 by $(gcc --version | head -1)"
 	fi
-	echo "Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s CONNS=$CONNS (wrk -t1), STRACE_DURATION=${STRACE_DURATION}s, CG_N=$CG_N, IDLE_N=$IDLE_N; server on CPU $SRV_CPU, wrk on CPU $WRK_CPU"
+	echo "Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s CONNS=$CONNS (wrk -t1), STRACE_DURATION=${STRACE_DURATION}s, CG_N=$CG_N, IDLE_N=$IDLE_N, CONN_LIMIT=$CONN_LIMIT (every server's connection limit); server on CPU $SRV_CPU, wrk on CPU $WRK_CPU"
 	echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	steal=$(printf '%s\n%s\n' "$STAT_START" "$(head -1 /proc/stat)" | awk '
 	    { t = 0; for (i = 2; i <= NF; i++) t += $i; tot[NR] = t; st[NR] = $9; idle[NR] = $5 + $6 }
@@ -680,5 +737,5 @@ META=$RAW/meta.txt
 	echo "Waited for other processes to calm down: ${QUIET_SPENT} s in all (QUIET_WAIT=${QUIET_WAIT}s per run, QUIET_BUDGET=${QUIET_BUDGET}s)"
 	echo "Wall time of the run: $(( $(date +%s) - T_START )) s"
 } > "$META"
-PY report "$TSV" "$META" "$BENCH/RESULTS.md"
+CONN_LIMIT=$CONN_LIMIT IDLE_N=$IDLE_N PY report "$TSV" "$META" "$BENCH/RESULTS.md"
 log "table written to $BENCH/RESULTS.md; raw outputs in $RAW"
