@@ -11,6 +11,8 @@ Every network call goes to 127.0.0.1 and is bounded by a socket timeout.
   cpu PID                        CPU ticks (utime+stime, incl. reaped children) of PID's tree
   mem PID                        "rss_kib pss_kib nprocs" summed over PID's tree
   idle PORT N PID PATH           memory before/after holding N idle keep-alive connections
+  fillmsg DB N                   add N messages to guad's database DB in one transaction
+  routes N WHICH                 print generated [routes] lines (WHICH: all, file, dir)
   client PORT PATH N MODE CONNS  N requests, MODE ka (over CONNS connections) or close
   wrk FILE                       parse wrk output -> key=value lines
   strace FILE                    parse strace -c output -> key=value lines
@@ -312,6 +314,45 @@ def cmd_idle(port, n, pid, path):
         print("%s=%s" % (k, v))
 
 
+MSG_TEXT = "benchmark message %03d: the quick brown fox jumps over the lazy dog"
+
+
+def cmd_fillmsg(db, n):
+    """Adds N messages to the message table of DB (made by guad) in one
+    transaction; the newest 100 read like the ones `post` sends."""
+    import sqlite3
+    n = int(n)
+    con = sqlite3.connect(db, isolation_level=None)
+    cols = [r[1] for r in con.execute("PRAGMA table_info(message)")]
+    if cols != ["id", "created", "text"]:
+        print("unexpected schema: %s" % cols)
+        return 1
+    now = int(time.time())
+    con.execute("BEGIN")
+    con.executemany("INSERT INTO message (created, text) VALUES (?, ?)",
+                    ((now, MSG_TEXT % (i % 1000)) for i in range(n)))
+    con.execute("COMMIT")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(con.execute("SELECT count(*) FROM message").fetchone()[0])
+    con.close()
+
+
+def cmd_routes(n, which):
+    """Prints [routes] lines: N routes in all, N/2 file routes
+    /rt/fNNNN.html and N/2 dir routes /rt/dNNNN/ (zero-padded, so number
+    N/4 is in the middle of each sorted table: the one measured). WHICH:
+    all, file (only the middle file route) or dir (only the middle dir
+    route)."""
+    per = max(int(n) // 2, 1)
+    idx = range(per) if which == "all" else [per // 2]
+    if which in ("all", "file"):
+        for i in idx:
+            print("/rt/f%04d.html = file small.html" % i)
+    if which in ("all", "dir"):
+        for i in idx:
+            print("/rt/d%04d/ = dir ." % i)
+
+
 def cmd_client(port, path, n, mode, conns):
     """N requests; ka: round-robin over CONNS keep-alive connections;
     close: one connection per request with Connection: close."""
@@ -368,6 +409,12 @@ def cmd_wrk(path):
     m = re.search(r"Requests/sec:\s*([\d.]+)", txt)
     if m:
         out["rps"] = float(m.group(1))
+    # wrk samples each thread's rate every 100 ms from the moment it has
+    # opened its connections: the mean of these samples leaves out the
+    # time spent connecting, which Requests/sec includes
+    m = re.search(r"^\s*Req/Sec\s+([\d.]+)([kMG]?)\s", txt, re.M)
+    if m:
+        out["rps_steady"] = float(m.group(1)) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[m.group(2)]
     m = re.search(r"Transfer/sec:\s*([\d.]+)(\w+)", txt)
     if m:
         out["mbps"] = float(m.group(1)) * UNIT_MB.get(m.group(2), float("nan"))
@@ -458,6 +505,10 @@ METRICS = [
     ("small_ka.p50", "small file, keep-alive: p50 latency", "ms", "%.3f", "lo"),
     ("small_ka.p99", "small file, keep-alive: p99 latency", "ms", "%.3f", "lo"),
     ("small_ka.cpu_us", "small file, keep-alive: server CPU per request", "µs", "%.2f", "lo"),
+    ("ka_high.rps", "small file, keep-alive, {CONNS_HIGH} connections: req/s", "req/s", "%.0f", "hi"),
+    ("ka_high.p50", "small file, keep-alive, {CONNS_HIGH} connections: p50 latency", "ms", "%.2f", "lo"),
+    ("ka_high.p99", "small file, keep-alive, {CONNS_HIGH} connections: p99 latency", "ms", "%.2f", "lo"),
+    ("ka_high.cpu_us", "small file, keep-alive, {CONNS_HIGH} connections: server CPU per request", "µs", "%.2f", "lo"),
     ("small_close.rps", "small file, Connection: close: req/s", "req/s", "%.0f", "hi"),
     ("small_close.p50", "small file, Connection: close: p50 latency", "ms", "%.3f", "lo"),
     ("small_close.p99", "small file, Connection: close: p99 latency", "ms", "%.3f", "lo"),
@@ -479,12 +530,29 @@ METRICS = [
     ("msgstatic.p50", "same bytes as a static file: p50 latency", "ms", "%.3f", "lo"),
     ("msgstatic.p99", "same bytes as a static file: p99 latency", "ms", "%.3f", "lo"),
     ("msgstatic.cpu_us", "same bytes as a static file: server CPU per request", "µs", "%.2f", "lo"),
+    ("msgbig.rps", "GET /msg with {MSG_BIG} messages stored: req/s", "req/s", "%.0f", "hi"),
+    ("msgbig.p99", "GET /msg with {MSG_BIG} messages stored: p99 latency", "ms", "%.3f", "lo"),
+    ("msgbig.cpu_us", "GET /msg with {MSG_BIG} messages stored: server CPU per request", "µs", "%.2f", "lo"),
+    ("rt_1_file.rps", "file route, 1 route configured: req/s", "req/s", "%.0f", "hi"),
+    ("rt_n_file.rps", "file route, {ROUTES_N} routes configured: req/s", "req/s", "%.0f", "hi"),
+    ("rt_1_dir.rps", "file under a dir route, 1 route configured: req/s", "req/s", "%.0f", "hi"),
+    ("rt_n_dir.rps", "file under a dir route, {ROUTES_N} routes configured: req/s", "req/s", "%.0f", "hi"),
+    ("rt_1_file.cpu_us", "file route, 1 route: server CPU per request", "µs", "%.2f", "lo"),
+    ("rt_n_file.cpu_us", "file route, {ROUTES_N} routes: server CPU per request", "µs", "%.2f", "lo"),
+    ("rt_1_dir.cpu_us", "dir route, 1 route: server CPU per request", "µs", "%.2f", "lo"),
+    ("rt_n_dir.cpu_us", "dir route, {ROUTES_N} routes: server CPU per request", "µs", "%.2f", "lo"),
     ("sys_ka", "syscalls per request, keep-alive", "calls", "%.2f", "lo"),
     ("sys_close", "syscalls per request, Connection: close", "calls", "%.2f", "lo"),
     ("ir_ka", "instructions (Ir) per request, keep-alive", "Ir", "%.0f", "lo"),
     ("ir_close", "instructions (Ir) per request, Connection: close", "Ir", "%.0f", "lo"),
     ("ir_ka_adj", "Ir per request, keep-alive, minus guad's valgrind-only openat2 fallback", "Ir", "%.0f", "lo"),
     ("ir_close_adj", "Ir per request, close, minus guad's valgrind-only openat2 fallback", "Ir", "%.0f", "lo"),
+    ("ir_rt1_file_adj", "Ir per request, file route, 1 route (minus the openat2 fallback)", "Ir", "%.0f", "lo"),
+    ("ir_rtn_file_adj", "Ir per request, file route, {ROUTES_N} routes (minus the openat2 fallback)", "Ir", "%.0f", "lo"),
+    ("ir_rt1_dir_adj", "Ir per request, dir route, 1 route (minus the openat2 fallback)", "Ir", "%.0f", "lo"),
+    ("ir_rtn_dir_adj", "Ir per request, dir route, {ROUTES_N} routes (minus the openat2 fallback)", "Ir", "%.0f", "lo"),
+    ("ir_msg", "Ir per request, GET /msg, 100 messages stored", "Ir", "%.0f", "lo"),
+    ("ir_msgbig", "Ir per request, GET /msg, {MSG_BIG} messages stored", "Ir", "%.0f", "lo"),
     ("idle_user", "memory per idle keep-alive connection, user space: growth + slot (RSS)", "B", "%.0f", "lo"),
     ("idle_rss", "user-space growth per idle keep-alive connection opened (RSS)", "B", "%.0f", "lo"),
     ("idle_pss", "user-space growth per idle keep-alive connection opened (PSS)", "B", "%.0f", "lo"),
@@ -499,12 +567,99 @@ METRICS = [
     ("base_pss", "PSS of all server processes, idle (before)", "KiB", "%.0f", "lo"),
 ]
 
-WRK_SCEN = ["small_ka", "small_close", "big", "notfound", "msg", "msgstatic"]
+WRK_SCEN = ["small_ka", "ka_high", "small_close", "big", "notfound", "msg", "msgstatic",
+            "msgbig", "rt_1_file", "rt_n_file", "rt_1_dir", "rt_n_dir"]
 
 
 def params():
     e = os.environ
-    return {"CONN_LIMIT": e.get("CONN_LIMIT", "?"), "IDLE_N": e.get("IDLE_N", "2000")}
+    return {"CONNS": e.get("CONNS", "64"), "CONNS_HIGH": e.get("CONNS_HIGH", "10000"),
+            "ROUTES_N": e.get("ROUTES_N", "1000"), "MSG_BIG": e.get("MSG_BIG", "1000000"),
+            "CONN_LIMIT": e.get("CONN_LIMIT", "?"), "IDLE_N": e.get("IDLE_N", "2000")}
+
+
+def by_round(tsv):
+    """(server, key) -> {round: value}"""
+    out = {}
+    for ln in open(tsv, errors="replace"):
+        f = ln.rstrip("\n").split("\t")
+        if len(f) < 4:
+            continue
+        try:
+            out.setdefault((f[1], f[2]), {})[f[0]] = float(f[3])
+        except ValueError:
+            pass
+    return out
+
+
+def round_ratios(rnd, srv, num, den):
+    """Per-round num/den of one server, where both were measured."""
+    a, b = rnd.get((srv, num), {}), rnd.get((srv, den), {})
+    return [a[r] / b[r] for r in sorted(a) if r in b and b[r]]
+
+
+def spread(vs, fmt="%.2f"):
+    if not vs:
+        return "—"
+    s = fmt % statistics.median(vs)
+    if len(vs) > 1:
+        s += " [" + (fmt % min(vs)) + "–" + (fmt % max(vs)) + "]"
+    return s
+
+
+def scaling_rows(vals, rnd, P):
+    """Rows: what, server, low, high, ratio high/low, target."""
+    rows = []
+    med = lambda k, s="guad": statistics.median(vals[(s, k)]) if vals.get((s, k)) else None
+    f0 = lambda v, fmt="%.0f": "—" if v is None else fmt % v
+    for s in SERVERS:
+        rr = round_ratios(rnd, s, "ka_high.rps_steady", "small_ka.rps_steady")
+        if rr:
+            rows.append(["concurrency: small file keep-alive req/s once connected (mean of wrk's "
+                         "100 ms samples), %s against %s connections" % (P["CONNS_HIGH"], P["CONNS"]),
+                         s, f0(med("small_ka.rps_steady", s)), f0(med("ka_high.rps_steady", s)),
+                         spread(rr), "≥ 0.90"])
+        rr = round_ratios(rnd, s, "ka_high.rps", "small_ka.rps")
+        if rr:
+            rows.append(["concurrency: the same, req/s over the whole run (opening the "
+                         "connections included)", s, f0(med("small_ka.rps", s)),
+                         f0(med("ka_high.rps", s)), spread(rr), "—"])
+        rr = round_ratios(rnd, s, "ka_high.cpu_us", "small_ka.cpu_us")
+        if rr:
+            rows.append(["concurrency: server CPU per request (µs), %s against %s connections"
+                         % (P["CONNS_HIGH"], P["CONNS"]), s, f0(med("small_ka.cpu_us", s), "%.2f"),
+                         f0(med("ka_high.cpu_us", s), "%.2f"), spread(rr), "—"])
+    for kind, what in (("file", "a file route"), ("dir", "a file under a dir route")):
+        a, b = med("ir_rt1_%s_adj" % kind), med("ir_rtn_%s_adj" % kind)
+        if a and b:
+            rows.append(["routes: Ir per request, %s, %s routes against 1 (difference %+.0f Ir)"
+                         % (what, P["ROUTES_N"], b - a), "guad", f0(a), f0(b), "%.3f" % (b / a),
+                         "no slowdown (≈ 1.00)"])
+        rr = round_ratios(rnd, "guad", "rt_n_%s.rps" % kind, "rt_1_%s.rps" % kind)
+        if rr:
+            rows.append(["routes: req/s, %s, %s routes against 1" % (what, P["ROUTES_N"]), "guad",
+                         f0(med("rt_1_%s.rps" % kind)), f0(med("rt_n_%s.rps" % kind)), spread(rr),
+                         "no slowdown (≈ 1.00)"])
+        rr = round_ratios(rnd, "guad", "rt_n_%s.cpu_us" % kind, "rt_1_%s.cpu_us" % kind)
+        if rr:
+            rows.append(["routes: server CPU per request (µs), %s, %s routes against 1"
+                         % (what, P["ROUTES_N"]), "guad", f0(med("rt_1_%s.cpu_us" % kind), "%.2f"),
+                         f0(med("rt_n_%s.cpu_us" % kind), "%.2f"), spread(rr), "no slowdown (≈ 1.00)"])
+    rr = round_ratios(rnd, "guad", "msgbig.rps", "msg.rps")
+    if rr:
+        rows.append(["message board: GET /msg req/s, %s messages stored against 100" % P["MSG_BIG"],
+                     "guad", f0(med("msg.rps")), f0(med("msgbig.rps")), spread(rr), "no slowdown (≈ 1.00)"])
+    rr = round_ratios(rnd, "guad", "msgbig.cpu_us", "msg.cpu_us")
+    if rr:
+        rows.append(["message board: server CPU per GET /msg (µs), %s messages against 100" % P["MSG_BIG"],
+                     "guad", f0(med("msg.cpu_us"), "%.2f"), f0(med("msgbig.cpu_us"), "%.2f"), spread(rr),
+                     "no slowdown (≈ 1.00)"])
+    a, b = med("ir_msg"), med("ir_msgbig")
+    if a and b:
+        rows.append(["message board: Ir per GET /msg, %s messages against 100 (difference %+.0f Ir)"
+                     % (P["MSG_BIG"], b - a), "guad", f0(a), f0(b), "%.3f" % (b / a),
+                     "no slowdown (≈ 1.00)"])
+    return rows
 
 
 def memory_lines(vals, P):
@@ -592,6 +747,7 @@ def limit_note(vals, srv_list, scen):
 
 def cmd_report(tsv, meta, out_md):
     vals, fails, notes = load_tsv(tsv)
+    rnd = by_round(tsv)
     P = params()
     meta_lines = open(meta).read().rstrip("\n").split("\n") if os.path.exists(meta) else []
     rows = []
@@ -606,6 +762,7 @@ def cmd_report(tsv, meta, out_md):
         note = ""
         if scen in WRK_SCEN and key.endswith(".rps"):
             note = limit_note(vals, SERVERS, scen)
+        label = label.format(**P)
         rows.append([label + " (" + unit + ", " + ("higher" if better == "hi" else "lower") + " is better)"]
                     + cells + [ratio(g, vals.get(("nginx", key))),
                                ratio(g, vals.get(("lighttpd", key))), note])
@@ -632,12 +789,20 @@ def cmd_report(tsv, meta, out_md):
         lines.append("  ".join(str(r[i]).ljust(widths[i]) for i in range(6)))
         if r[6]:
             lines.append("    ↳ " + r[6])
+    srows = scaling_rows(vals, rnd, P)
+    shdr = ["how cost grows", "server", "low", "high", "ratio high/low: median [min–max] over rounds", "target"]
     mem = memory_lines(vals, P)
     print("\n".join(meta_lines))
     print()
     print("\n".join(lines))
     for d in derived:
         print(d)
+    if srows:
+        print()
+        sw = [max(len(str(r[i])) for r in srows + [shdr]) for i in range(len(shdr))]
+        print("  ".join(h.ljust(sw[i]) for i, h in enumerate(shdr)))
+        for r in srows:
+            print("  ".join(str(r[i]).ljust(sw[i]) for i in range(len(shdr))))
     if mem:
         print()
         print("Memory per idle keep-alive connection (target: at most 256 B):")
@@ -674,6 +839,17 @@ def cmd_report(tsv, meta, out_md):
     md.append("")
     for d in derived:
         md.append("- " + d)
+    if srows:
+        md.append("")
+        md.append("## How cost grows")
+        md.append("")
+        md.append("Ratios are taken within each round (both sides measured minutes apart, "
+                  "on the same build), then summarised; callgrind figures come from one run each.")
+        md.append("")
+        md.append("| " + " | ".join(shdr) + " |")
+        md.append("|" + "|".join(["---"] * len(shdr)) + "|")
+        for r in srows:
+            md.append("| " + " | ".join(str(x) for x in r) + " |")
     if mem:
         md.append("")
         md.append("## Memory per idle keep-alive connection")
@@ -712,7 +888,13 @@ METHOD = """\
   keep-alive on, sendfile on, the same document root (a temp dir: `small.html`
   = www/index.html, `big.bin` = 1 MiB of random bytes, www/'s files, and for
   guad `msgpage.html` = the saved body of GET /msg). Servers are started
-  fresh in every round, in the order guad, nginx, lighttpd.
+  fresh in every round, in the order guad, nginx, lighttpd (guad's slot
+  also holds the message-board and route scaling runs below). Every server
+  has the same connection limit, CONN_LIMIT (guad `[limits] connections`,
+  nginx `worker_connections`, lighttpd `server.max-connections`, with
+  room for twice as many descriptors), and the same listen backlog (the
+  kernel's `net.core.somaxconn`, which caps guad's SOMAXCONN; nginx
+  `listen ... backlog=`, lighttpd `server.listen-backlog`).
 - Server CPU per request: utime+stime from /proc/PID/stat of the master and
   its workers (plus cutime/cstime of reaped workers) before and after the
   wrk run, divided by the requests wrk completed. Clock-tick resolution
@@ -736,6 +918,37 @@ METHOD = """\
   (keep-alive over 4 connections, or one connection per request with
   `Connection: close`), minus the Ir of a run with 0 requests, divided by
   CG_N. User-space instructions only (the kernel's work is not counted).
+- Concurrency: wrk `-t1 -cCONNS_HIGH` on the small file for CONC_DURATION
+  seconds, right after the CONNS run on the same server process; the
+  ratios (CONNS_HIGH over CONNS) are taken within each round. wrk opens
+  all its connections before it sends a request, and its Requests/sec
+  counts that time: on loopback each connect() does the whole handshake,
+  about a second for 10,000. So the req/s compared is the mean of wrk's
+  own 100 ms rate samples ("Req/Sec", which start once the connections
+  are open), for both runs; the whole-run figure is shown too. The server
+  CPU per request of the CONNS_HIGH run still includes accepting and
+  closing its connections. With one wrk thread handling CONNS_HIGH
+  sockets, wrk itself costs more per request: see "what bounded it"
+  before reading the req/s ratio as the server's.
+- Routes: guad alone with one route (the file route `/rt/fNNNN.html`, or
+  the dir route `/rt/dNNNN/`), and with ROUTES_N routes (ROUTES_N/2 file
+  routes `/rt/f0000.html`…, ROUTES_N/2 dir routes `/rt/d0000/`…), the
+  measured ones numbered ROUTES_N/4, in the middle of each sorted table.
+  Measured paths: the file route itself and `small.html` below the dir
+  route. Instructions per request under callgrind as above, except that
+  the baseline is per configuration and path and is not idle: both runs
+  first send CG_WARM requests to the path, so that start-up (parsing
+  ROUTES_N routes), first-request work (opening the file or the database,
+  filling caches) and shutdown cancel out and the figure is the steady
+  cost of one more request. Req/s and CPU per request with wrk as for the
+  other scenarios.
+- Message board: a second database is created by starting guad on it
+  once, then python3's sqlite3 adds MSG_BIG messages in one transaction
+  (the schema guad made: `message(id INTEGER PRIMARY KEY, created, text)`;
+  the newest 100 read like the 100 messages POSTed to the first one).
+  GET /msg on guad with that database is measured right after guad's slot
+  and compared, within the round, with GET /msg on the 100 messages; its
+  instructions per request are measured under callgrind like the routes'.
 - Memory per idle connection, in three parts:
   - growth: RSS and PSS (smaps_rollup) summed over the server's
     processes before and after opening IDLE_N keep-alive connections

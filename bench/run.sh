@@ -9,18 +9,33 @@
 # rounds and prints a table, also written to bench/RESULTS.md. Raw outputs
 # of the last run are kept in bench/build/raw/.
 #
-# Memory per idle connection counts what the server's processes grow by
-# per connection, what they reserve per connection slot whether used or
-# not, and the kernel's socket memory (from /proc/slabinfo).
+# Besides the per-request costs it measures how cost grows:
+#   - concurrency: small file keep-alive req/s with CONNS connections
+#     against CONNS_HIGH (every server);
+#   - routes: guad with 1 route against ROUTES_N routes (half exact file
+#     routes, half dir routes, the measured one in the middle of each
+#     sorted table), as instructions per request under callgrind and req/s;
+#   - the message board: GET /msg with 100 stored messages against
+#     MSG_BIG (a second database filled through python3's sqlite3);
+#   - memory per idle connection: what the server's processes grow by
+#     per connection, what they reserve per connection slot whether used
+#     or not, and the kernel's socket memory (from /proc/slabinfo).
 #
 # Environment: ROUNDS (3), DURATION (5, seconds per wrk run), CONNS (64),
-# CONN_LIMIT (4096, connection limit of every server), STRACE_DURATION
-# (3), CG_N (2000 requests under callgrind), IDLE_N (2000 idle
-# connections), QUIET_WAIT (10) / QUIET_BUDGET (180): seconds to wait
-# before a timed run for other processes to leave the CPUs alone, per run /
-# in all, SKIP_CALLGRIND=1, SKIP_STRACE=1, SKIP_SLOTS=1 (no per-slot
-# memory), SKIP_BUILD=1 (reuse bench/build/tree/src/guad), SERVERS ("guad
-# nginx lighttpd").
+# CONNS_HIGH (10000 connections for the concurrency run), CONC_DURATION
+# (2 x DURATION: its wrk run, longer because wrk first spends about a
+# second opening CONNS_HIGH connections), CONN_LIMIT
+# (connection limit of every server: CONNS_HIGH + 1024, at least IDLE_N +
+# 1024), ROUTES_N (1000), MSG_BIG (1000000 messages), STRACE_DURATION (3),
+# CG_N (2000 requests under callgrind; the route and message-board runs
+# first send CG_WARM (20), also sent in their baseline), IDLE_N (2000 idle
+# connections),
+# QUIET_WAIT (10) / QUIET_BUDGET (180): seconds to wait before a timed run
+# for other processes to leave the CPUs alone, per run / in all,
+# SKIP_CALLGRIND=1, SKIP_STRACE=1, SKIP_CONC=1 (no CONNS_HIGH run),
+# SKIP_ROUTES=1, SKIP_MSGBIG=1, SKIP_SLOTS=1 (no per-slot memory),
+# SKIP_BUILD=1 (reuse bench/build/tree/src/guad), SERVERS ("guad nginx
+# lighttpd").
 set -u -o pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -32,8 +47,19 @@ IDLE_N=${IDLE_N:-2000}
 SKIP_CALLGRIND=${SKIP_CALLGRIND:-0}
 SKIP_STRACE=${SKIP_STRACE:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
+CONNS_HIGH=${CONNS_HIGH:-10000}
+CONC_DURATION=${CONC_DURATION:-$((2 * DURATION))}
+ROUTES_N=${ROUTES_N:-1000}
+MSG_BIG=${MSG_BIG:-1000000}
+SKIP_CONC=${SKIP_CONC:-0}
+SKIP_ROUTES=${SKIP_ROUTES:-0}
+SKIP_MSGBIG=${SKIP_MSGBIG:-0}
 SKIP_SLOTS=${SKIP_SLOTS:-0}
-CONN_LIMIT=${CONN_LIMIT:-4096}
+_lim=$CONNS_HIGH
+[ "$IDLE_N" -gt "$_lim" ] && _lim=$IDLE_N
+CONN_LIMIT=${CONN_LIMIT:-$((_lim + 1024))}
+# the listen backlog of every server (guad uses SOMAXCONN)
+BACKLOG=$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo 4096)
 read -r -a SERVERS <<< "${SERVERS:-guad nginx lighttpd}"
 SRV_CPU=0
 WRK_CPU=1
@@ -195,11 +221,17 @@ SRV_PID= SRV_PORT= SRV_WORKER= SRV_LOG= SRV_NAME= SRV_VG=0 SRV_CGDIR=
 # ------------------------------------------------------------------ servers
 # start_SERVER [valgrind]: sets SRV_PID, SRV_PORT, SRV_WORKER (the process
 # that serves: strace target), SRV_LOG. Returns non-zero on failure.
-# SRV_LIMIT (default CONN_LIMIT) is the connection limit of the server.
+# SRV_LIMIT (default CONN_LIMIT) is the connection limit of the server;
+# for guad, GUAD_DB and GUAD_ROUTES (default: the whole docroot and the
+# message board) change its database and [routes].
 SRV_LIMIT=
+GUAD_DB=
+GUAD_ROUTES=
 
 guad_ini() {
 	local d=$TMP/guad allow=off
+	local db=${GUAD_DB:-$d/msg.db}
+	local routes=${GUAD_ROUTES:-$'/ = dir .\n/msg = msg msg.html'}
 	# as nginx's "user root" below: run as whoever runs the benchmark
 	[ "$(id -u)" -eq 0 ] && allow=on
 	cat > "$d/gua.ini" <<EOF
@@ -219,12 +251,11 @@ connections = ${SRV_LIMIT:-$CONN_LIMIT}
 keepalive = 60
 
 [msg]
-db = $d/msg.db
+db = $db
 page_size = 100
 
 [routes]
-/ = dir .
-/msg = msg msg.html
+$routes
 EOF
 }
 
@@ -289,7 +320,7 @@ http {
     uwsgi_temp_path $d/tmp/uwsgi;
     scgi_temp_path $d/tmp/scgi;
     server {
-        listen 127.0.0.1:$SRV_PORT;
+        listen 127.0.0.1:$SRV_PORT backlog=$BACKLOG;
         server_name localhost;
         root $DOC;
     }
@@ -338,6 +369,7 @@ server.modules = ()
 server.max-worker = 0
 server.max-connections = ${SRV_LIMIT:-$CONN_LIMIT}
 server.max-fds = $((2 * ${SRV_LIMIT:-$CONN_LIMIT} + 256))
+server.listen-backlog = $BACKLOG
 server.max-keep-alive-requests = 65535
 server.max-keep-alive-idle = 60
 server.network-backend = "sendfile"
@@ -426,9 +458,11 @@ check_paths() {
 	case $out in 404\ *) ;; *) rec "$r" "$s" check.404 FAIL "GET /nope: $out" ;; esac
 }
 
-# run_wrk ROUND SCEN PATH [HEADER]
+# run_wrk ROUND SCEN PATH [HEADER]: WRK_C (default CONNS) connections for
+# WRK_D (default DURATION) seconds
 run_wrk() {
 	local r=$1 scen=$2 path=$3 hdr=${4:-} s=$SRV_NAME out c0 c1 t wu ws wr req
+	local d=${WRK_D:-$DURATION}
 	local args=() l0 kids0 kids1 b0 b1
 	out=$RAW/wrk.$s.$scen.r$r.txt
 	[ -n "$hdr" ] && args=(-H "$hdr")
@@ -441,8 +475,8 @@ run_wrk() {
 	kids0=$(pgrep -P "$SRV_PID" | sort | tr '\n' ' ')
 	c0=$(PY cpu "$SRV_PID")
 	b0=$(busy_ticks)
-	t=$( { TIMEFORMAT='%3U %3S %3R'; time timeout -k 5 $((DURATION + 30)) \
-	    taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
+	t=$( { TIMEFORMAT='%3U %3S %3R'; time timeout -k 5 $((d + 30)) \
+	    taskset -c "$WRK_CPU" wrk -t1 -c"${WRK_C:-$CONNS}" -d"${d}s" --latency \
 	    "${args[@]+"${args[@]}"}" "http://127.0.0.1:$SRV_PORT$path" > "$out" 2>&1; } 2>&1 )
 	b1=$(busy_ticks)
 	c1=$(PY cpu "$SRV_PID")
@@ -456,6 +490,7 @@ run_wrk() {
 		return 1
 	fi
 	rec "$r" "$s" "$scen.rps" "$(kv "$out.kv" rps)"
+	rec "$r" "$s" "$scen.rps_steady" "$(kv "$out.kv" rps_steady)"
 	rec "$r" "$s" "$scen.p50" "$(kv "$out.kv" p50)"
 	rec "$r" "$s" "$scen.p99" "$(kv "$out.kv" p99)"
 	rec "$r" "$s" "$scen.mbps" "$(kv "$out.kv" mbps)"
@@ -632,6 +667,140 @@ run_callgrind() {
 	done
 }
 
+# cg_guad TAG KEY=PATH...: guad as configured now (GUAD_DB, GUAD_ROUTES)
+# under callgrind. For each PATH, two runs: CG_WARM requests (the
+# baseline: start-up, first-request work such as opening the file or the
+# database, shutdown), and CG_WARM then CG_N requests, keep-alive over 4
+# connections. Records KEY as the Ir per request of the difference, and
+# KEY_adj without the valgrind-only openat2 fallback (see run_callgrind).
+CG_WARM=${CG_WARM:-20}
+cg_guad_once() {	# cg_guad_once TAG PATH N: sets CG_IR and CG_FILE
+	local tag=$1 path=$2 n=$3 out wpid l0
+	CG_IR= CG_FILE=
+	start_guad 1 || return 1
+	wpid=$SRV_WORKER l0=$(logsize)
+	out=$RAW/callgrind.guad.$tag.client.txt
+	timeout -k 5 900 taskset -c "$WRK_CPU" python3 "$BENCH/bench.py" \
+	    client "$SRV_PORT" "$path" "$CG_WARM" ka 4 > "$out" 2>&1
+	if [ "$n" -gt 0 ]; then
+		timeout -k 5 900 taskset -c "$WRK_CPU" python3 "$BENCH/bench.py" \
+		    client "$SRV_PORT" "$path" "$n" ka 4 >> "$out" 2>&1
+	fi
+	guad_check_log 1 "callgrind-$tag" "$l0"
+	stop_server
+	[ "$(grep -c "^ok=[0-9]* bad=0" "$out")" = "$([ "$n" -gt 0 ] && echo 2 || echo 1)" ] ||
+	    rec 1 guad "cg.$tag" NOTE "client: $(tr '\n' ' ' < "$out" | cut -c1-200)"
+	[ -s "$SRV_CGDIR/callgrind.out.$wpid" ] || return 1
+	CG_FILE=$RAW/callgrind.guad.$tag.out
+	cp "$SRV_CGDIR/callgrind.out.$wpid" "$CG_FILE"
+	CG_IR=$(PY callgrind "$CG_FILE")
+	[ -n "$CG_IR" ]
+}
+cg_guad() {
+	local tag=$1 pair key path base bfile fb
+	shift
+	for pair in "$@"; do
+		key=${pair%%=*} path=${pair#*=}
+		if ! cg_guad_once "$tag.$key.base" "$path" 0; then
+			rec 1 guad "$key" FAIL "baseline run under valgrind failed ($tag $path)"
+			continue
+		fi
+		base=$CG_IR bfile=$CG_FILE
+		if ! cg_guad_once "$tag.$key" "$path" "$CG_N"; then
+			rec 1 guad "$key" FAIL "run under valgrind failed ($tag $path)"
+			continue
+		fi
+		rec 1 guad "$key" "$(calc "($CG_IR - $base) / $CG_N")"
+		PY cgtop "$CG_FILE" "$bfile" "$CG_N" > "$RAW/callgrind.guad.$tag.$key.top" 2>&1
+		fb=$(kv "$RAW/callgrind.guad.$tag.$key.top" below)
+		rec 1 guad "${key}_adj" "$(calc "($CG_IR - $base) / $CG_N - ${fb:-0}")"
+		rec 1 guad "$key.top" NOTE "$tag $path, per request, inclusive: $(kv "$RAW/callgrind.guad.$tag.$key.top" top)"
+		log "guad callgrind $tag $path: $(calc "($CG_IR - $base) / $CG_N") Ir per request"
+	done
+}
+
+# The [routes] of the route-scaling runs: the middle file route alone, the
+# middle dir route alone, or all ROUTES_N routes.
+RT_FILE= RT_DIR=
+routes_setup() {
+	local f=$TMP/guad/routes
+	PY routes "$ROUTES_N" file > "$f.file"
+	PY routes "$ROUTES_N" dir > "$f.dir"
+	PY routes "$ROUTES_N" all > "$f.all"
+	RT_FILE=$(sed 's/ = .*//' "$f.file")
+	RT_DIR=$(sed 's/ = .*//' "$f.dir")small.html
+	log "route scaling: $RT_FILE (file route) and $RT_DIR (dir route), 1 route against $(wc -l < "$f.all")"
+}
+
+# run_routes ROUND: req/s of the file and the dir route's path, with the
+# one route and with all ROUTES_N
+run_routes() {
+	local r=$1 cfg o f=$TMP/guad/routes n
+	for cfg in file dir all; do
+		n=1
+		[ "$cfg" = all ] && n=n
+		GUAD_ROUTES=$(cat "$f.$cfg")
+		if ! start_guad 0; then
+			GUAD_ROUTES=
+			rec "$r" guad "rt_$cfg" FAIL "did not start with routes.$cfg"
+			continue
+		fi
+		GUAD_ROUTES=
+		if [ "$cfg" != dir ]; then
+			o=$(PY fetch "$SRV_PORT" "$RT_FILE" 2>&1)
+			[ "$o" = "200 $(stat -c %s "$DOC/small.html")" ] || rec "$r" guad rt_check FAIL "GET $RT_FILE ($cfg): $o"
+			run_wrk "$r" "rt_${n}_file" "$RT_FILE"
+		fi
+		if [ "$cfg" != file ]; then
+			o=$(PY fetch "$SRV_PORT" "$RT_DIR" 2>&1)
+			[ "$o" = "200 $(stat -c %s "$DOC/small.html")" ] || rec "$r" guad rt_check FAIL "GET $RT_DIR ($cfg): $o"
+			run_wrk "$r" "rt_${n}_dir" "$RT_DIR"
+		fi
+		stop_server
+	done
+}
+
+# msgbig_setup: guad creates the second database and its schema, then
+# python3 adds MSG_BIG messages to it in one transaction
+MSGBIG_READY=0
+msgbig_setup() {
+	local n t0=$SECONDS
+	GUAD_DB=$TMP/guad/msgbig.db
+	if ! start_guad 0; then
+		GUAD_DB=
+		rec 1 guad msgbig.rps FAIL "guad did not start to create $TMP/guad/msgbig.db"
+		return 1
+	fi
+	stop_server
+	GUAD_DB=
+	n=$(PY fillmsg "$TMP/guad/msgbig.db" "$MSG_BIG" 2>&1 | tail -1)
+	if [ "$n" != "$MSG_BIG" ]; then
+		rec 1 guad msgbig.rps FAIL "filling the database: $n"
+		return 1
+	fi
+	MSGBIG_READY=1
+	log "msgbig: $n messages in $((SECONDS - t0)) s, $(du -h "$TMP/guad/msgbig.db" | cut -f1)"
+}
+
+# run_msgbig ROUND: GET /msg from guad with the MSG_BIG database
+run_msgbig() {
+	local r=$1 o
+	GUAD_DB=$TMP/guad/msgbig.db
+	if ! start_guad 0; then
+		GUAD_DB=
+		rec "$r" guad msgbig.rps FAIL "did not start with $MSG_BIG messages"
+		return 1
+	fi
+	GUAD_DB=
+	o=$(PY fetch "$SRV_PORT" /msg "$RAW/msgbig.html" 2>&1)
+	case $o in
+	200\ *) [ "$r" = 1 ] && rec "$r" guad msgbig NOTE "GET /msg with $MSG_BIG messages: ${o#200 } bytes with $(grep -o '<li>' "$RAW/msgbig.html" | wc -l) <li> items"
+		run_wrk "$r" msgbig /msg ;;
+	*) rec "$r" guad msgbig.rps FAIL "GET /msg: $o" ;;
+	esac
+	stop_server
+}
+
 # ------------------------------------------------------------------ main
 install_deps
 mkdir -p "$BUILD"
@@ -651,19 +820,32 @@ chmod -R a+rX "$DOC"
 TSV=$RAW/results.tsv
 : > "$TSV"
 
-# descriptors: IDLE_N connections on each side plus slack
+# descriptors: CONN_LIMIT connections for the servers (nginx and lighttpd
+# raise their own limit from their configuration when they can), the
+# CONNS_HIGH or IDLE_N client ends for wrk and the idle helper, plus slack
 hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ] || [ "$hard" -ge 65536 ]; then ulimit -n 65536
 else ulimit -n "$hard"; fi
 [ "$(ulimit -n)" -ge $((IDLE_N + 200)) ] || log "warning: ulimit -n is $(ulimit -n), below IDLE_N+200"
+if [ "$(ulimit -n)" -lt $((CONN_LIMIT + 64)) ]; then
+	log "warning: ulimit -n is $(ulimit -n), below CONN_LIMIT+64: guad may refuse connections (EMFILE)"
+fi
+if [ "$SKIP_CONC" != 1 ] && [ "$(ulimit -n)" -lt $((CONNS_HIGH + 64)) ]; then
+	log "ulimit -n is $(ulimit -n): CONNS_HIGH lowered from $CONNS_HIGH to $(( $(ulimit -n) - 64 ))"
+	CONNS_HIGH=$(( $(ulimit -n) - 64 ))
+fi
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 STAT_START=$(head -1 /proc/stat)
-log "rounds=$ROUNDS duration=${DURATION}s conns=$CONNS; guad $GUAD; docroot $DOC"
+log "rounds=$ROUNDS duration=${DURATION}s conns=$CONNS (and $CONNS_HIGH); connection limit $CONN_LIMIT; guad $GUAD; docroot $DOC"
 
+HAVE_GUAD=0
+for s in "${SERVERS[@]}"; do [ "$s" = guad ] && HAVE_GUAD=1; done
 if [ "$SKIP_SLOTS" != 1 ]; then
 	for s in "${SERVERS[@]}"; do run_slots "$s"; done
 fi
+[ "$HAVE_GUAD" = 1 ] && [ "$SKIP_ROUTES" != 1 ] && routes_setup
+[ "$HAVE_GUAD" = 1 ] && [ "$SKIP_MSGBIG" != 1 ] && msgbig_setup
 
 MSG_READY=0
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -676,6 +858,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		check_paths "$r"
 		run_idle "$r"
 		run_wrk "$r" small_ka /small.html
+		[ "$SKIP_CONC" != 1 ] && WRK_C=$CONNS_HIGH WRK_D=$CONC_DURATION run_wrk "$r" ka_high /small.html
 		run_wrk "$r" small_close /small.html 'Connection: close'
 		run_wrk "$r" big /big.bin
 		run_wrk "$r" notfound /nope
@@ -700,6 +883,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			run_strace "$r" close
 		fi
 		stop_server
+		if [ "$s" = guad ]; then
+			[ "$MSGBIG_READY" = 1 ] && run_msgbig "$r"
+			[ -n "$RT_FILE" ] && run_routes "$r"
+		fi
 	done
 done
 
@@ -708,6 +895,17 @@ if [ "$SKIP_CALLGRIND" != 1 ]; then
 		log "callgrind: $s ($CG_N requests keep-alive, $CG_N close)"
 		run_callgrind "$s"
 	done
+	if [ "$HAVE_GUAD" = 1 ] && [ -n "$RT_FILE" ]; then
+		log "callgrind: guad with 1 route and with $ROUTES_N"
+		GUAD_ROUTES=$(cat "$TMP/guad/routes.file") cg_guad rt1f "ir_rt1_file=$RT_FILE"
+		GUAD_ROUTES=$(cat "$TMP/guad/routes.dir") cg_guad rt1d "ir_rt1_dir=$RT_DIR"
+		GUAD_ROUTES=$(cat "$TMP/guad/routes.all") cg_guad rtn "ir_rtn_file=$RT_FILE" "ir_rtn_dir=$RT_DIR"
+	fi
+	if [ "$HAVE_GUAD" = 1 ] && [ "$MSG_READY" = 1 ] && [ "$MSGBIG_READY" = 1 ]; then
+		log "callgrind: guad GET /msg with 100 and with $MSG_BIG messages"
+		cg_guad msg ir_msg=/msg
+		GUAD_DB=$TMP/guad/msgbig.db cg_guad msgbig ir_msgbig=/msg
+	fi
 fi
 
 # everything guad logged that looks like trouble, over the whole run
@@ -728,7 +926,12 @@ META=$RAW/meta.txt
 	else
 		echo "guad: $GUAD_SOURCE, commit $rev, built with CFLAGS=-O2 by $(gcc --version | head -1)"
 	fi
-	echo "Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s CONNS=$CONNS (wrk -t1), STRACE_DURATION=${STRACE_DURATION}s, CG_N=$CG_N, IDLE_N=$IDLE_N, CONN_LIMIT=$CONN_LIMIT (every server's connection limit); server on CPU $SRV_CPU, wrk on CPU $WRK_CPU"
+	echo "Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s CONNS=$CONNS CONNS_HIGH=$CONNS_HIGH for CONC_DURATION=${CONC_DURATION}s (wrk -t1), CONN_LIMIT=$CONN_LIMIT (every server's connection limit), listen backlog $BACKLOG, STRACE_DURATION=${STRACE_DURATION}s, CG_N=$CG_N, CG_WARM=$CG_WARM, IDLE_N=$IDLE_N, ROUTES_N=$ROUTES_N, MSG_BIG=$MSG_BIG; server on CPU $SRV_CPU, wrk on CPU $WRK_CPU"
+	skipped=
+	for v in SKIP_CALLGRIND SKIP_STRACE SKIP_CONC SKIP_ROUTES SKIP_MSGBIG SKIP_SLOTS; do
+		[ "${!v}" = 1 ] && skipped="$skipped $v=1"
+	done
+	[ -n "$skipped" ] && echo "Skipped:$skipped"
 	echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	steal=$(printf '%s\n%s\n' "$STAT_START" "$(head -1 /proc/stat)" | awk '
 	    { t = 0; for (i = 2; i <= NF; i++) t += $i; tot[NR] = t; st[NR] = $9; idle[NR] = $5 + $6 }
@@ -737,5 +940,6 @@ META=$RAW/meta.txt
 	echo "Waited for other processes to calm down: ${QUIET_SPENT} s in all (QUIET_WAIT=${QUIET_WAIT}s per run, QUIET_BUDGET=${QUIET_BUDGET}s)"
 	echo "Wall time of the run: $(( $(date +%s) - T_START )) s"
 } > "$META"
-CONN_LIMIT=$CONN_LIMIT IDLE_N=$IDLE_N PY report "$TSV" "$META" "$BENCH/RESULTS.md"
+CONNS=$CONNS CONNS_HIGH=$CONNS_HIGH ROUTES_N=$ROUTES_N MSG_BIG=$MSG_BIG CONN_LIMIT=$CONN_LIMIT \
+    IDLE_N=$IDLE_N PY report "$TSV" "$META" "$BENCH/RESULTS.md"
 log "table written to $BENCH/RESULTS.md; raw outputs in $RAW"
