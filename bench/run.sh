@@ -13,8 +13,9 @@
 #   - concurrency: small file keep-alive req/s with CONNS connections
 #     against CONNS_HIGH (every server);
 #   - routes: guad with 1 route against ROUTES_N routes (half exact file
-#     routes, half dir routes, the measured one in the middle of each
-#     sorted table), as instructions per request under callgrind and req/s;
+#     routes, half dir routes, the measured one in the middle half of each
+#     sorted table, where a binary search takes the most probes), as
+#     instructions per request under callgrind and req/s;
 #   - the message board: GET /msg with 100 stored messages against
 #     MSG_BIG (a second database filled through python3's sqlite3);
 #   - memory per idle connection: what the server's processes grow by
