@@ -737,8 +737,8 @@ def ratio(a, b):
     if not a or not b:
         return "—"
     ma, mb = statistics.median(a), statistics.median(b)
-    if mb == 0:
-        return "—"
+    if mb <= 0 or ma < 0:
+        return "—"      # e.g. a slot cost that is page noise around 0
     return "%.2f" % (ma / mb)
 
 
