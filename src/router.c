@@ -12,66 +12,88 @@ const char *const route_handler_names[ROUTE_HANDLER_COUNT] = {
 	[ROUTE_MSG] = "msg",
 };
 
-static int
-cmp_path(const char *a, size_t alen, const char *b, size_t blen)
+/* FNV-1a of the n bytes at p. */
+static uint64_t
+hash(const char *p, size_t n)
 {
-	int	 c;
+	uint64_t	 h = 14695981039346656037ULL;
+	size_t		 i;
 
-	c = memcmp(a, b, alen < blen ? alen : blen);
-	if (c != 0)
-		return c;
-	return alen < blen ? -1 : alen > blen;
+	for (i = 0; i < n; i++) {
+		h ^= (uint8_t)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
 }
 
-static int
-cmp_route(const void *a, const void *b)
+/* The slot of tab (mask + 1 slots) that holds path, or the empty one. */
+static struct route **
+slot(struct route **tab, size_t mask, const char *path, size_t len)
 {
-	const struct route	*ra = *(struct route *const *)a;
-	const struct route	*rb = *(struct route *const *)b;
-	int			 c;
+	size_t	 i = (size_t)hash(path, len) & mask;
 
-	c = cmp_path(ra->path, ra->len, rb->path, rb->len);
-	return c != 0 ? c : (ra->line > rb->line) - (ra->line < rb->line);
+	while (tab[i] != NULL && (tab[i]->len != len ||
+	    memcmp(tab[i]->path, path, len) != 0))
+		i = (i + 1) & mask;
+	return &tab[i];
+}
+
+/* Room for n routes in a table at most half full; its mask. */
+static size_t
+table_mask(size_t n)
+{
+	size_t	 size = 4;
+
+	while (size < 2 * n)
+		size *= 2;
+	return size - 1;
 }
 
 /*
- * Sorts the routes into the exact and prefix tables. Returns 0, or -1 when
- * two routes of one kind share a path: *dup is then the later one.
+ * Builds the exact and prefix tables. Returns 0, or -1 when two routes of
+ * one kind share a path (*dup is then the one on the later line) or
+ * memory is short (*dup is NULL).
  */
 int
 router_build(struct router *r, struct route *routes, size_t n,
     const struct route **dup)
 {
-	size_t	 i;
+	struct route	**s;
+	size_t		  i, ne = 0, np = 0;
 
 	memset(r, 0, sizeof(*r));
-	r->exact = calloc(n + 1, sizeof(struct route *));
-	r->prefix = calloc(n + 1, sizeof(struct route *));
-	if (r->exact == NULL || r->prefix == NULL) {
+	*dup = NULL;
+	for (i = 0; i < n; i++) {
+		if (routes[i].handler == ROUTE_DIR) {
+			np++;
+			if (routes[i].len > r->plenmax)
+				r->plenmax = routes[i].len;
+		} else
+			ne++;
+	}
+	r->emask = table_mask(ne);
+	r->pmask = table_mask(np);
+	r->exact = calloc(r->emask + 1, sizeof(struct route *));
+	r->prefix = calloc(r->pmask + 1, sizeof(struct route *));
+	r->plen = calloc(r->plenmax + 1, 1);
+	if (r->exact == NULL || r->prefix == NULL || r->plen == NULL) {
 		router_free(r);
-		*dup = NULL;
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (routes[i].handler == ROUTE_DIR)
-			r->prefix[r->nprefix++] = &routes[i];
-		else
-			r->exact[r->nexact++] = &routes[i];
+		if (routes[i].handler == ROUTE_DIR) {
+			s = slot(r->prefix, r->pmask, routes[i].path,
+			    routes[i].len);
+			r->plen[routes[i].len] = 1;
+		} else
+			s = slot(r->exact, r->emask, routes[i].path,
+			    routes[i].len);
+		if (*s != NULL) {
+			*dup = (*s)->line > routes[i].line ? *s : &routes[i];
+			return -1;
+		}
+		*s = &routes[i];
 	}
-	qsort(r->exact, r->nexact, sizeof(struct route *), cmp_route);
-	qsort(r->prefix, r->nprefix, sizeof(struct route *), cmp_route);
-	for (i = 1; i < r->nexact; i++)
-		if (cmp_path(r->exact[i]->path, r->exact[i]->len,
-		    r->exact[i - 1]->path, r->exact[i - 1]->len) == 0) {
-			*dup = r->exact[i];
-			return -1;
-		}
-	for (i = 1; i < r->nprefix; i++)
-		if (cmp_path(r->prefix[i]->path, r->prefix[i]->len,
-		    r->prefix[i - 1]->path, r->prefix[i - 1]->len) == 0) {
-			*dup = r->prefix[i];
-			return -1;
-		}
 	return 0;
 }
 
@@ -80,32 +102,15 @@ router_free(struct router *r)
 {
 	free(r->exact);
 	free(r->prefix);
+	free(r->plen);
 	memset(r, 0, sizeof(*r));
-}
-
-static const struct route *
-find(struct route *const *tab, size_t n, const char *path, size_t len)
-{
-	size_t	 lo = 0, hi = n, mid;
-	int	 c;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = cmp_path(path, len, tab[mid]->path, tab[mid]->len);
-		if (c == 0)
-			return tab[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
 }
 
 /*
  * Returns the dir route with the longest prefix of path, or NULL. Each
- * '/' of the path is a candidate, tried from the longest: the cost is
- * the path's depth times log(routes), whatever the number of routes.
+ * '/' of the path ends a candidate, tried from the longest, and only
+ * where some dir route has that length: the cost is the path's, whatever
+ * the number of routes.
  */
 const struct route *
 router_match_dir(const struct router *r, const char *path, size_t len)
@@ -113,10 +118,12 @@ router_match_dir(const struct router *r, const char *path, size_t len)
 	const struct route	*rt;
 	size_t			 i;
 
-	for (i = len; i > 0; i--) {
-		if (path[i - 1] != '/')
+	if (r->prefix == NULL)
+		return NULL;
+	for (i = len < r->plenmax ? len : r->plenmax; i > 0; i--) {
+		if (path[i - 1] != '/' || !r->plen[i])
 			continue;
-		if ((rt = find(r->prefix, r->nprefix, path, i)) != NULL)
+		if ((rt = *slot(r->prefix, r->pmask, path, i)) != NULL)
 			return rt;
 	}
 	return NULL;
@@ -126,7 +133,9 @@ router_match_dir(const struct router *r, const char *path, size_t len)
 const struct route *
 router_find_dir(const struct router *r, const char *path, size_t len)
 {
-	return find(r->prefix, r->nprefix, path, len);
+	if (r->prefix == NULL || len > r->plenmax || !r->plen[len])
+		return NULL;
+	return *slot(r->prefix, r->pmask, path, len);
 }
 
 /* Returns the route for a decoded, normalised path, or NULL. */
@@ -135,7 +144,8 @@ router_match(const struct router *r, const char *path, size_t len)
 {
 	const struct route	*rt;
 
-	if ((rt = find(r->exact, r->nexact, path, len)) != NULL)
+	if (r->exact != NULL &&
+	    (rt = *slot(r->exact, r->emask, path, len)) != NULL)
 		return rt;
 	return router_match_dir(r, path, len);
 }

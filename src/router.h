@@ -3,6 +3,7 @@
 #define GUAD_ROUTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "html.h"
 
@@ -29,11 +30,18 @@ struct route {
 	unsigned		 precompressed:1; /* option precompressed */
 };
 
+/*
+ * Two hash tables (open addressing, a power of two in size, at most half
+ * full): exact routes and dir prefixes. A lookup costs the same with one
+ * route or thousands.
+ */
 struct router {
 	struct route	**exact;
-	size_t		  nexact;
+	size_t		  emask;
 	struct route	**prefix;
-	size_t		  nprefix;
+	size_t		  pmask;
+	uint8_t		 *plen;		/* plen[n]: a dir prefix has n bytes */
+	size_t		  plenmax;
 };
 
 extern const char *const route_handler_names[ROUTE_HANDLER_COUNT];

@@ -36,7 +36,6 @@ conf_check(const struct conf *c)
 	FUZZ_CHECK(c->limits.request_line > 0 && c->limits.header_size > 0 &&
 	    c->limits.header_fields > 0);
 	FUZZ_CHECK(c->root_fd == -1);
-	FUZZ_CHECK(c->router.nexact + c->router.nprefix == c->nroutes);
 	for (i = 0; i < c->nmime; i++) {
 		FUZZ_CHECK(c->mime[i].ext[0] != '\0');
 		FUZZ_CHECK(strchr(c->mime[i].ext, '/') == NULL);
@@ -47,8 +46,12 @@ conf_check(const struct conf *c)
 		FUZZ_CHECK(r->path != NULL && r->arg != NULL);
 		FUZZ_CHECK(r->len == strlen(r->path) && r->path[0] == '/');
 		FUZZ_CHECK(r->handler < ROUTE_HANDLER_COUNT && r->fd == -1);
-		if (r->handler == ROUTE_DIR)
+		if (r->handler == ROUTE_DIR) {
 			FUZZ_CHECK(r->path[r->len - 1] == '/');
+			/* every dir route is in the prefix table */
+			FUZZ_CHECK(router_find_dir(&c->router, r->path,
+			    r->len) == r);
+		}
 		/* a route's path is one a request can normalise to */
 		if ((norm = malloc(r->len + 1)) == NULL)
 			abort();
