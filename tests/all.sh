@@ -1,9 +1,11 @@
 #!/bin/sh
 # Runs every test:
-#   build/       make check (unit, integration, browser, fuzz replays),
-#                then make distcheck;
+#   build/       make check (unit, integration, browser, fuzz replays)
+#                with the soak test running SOAK_SECONDS (default 180),
+#                then make distcheck (with the short soak);
 #   build-asan/  make check again under AddressSanitizer and
-#                UndefinedBehaviorSanitizer (leak detection on);
+#                UndefinedBehaviorSanitizer (leak detection on), with
+#                the short soak;
 #   build-fuzz/  each libFuzzer harness for FUZZ_SECONDS (default 60)
 #                from the committed corpus, under ASan and UBSan.
 set -eu
@@ -11,12 +13,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 fuzz_seconds=${FUZZ_SECONDS:-60}
+soak_seconds=${SOAK_SECONDS:-180}
+unset GUADTEST_SOAK_SECONDS	# only build/ soaks long
 
 autoreconf -fi
 
 echo "== build/: make check"
 mkdir -p build
-(cd build && ../configure --enable-werror && make -j"$jobs" check)
+(cd build && ../configure --enable-werror &&
+    GUADTEST_SOAK_SECONDS="$soak_seconds" make -j"$jobs" check)
 
 echo "== build/: make distcheck"
 (cd build && make -j"$jobs" distcheck)
