@@ -192,9 +192,12 @@ dot_resolved(const struct route *rt, int fd)
 	return has_dotfile(dlen == 1 ? file : file + dlen);
 }
 
-/* Does an entity tag list (If-None-Match) match etag? Weak comparison. */
-static int
-etag_match(const struct http_slice *list, const char *etag)
+/*
+ * Does an entity tag list (If-None-Match) match etag? Weak comparison.
+ * Exported for the fuzz harness (tests/fuzz/fuzz_fields.c) only.
+ */
+int
+static_etag_match(const struct http_slice *list, const char *etag)
 {
 	const char	*p = list->p, *end = list->p + list->len, *q;
 	size_t		 elen = strlen(etag);
@@ -323,10 +326,11 @@ qzero(const char *v, size_t len)
 
 /*
  * Does Accept-Encoding (RFC 9110 12.5.3) accept coding? Elements are
- * "token *( OWS ; OWS param )"; a weight q=0 refuses.
+ * "token *( OWS ; OWS param )"; a weight q=0 refuses. Exported for the
+ * fuzz harness (tests/fuzz/fuzz_fields.c) only.
  */
-static int
-accepts(const struct http_slice *ae, const char *coding)
+int
+static_accepts(const struct http_slice *ae, const char *coding)
 {
 	const char	*p = ae->p, *end = ae->p + ae->len, *e, *t, *te;
 	const char	*q;
@@ -400,7 +404,7 @@ conditionals(const struct http_request *req, off_t size, struct response *r)
 	r->file_off = 0;
 	r->file_len = size;
 	if (req->if_none_match.p != NULL) {
-		if (etag_match(&req->if_none_match, r->etag))
+		if (static_etag_match(&req->if_none_match, r->etag))
 			goto not_modified;
 	} else if (req->if_modified_since.p != NULL &&
 	    date_parse_http(req->if_modified_since.p,
@@ -457,7 +461,8 @@ serve_fd(struct worker *w, const struct route *rt,
 		r->vary = 1;
 		for (i = 0; req->accept_encoding.p != NULL &&
 		    i < sizeof(codings) / sizeof(codings[0]); i++) {
-			if (!accepts(&req->accept_encoding, codings[i].coding))
+			if (!static_accepts(&req->accept_encoding,
+			    codings[i].coding))
 				continue;
 			vfd = variant(rt, rt->handler == ROUTE_DIR &&
 			    !w->conf->dotfiles, base, rel, codings[i].ext,

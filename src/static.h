@@ -25,5 +25,8 @@ int	static_range(const struct http_slice *, off_t size, off_t *start,
 	    off_t *len);
 int	static_if_range(const struct http_slice *, const char *etag,
 	    time_t mtime, time_t now);
+/* The header matchers static_serve uses, exported for the fuzz harness. */
+int	static_etag_match(const struct http_slice *, const char *etag);
+int	static_accepts(const struct http_slice *, const char *coding);
 
 #endif
