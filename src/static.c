@@ -199,8 +199,9 @@ dot_resolved(const struct route *rt, int fd)
 int
 static_etag_match(const struct http_slice *list, const char *etag)
 {
-	const char	*p = list->p, *end = list->p + list->len, *q;
+	const char	*p = list->p, *end = list->p + list->len, *q, *e;
 	size_t		 elen = strlen(etag);
+	int		 quoted;
 
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
@@ -209,14 +210,15 @@ static_etag_match(const struct http_slice *list, const char *etag)
 			return 1;
 		if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
 			p += 2;
-		for (q = p; q < end && *q != ','; q++)
+		/* a tag may hold a comma: "a,*" is one tag, not a wildcard */
+		for (e = p, quoted = 0; e < end && (quoted || *e != ','); e++)
+			if (*e == '"')
+				quoted = !quoted;
+		for (q = e; q > p && (q[-1] == ' ' || q[-1] == '\t'); q--)
 			;
-		while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
-			q--;
 		if ((size_t)(q - p) == elen && memcmp(p, etag, elen) == 0)
 			return 1;
-		while (p < end && *p != ',')
-			p++;
+		p = e;
 	}
 	return 0;
 }
@@ -236,7 +238,7 @@ range_number(const char **pp, const char *end)
 	if (p == end || *p < '0' || *p > '9')
 		return -1;
 	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		if (v >= (INT64_MAX - 9) / 10)
+		if (v > (INT64_MAX - (*p - '0')) / 10)
 			v = INT64_MAX;
 		else
 			v = v * 10 + (*p - '0');
