@@ -1,10 +1,14 @@
 /*
  * fuzz_template.c: the msg page template, HTML escaping, one rendered
  * message and the decoding of a posted one, all on the input. The first
- * eight bytes, when there are eight, also give the message's time, within
- * what guad's clock stores: 1970 to 9999 (the client never chooses it).
+ * eight bytes, when there are eight, also give the message's time (see
+ * created_of): mostly within what guad's clock stores, 1970 to 9999, but
+ * also anything a foreign database may hold.
  */
 #include "config.h"
+
+#include <limits.h>
+#include <time.h>
 
 #include "buf.h"
 #include "fuzz.h"
@@ -97,31 +101,42 @@ escape_check(const char *in, size_t len)
 	buf_free(&b);
 }
 
-/* "[-]Y...Y-MM-DDTHH:MM:SSZ\"", the datetime attribute's value. */
-static int
-iso_ok(const char *s, size_t len)
+/*
+ * What an item starts with: its time, as gmtime_r has it, in the
+ * datetime attribute and for people; "(unknown time)" when gmtime_r
+ * fails or the year does not fit in an int.
+ */
+static void
+time_head(char *out, size_t size, int64_t created)
 {
-	static const char	 tail[] = "-dd-ddTdd:dd:ddZ\"";
-	size_t			 i = 0, y, k;
+	struct tm	 tm;
+	time_t		 t = (time_t)created;
+	long long	 y;
+	int		 n;
 
-	if (i < len && s[i] == '-')
-		i++;
-	for (y = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-		;
-	if (i == y || len - i < sizeof(tail) - 1)
-		return 0;
-	for (k = 0; k < sizeof(tail) - 1; k++, i++)
-		if (tail[k] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != tail[k])
-			return 0;
-	return 1;
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year > INT_MAX - 1900) {
+		n = snprintf(out, size, "<li><time datetime=\"\">"
+		    "(unknown time)</time> <span class=\"text\">");
+	} else {
+		y = (long long)tm.tm_year + 1900;
+		n = snprintf(out, size, "<li><time datetime=\""
+		    "%lld-%02d-%02dT%02d:%02d:%02dZ\">"
+		    "%lld-%02d-%02d %02d:%02d:%02d UTC</time> "
+		    "<span class=\"text\">", y, tm.tm_mon + 1, tm.tm_mday,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec, y, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	}
+	if (n < 0 || (size_t)n >= size)
+		abort();
 }
 
 static void
 render_check(int64_t created, const char *in, size_t len)
 {
-	static const char	 head[] = "<li><time datetime=\"";
 	static const char	 tail[] = "</span></li>\n";
 	struct buf		 b, esc;
+	char			 head[256];
+	size_t			 hlen;
 
 	/* as msg.c's list: room from the start */
 	if (buf_init(&b, 4096, 16 * 1024 * 1024) == -1 ||
@@ -129,11 +144,11 @@ render_check(int64_t created, const char *in, size_t len)
 		abort();
 	msg_render_item(&b, created, in, len);
 	html_escape(&esc, in, len);
-	FUZZ_CHECK(!b.failed && b.len > sizeof(head) + esc.len + sizeof(tail));
-	FUZZ_CHECK(memcmp(b.data, head, sizeof(head) - 1) == 0);
-	FUZZ_CHECK(iso_ok(b.data + sizeof(head) - 1,
-	    b.len - (sizeof(head) - 1)));
-	/* the escaped text, then the end of the item */
+	time_head(head, sizeof(head), created);
+	hlen = strlen(head);
+	/* the time, the escaped text, the end of the item, nothing else */
+	FUZZ_CHECK(!b.failed && b.len == hlen + esc.len + sizeof(tail) - 1);
+	FUZZ_CHECK(memcmp(b.data, head, hlen) == 0);
 	FUZZ_CHECK(memcmp(b.data + b.len - (sizeof(tail) - 1) - esc.len,
 	    esc.data, esc.len) == 0);
 	FUZZ_CHECK(memcmp(b.data + b.len - (sizeof(tail) - 1), tail,
@@ -166,17 +181,38 @@ decode_check(const char *in, size_t len)
 	free(form);
 }
 
+/*
+ * The message's time from the first eight bytes, little-endian. When
+ * the last of them is 0x00, 0x7f, 0x80 or 0xff, the time is the signed
+ * number they make: within 2^56 s of the epoch either way (past the years
+ * struct tm holds, at about 2^55.9) or near either end of int64_t, as a
+ * foreign database may hold. Otherwise (text, mostly) it is brought into
+ * 1970..9999, what guad's own clock stores. No eight bytes: 2023.
+ */
+static int64_t
+created_of(const uint8_t *data, size_t size)
+{
+	uint64_t	 u = 0;
+	int64_t		 t;
+	size_t		 i;
+
+	if (size < 8)
+		return 1700000000;
+	for (i = 8; i-- > 0;)
+		u = u << 8 | data[i];
+	if (data[7] != 0x00 && data[7] != 0x7f && data[7] != 0x80 &&
+	    data[7] != 0xff)
+		return (int64_t)(u % 253402300800);	/* to 9999-12-31 */
+	memcpy(&t, &u, sizeof(t));
+	return t;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char		*in = fuzz_dup(data, size);
-	uint64_t	 t;
-	int64_t		 created = 1700000000;	/* 2023-11-14 */
+	int64_t		 created = created_of(data, size);
 
-	if (size >= sizeof(t)) {
-		memcpy(&t, data, sizeof(t));
-		created = (int64_t)(t % 253402300800);	/* to 9999-12-31 */
-	}
 	template_check(in, size);
 	escape_check(in, size);
 	render_check(created, in, size);

@@ -55,6 +55,32 @@ START_TEST(test_initial_capacity_used_first)
 }
 END_TEST
 
+/*
+ * Nothing added to a buffer that has no memory yet: no allocation, no
+ * failure, and no memcpy to NULL (which UBSan, in the ASan build, would
+ * report: an empty string added to an empty buffer once did that).
+ */
+START_TEST(test_add_nothing_to_an_empty_buffer)
+{
+	struct buf	 b;
+
+	ck_assert_int_eq(buf_init(&b, 0, 16), 0);
+	ck_assert_ptr_null(b.data);
+	buf_add(&b, "", 0);
+	buf_adds(&b, "");
+	BUF_ADDLIT(&b, "");
+	buf_add_grow(&b, "", 0);
+	ck_assert_ptr_null(b.data);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(b.failed, 0);
+	buf_add(&b, "ab", 2);
+	buf_add_grow(&b, "", 0);
+	ck_assert_uint_eq(b.len, 2);
+	ck_assert_int_eq(memcmp(b.data, "ab", 2), 0);
+	buf_free(&b);
+}
+END_TEST
+
 /* A bound under the first allocation size still bounds the buffer. */
 START_TEST(test_cap_never_exceeds_small_max)
 {
@@ -288,6 +314,7 @@ buf_suite(void)
 	tc = tcase_create("buf");
 	tcase_add_test(tc, test_grows_within_max);
 	tcase_add_test(tc, test_initial_capacity_used_first);
+	tcase_add_test(tc, test_add_nothing_to_an_empty_buffer);
 	tcase_add_test(tc, test_cap_never_exceeds_small_max);
 	tcase_add_test(tc, test_past_max_fails_and_keeps_content);
 	tcase_add_test(tc, test_one_byte_past_max_fails);

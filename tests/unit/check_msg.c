@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,56 @@ START_TEST(test_render_item_uses_len)
 }
 END_TEST
 
+/*
+ * Times at the edges of what gmtime_r and strftime hold (glibc, 64-bit
+ * time_t): past them an item says "(unknown time)", never whatever an
+ * unfilled struct tm held.
+ */
+static const struct {
+	int64_t		 created;
+	const char	*datetime;	/* "" for "(unknown time)" */
+} edges[] = {
+	{ INT64_MAX, "" },
+	{ INT64_MIN, "" },
+	{ 67768036191676800LL, "" },	/* gmtime_r fails from here */
+	{ 67767976233532799LL, "2147483647-12-31T23:59:59Z" },
+	{ -67768040609740800LL, "-2147481748-01-01T00:00:00Z" },
+	{ -67768040609740801LL, "" },	/* gmtime_r fails below */
+	{ 253402300799LL, "9999-12-31T23:59:59Z" },
+	{ -1, "1969-12-31T23:59:59Z" },
+};
+
+#define NEDGES	(int)(sizeof(edges) / sizeof(edges[0]))
+
+START_TEST(test_render_item_time_out_of_range_is_unknown)
+{
+	struct buf	 b;
+	char		 want[200], human[64];
+	size_t		 n;
+
+	if (edges[_i].datetime[0] == '\0')
+		snprintf(want, sizeof(want), "<li><time datetime=\"\">"
+		    "(unknown time)</time> <span class=\"text\">x</span></li>");
+	else {
+		/* "Y-MM-DDTHH:MM:SSZ" -> "Y-MM-DD HH:MM:SS UTC" */
+		n = strlen(edges[_i].datetime);
+		snprintf(human, sizeof(human), "%.*s %.8s UTC", (int)n - 10,
+		    edges[_i].datetime, edges[_i].datetime + n - 9);
+		snprintf(want, sizeof(want), "<li><time datetime=\"%s\">%s"
+		    "</time> <span class=\"text\">x</span></li>",
+		    edges[_i].datetime, human);
+	}
+	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
+	msg_render_item(&b, edges[_i].created, "x", 1);
+	ck_assert_int_eq(b.failed, 0);
+	ck_assert_msg(b.len >= strlen(want) &&
+	    memcmp(b.data, want, strlen(want)) == 0,
+	    "%lld: got \"%.*s\", want \"%s\"", (long long)edges[_i].created,
+	    (int)b.len, b.data, want);
+	buf_free(&b);
+}
+END_TEST
+
 /* The worst item of each length fits in what msg_list_max allows it. */
 struct worst_case {
 	const char	*name;
@@ -217,6 +268,8 @@ msg_suite(void)
 	tcase_add_test(tc, test_render_item_escapes_text);
 	tcase_add_test(tc, test_render_items_append);
 	tcase_add_test(tc, test_render_item_uses_len);
+	tcase_add_loop_test(tc, test_render_item_time_out_of_range_is_unknown,
+	    0, NEDGES);
 	tcase_add_loop_test(tc, test_list_max_holds_the_worst_items, 0,
 	    NWORSTS);
 	tcase_add_test(tc, test_list_max_of_the_largest_config);
