@@ -1,6 +1,7 @@
 /* msg.c: the message board page: GET and POST ways in, SQLite behind. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,8 +116,9 @@ msg_render_item(struct buf *b, int64_t created, const char *text, size_t len)
 	struct tm	 tm;
 	time_t		 t = (time_t)created;
 
-	/* a time from a foreign database may be out of any calendar */
-	if (gmtime_r(&t, &tm) == NULL ||
+	/* a time from a foreign database may be out of any calendar, or
+	 * in a year strftime's int arithmetic wraps */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year > INT_MAX - 1900 ||
 	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
 	    strftime(human, sizeof(human), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
 		strcpy(iso, "");

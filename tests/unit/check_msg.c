@@ -155,8 +155,8 @@ END_TEST
 
 /*
  * Times at the edges of what gmtime_r and strftime hold (glibc, 64-bit
- * time_t): past them an item says "(unknown time)", never whatever an
- * unfilled struct tm held.
+ * time_t): past them an item says "(unknown time)", never a wrapped year
+ * or whatever an unfilled struct tm held.
  */
 static const struct {
 	int64_t		 created;
@@ -165,6 +165,7 @@ static const struct {
 	{ INT64_MAX, "" },
 	{ INT64_MIN, "" },
 	{ 67768036191676800LL, "" },	/* gmtime_r fails from here */
+	{ 67767976233532800LL, "" },	/* year 2^31: wraps in strftime */
 	{ 67767976233532799LL, "2147483647-12-31T23:59:59Z" },
 	{ -67768040609740800LL, "-2147481748-01-01T00:00:00Z" },
 	{ -67768040609740801LL, "" },	/* gmtime_r fails below */
