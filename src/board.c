@@ -13,7 +13,7 @@
 struct board_slot *
 board_create(void)
 {
-	void	*p;
+	void *p;
 
 	p = mmap(NULL, BOARD_SLOTS * sizeof(struct board_slot),
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -25,7 +25,7 @@ void
 board_begin(struct board_slot *s, int fd, int sent, const char *method,
     const char *path, size_t len)
 {
-	size_t	 m = strlen(method);
+	size_t m = strlen(method);
 
 	if (s == NULL)
 		return;
@@ -56,7 +56,8 @@ board_end(struct board_slot *s)
 void
 board_stuck_reply(struct board_slot *s)
 {
-	static const char reply[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	static const char reply[] =
+	    "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: 32\r\nConnection: close\r\n"
 	    "X-Content-Type-Options: nosniff\r\n\r\n"

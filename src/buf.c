@@ -36,8 +36,8 @@ buf_free(struct buf *b)
 int
 buf_reserve(struct buf *b, size_t more)
 {
-	size_t	 need, ncap;
-	char	*p;
+	size_t need, ncap;
+	char *p;
 
 	if (b->failed)
 		return -1;
@@ -83,8 +83,8 @@ buf_adds(struct buf *b, const char *s)
 void
 buf_addu(struct buf *b, uint64_t v)
 {
-	char	 tmp[20];
-	size_t	 i = sizeof(tmp);
+	char tmp[20];
+	size_t i = sizeof(tmp);
 
 	do {
 		tmp[--i] = (char)('0' + v % 10);
@@ -96,8 +96,8 @@ buf_addu(struct buf *b, uint64_t v)
 void
 buf_addf(struct buf *b, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);

@@ -26,23 +26,26 @@
 /* How a [section] key's value is read and where it goes. */
 enum conf_type {
 	CONF_STR,
-	CONF_UINT,	/* unsigned, into an unsigned */
-	CONF_SIZE,	/* unsigned, into a size_t */
-	CONF_WORKERS,	/* a number or "auto" */
-	CONF_BOOL,	/* "on" or "off", into an int */
+	CONF_UINT,    /* unsigned, into an unsigned */
+	CONF_SIZE,    /* unsigned, into a size_t */
+	CONF_WORKERS, /* a number or "auto" */
+	CONF_BOOL,    /* "on" or "off", into an int */
 	CONF_TYPE_COUNT
 };
 
 struct key_spec {
-	const char	*section;
-	const char	*name;
-	enum conf_type	 type;
-	size_t		 off;
-	unsigned long	 min;
-	unsigned long	 max;
+	const char *section;
+	const char *name;
+	enum conf_type type;
+	size_t off;
+	unsigned long min;
+	unsigned long max;
 };
 
-#define K(s, n, t, f, lo, hi) { s, n, t, offsetof(struct conf, f), lo, hi }
+#define K(s, n, t, f, lo, hi) \
+	{ \
+		s, n, t, offsetof(struct conf, f), lo, hi \
+	}
 static const struct key_spec keys[] = {
 	K("server", "host", CONF_STR, host, 0, 0),
 	K("server", "port", CONF_UINT, port, 0, 65535),
@@ -59,10 +62,9 @@ static const struct key_spec keys[] = {
 	K("server", "allow_root", CONF_BOOL, allow_root, 0, 1),
 	K("server", "sandbox", CONF_BOOL, sandbox, 0, 1),
 	K("limits", "connections", CONF_SIZE, connections, 1, 1000000),
-	K("limits", "request_line", CONF_SIZE, limits.request_line,
-	    64, 1048576),
-	K("limits", "header_size", CONF_SIZE, limits.header_size,
-	    256, 1048576),
+	K("limits", "request_line", CONF_SIZE, limits.request_line, 64,
+	    1048576),
+	K("limits", "header_size", CONF_SIZE, limits.header_size, 256, 1048576),
 	K("limits", "header_fields", CONF_SIZE, limits.header_fields, 1, 10000),
 	K("limits", "body_size", CONF_SIZE, limits.body_size, 0, 1073741824),
 	K("limits", "max_requests", CONF_SIZE, max_requests, 0, 1000000000),
@@ -78,7 +80,7 @@ static const struct key_spec keys[] = {
 	K("msg", "busy_timeout", CONF_UINT, msg_busy_timeout, 0, 3600000),
 };
 #undef K
-#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static struct conf_key key_list[NKEYS];
 
@@ -86,7 +88,7 @@ static struct conf_key key_list[NKEYS];
 const struct conf_key *
 conf_keys(size_t *n)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < NKEYS; i++) {
 		key_list[i].section = keys[i].section;
@@ -97,26 +99,25 @@ conf_keys(size_t *n)
 }
 
 struct parse {
-	struct conf	*conf;
-	const char	*name;		/* the file name for messages */
-	const char	*text;		/* input, for the line reader */
-	size_t		 len, off;
-	int		 lineno;	/* lines started so far */
-	int		 at_bol;
-	int		 err_line;	/* first error, 0: none, -1: no line */
-	char		*err;
-	int		 seen[NKEYS];	/* line each key was set on */
+	struct conf *conf;
+	const char *name; /* the file name for messages */
+	const char *text; /* input, for the line reader */
+	size_t len, off;
+	int lineno; /* lines started so far */
+	int at_bol;
+	int err_line; /* first error, 0: none, -1: no line */
+	char *err;
+	int seen[NKEYS]; /* line each key was set on */
 };
 
-static void
-seterr(struct parse *ps, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void seterr(struct parse *ps, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 seterr(struct parse *ps, int line, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int n;
 
 	if (ps->err_line != 0)
 		return;
@@ -133,9 +134,8 @@ seterr(struct parse *ps, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *const sections[] = {
-	"server", "limits", "timeouts", "msg", "mime", "routes"
-};
+static const char *const sections[] = { "server", "limits", "timeouts", "msg",
+	"mime", "routes" };
 
 /*
  * inih tells the handler nothing about a section without keys, so section
@@ -144,8 +144,8 @@ static const char *const sections[] = {
 static int
 section_ok(struct parse *ps, const char *line)
 {
-	const char	*p = line, *end;
-	size_t		 i, len;
+	const char *p = line, *end;
+	size_t i, len;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -154,7 +154,8 @@ section_ok(struct parse *ps, const char *line)
 	p++;
 	len = (size_t)(end - p);
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-		if (strlen(sections[i]) == len && memcmp(sections[i], p, len) == 0)
+		if (strlen(sections[i]) == len &&
+		    memcmp(sections[i], p, len) == 0)
 			return 1;
 	seterr(ps, ps->lineno, "[%.*s]: unknown section", (int)len, p);
 	return 0;
@@ -168,8 +169,8 @@ section_ok(struct parse *ps, const char *line)
 static char *
 read_line(char *str, int num, void *arg)
 {
-	struct parse	*ps = arg;
-	size_t		 n = 0;
+	struct parse *ps = arg;
+	size_t n = 0;
 
 	if (ps->off >= ps->len || ps->err_line != 0)
 		return NULL;
@@ -197,7 +198,7 @@ static int
 parse_number(const char *v, unsigned long min, unsigned long max,
     unsigned long *out)
 {
-	unsigned long	 n = 0;
+	unsigned long n = 0;
 
 	if (*v == '\0')
 		return -1;
@@ -217,9 +218,9 @@ parse_number(const char *v, unsigned long min, unsigned long max,
 static int
 set_key(struct parse *ps, const struct key_spec *k, const char *value)
 {
-	char		*base = (char *)ps->conf + k->off;
-	char		**sp;
-	unsigned long	 n;
+	char *base = (char *)ps->conf + k->off;
+	char **sp;
+	unsigned long n;
 
 	switch (k->type) {
 	case CONF_STR:
@@ -237,8 +238,10 @@ set_key(struct parse *ps, const struct key_spec *k, const char *value)
 		return 1;
 	case CONF_BOOL:
 		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
-			seterr(ps, ps->lineno, "[%s] %s: must be \"on\" or "
-			    "\"off\", not \"%s\"", k->section, k->name, value);
+			seterr(ps, ps->lineno,
+			    "[%s] %s: must be \"on\" or "
+			    "\"off\", not \"%s\"",
+			    k->section, k->name, value);
 			return 0;
 		}
 		*(int *)(void *)base = strcmp(value, "on") == 0;
@@ -252,8 +255,10 @@ set_key(struct parse *ps, const struct key_spec *k, const char *value)
 	case CONF_UINT:
 	case CONF_SIZE:
 		if (parse_number(value, k->min, k->max, &n) == -1) {
-			seterr(ps, ps->lineno, "[%s] %s: must be %sa number "
-			    "from %lu to %lu, not \"%s\"", k->section, k->name,
+			seterr(ps, ps->lineno,
+			    "[%s] %s: must be %sa number "
+			    "from %lu to %lu, not \"%s\"",
+			    k->section, k->name,
 			    k->type == CONF_WORKERS ? "\"auto\" or " : "",
 			    k->min, k->max, value);
 			return 0;
@@ -273,8 +278,8 @@ set_key(struct parse *ps, const struct key_spec *k, const char *value)
 static int
 mime_type_ok(const char *t)
 {
-	const char	*slash = strchr(t, '/');
-	size_t		 i;
+	const char *slash = strchr(t, '/');
+	size_t i;
 
 	if (slash == NULL || slash == t || slash[1] == '\0')
 		return 0;
@@ -288,7 +293,7 @@ mime_type_ok(const char *t)
 static int
 has_charset(const char *t)
 {
-	const char	*p;
+	const char *p;
 
 	for (p = strchr(t, ';'); p != NULL; p = strchr(p, ';')) {
 		for (p++; *p == ' ' || *p == '\t'; p++)
@@ -311,9 +316,9 @@ has_charset(const char *t)
 static char *
 mime_with_charset(const char *type)
 {
-	static const char	 utf8[] = "; charset=utf-8";
-	size_t			 len = strlen(type);
-	char			*t;
+	static const char utf8[] = "; charset=utf-8";
+	size_t len = strlen(type);
+	char *t;
 
 	if (strncasecmp(type, "text/", 5) != 0 || has_charset(type))
 		return strdup(type);
@@ -327,15 +332,17 @@ mime_with_charset(const char *type)
 static int
 add_mime(struct parse *ps, const char *ext, const char *type)
 {
-	struct conf	*c = ps->conf;
+	struct conf *c = ps->conf;
 	struct conf_mime *m;
-	size_t		 i;
+	size_t i;
 
 	if (*ext == '.')
 		ext++;
 	if (*ext == '\0' || strchr(ext, '/') != NULL || !mime_type_ok(type)) {
-		seterr(ps, ps->lineno, "[mime] %s: expected EXTENSION = "
-		    "TYPE/SUBTYPE", ext);
+		seterr(ps, ps->lineno,
+		    "[mime] %s: expected EXTENSION = "
+		    "TYPE/SUBTYPE",
+		    ext);
 		return 0;
 	}
 	for (i = 0; i < c->nmime; i++)
@@ -380,8 +387,10 @@ route_option(struct parse *ps, struct route *r, const char *opt)
 			return 0;
 		}
 	} else {
-		seterr(ps, ps->lineno, "[routes] %s: unknown option \"%s\" for "
-		    "a %s route", r->path, opt, route_handler_names[r->handler]);
+		seterr(ps, ps->lineno,
+		    "[routes] %s: unknown option \"%s\" for "
+		    "a %s route",
+		    r->path, opt, route_handler_names[r->handler]);
 		return 0;
 	}
 	return 1;
@@ -390,12 +399,12 @@ route_option(struct parse *ps, struct route *r, const char *opt)
 static int
 add_route(struct parse *ps, const char *path, const char *value)
 {
-	struct conf	*c = ps->conf;
-	struct route	*r;
-	char		*words, *w, *save, *norm;
-	char		*handler, *arg;
-	size_t		 len = strlen(path), nlen;
-	int		 h, ok;
+	struct conf *c = ps->conf;
+	struct route *r;
+	char *words, *w, *save, *norm;
+	char *handler, *arg;
+	size_t len = strlen(path), nlen;
+	int h, ok;
 
 	if ((words = strdup(value)) == NULL)
 		goto oom;
@@ -403,16 +412,20 @@ add_route(struct parse *ps, const char *path, const char *value)
 	arg = handler ? strtok_r(NULL, " \t", &save) : NULL;
 	if (arg == NULL) {
 		free(words);
-		seterr(ps, ps->lineno, "[routes] %s: expected HANDLER "
-		    "ARGUMENT (file FILE, dir DIR or msg TEMPLATE)", path);
+		seterr(ps, ps->lineno,
+		    "[routes] %s: expected HANDLER "
+		    "ARGUMENT (file FILE, dir DIR or msg TEMPLATE)",
+		    path);
 		return 0;
 	}
 	for (h = 0; h < ROUTE_HANDLER_COUNT; h++)
 		if (strcmp(handler, route_handler_names[h]) == 0)
 			break;
 	if (h == ROUTE_HANDLER_COUNT) {
-		seterr(ps, ps->lineno, "[routes] %s: unknown handler \"%s\" "
-		    "(file, dir or msg)", path, handler);
+		seterr(ps, ps->lineno,
+		    "[routes] %s: unknown handler \"%s\" "
+		    "(file, dir or msg)",
+		    path, handler);
 		free(words);
 		return 0;
 	}
@@ -423,20 +436,24 @@ add_route(struct parse *ps, const char *path, const char *value)
 	}
 	ok = *path == '/' && strchr(path, '%') == NULL &&
 	    strchr(path, '?') == NULL &&
-	    uri_path_decode(path, len, norm, &nlen) == 0 &&
-	    nlen == len && memcmp(norm, path, len) == 0;
+	    uri_path_decode(path, len, norm, &nlen) == 0 && nlen == len &&
+	    memcmp(norm, path, len) == 0;
 	free(norm);
 	if (!ok) {
 		free(words);
-		seterr(ps, ps->lineno, "[routes] %s: the URL path must start "
+		seterr(ps, ps->lineno,
+		    "[routes] %s: the URL path must start "
 		    "with '/' and be normalised (no \"//\", \".\", \"..\", "
-		    "'%%' or '?')", path);
+		    "'%%' or '?')",
+		    path);
 		return 0;
 	}
 	if (h == ROUTE_DIR && path[len - 1] != '/') {
 		free(words);
-		seterr(ps, ps->lineno, "[routes] %s: a dir route's path must "
-		    "end with '/' (%s/)", path, path);
+		seterr(ps, ps->lineno,
+		    "[routes] %s: a dir route's path must "
+		    "end with '/' (%s/)",
+		    path, path);
 		return 0;
 	}
 	r = realloc(c->routes, (c->nroutes + 1) * sizeof(*r));
@@ -453,7 +470,7 @@ add_route(struct parse *ps, const char *path, const char *value)
 	r->len = len;
 	r->path = strdup(path);
 	r->arg = strdup(arg);
-	c->nroutes++;		/* from here conf_free owns it */
+	c->nroutes++; /* from here conf_free owns it */
 	if (r->path == NULL || r->arg == NULL) {
 		free(words);
 		goto oom;
@@ -473,9 +490,9 @@ oom:
 static int
 handler(void *arg, const char *section, const char *name, const char *value)
 {
-	struct parse	*ps = arg;
-	size_t		 i;
-	int		 known = 0;
+	struct parse *ps = arg;
+	size_t i;
+	int known = 0;
 
 	if (strcmp(section, "routes") == 0)
 		return add_route(ps, name, value);
@@ -488,8 +505,10 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		if (strcmp(keys[i].name, name) != 0)
 			continue;
 		if (ps->seen[i] != 0) {
-			seterr(ps, ps->lineno, "[%s] %s: set twice (first on "
-			    "line %d)", section, name, ps->seen[i]);
+			seterr(ps, ps->lineno,
+			    "[%s] %s: set twice (first on "
+			    "line %d)",
+			    section, name, ps->seen[i]);
 			return 0;
 		}
 		ps->seen[i] = ps->lineno;
@@ -538,12 +557,14 @@ set_defaults(struct conf *c)
 static int
 resolve(struct conf *c, char **p, const char *dflt, int log)
 {
-	char	*s;
+	char *s;
 
 	if (*p == NULL && (*p = strdup(dflt)) == NULL)
 		return -1;
-	if (**p == '/' || (log && (strcmp(*p, "stderr") == 0 ||
-	    strcmp(*p, "stdout") == 0 || strcmp(*p, "off") == 0)))
+	if (**p == '/' ||
+	    (log &&
+		(strcmp(*p, "stderr") == 0 || strcmp(*p, "stdout") == 0 ||
+		    strcmp(*p, "off") == 0)))
 		return 0;
 	if (asprintf(&s, "%s/%s", c->dir, *p) == -1)
 		return -1;
@@ -555,7 +576,7 @@ resolve(struct conf *c, char **p, const char *dflt, int log)
 static int
 line_of(const struct parse *ps, const char *name)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].name, name) == 0)
@@ -566,9 +587,9 @@ line_of(const struct parse *ps, const char *name)
 static int
 read_all(const char *path, char **out, size_t *outlen)
 {
-	FILE	*f;
-	char	*s = NULL;
-	size_t	 len = 0, cap = 0, n;
+	FILE *f;
+	char *s = NULL;
+	size_t len = 0, cap = 0, n;
 
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
@@ -608,14 +629,15 @@ read_all(const char *path, char **out, size_t *outlen)
 static int
 real_path(struct parse *ps, struct route *r)
 {
-	char	 proc[64], buf[PATH_MAX];
-	ssize_t	 n;
+	char proc[64], buf[PATH_MAX];
+	ssize_t n;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->fd);
 	if ((n = readlink(proc, buf, sizeof(buf) - 1)) <= 0 || buf[0] != '/') {
-		seterr(ps, r->line, "[routes] %s: dir %s: cannot read its "
-		    "path through /proc: %s", r->path, r->arg,
-		    n == -1 ? strerror(errno) : "not a path");
+		seterr(ps, r->line,
+		    "[routes] %s: dir %s: cannot read its "
+		    "path through /proc: %s",
+		    r->path, r->arg, n == -1 ? strerror(errno) : "not a path");
 		return -1;
 	}
 	buf[n] = '\0';
@@ -631,12 +653,12 @@ real_path(struct parse *ps, struct route *r)
 static int
 check_routes(struct parse *ps)
 {
-	struct conf	*c = ps->conf;
-	struct route	*r;
-	struct stat	 st;
-	char		*text, path[PATH_MAX];
-	size_t		 i, len;
-	int		 fd, n;
+	struct conf *c = ps->conf;
+	struct route *r;
+	struct stat st;
+	char *text, path[PATH_MAX];
+	size_t i, len;
+	int fd, n;
 
 	c->root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->root_fd == -1) {
@@ -646,13 +668,14 @@ check_routes(struct parse *ps)
 	}
 	for (i = 0; i < c->nroutes; i++) {
 		r = &c->routes[i];
-		fd = fsopen_beneath(c->root_fd, r->arg, r->handler == ROUTE_DIR ?
-		    O_PATH | O_DIRECTORY : O_RDONLY | O_NONBLOCK);
+		fd = fsopen_beneath(c->root_fd, r->arg,
+		    r->handler == ROUTE_DIR ? O_PATH | O_DIRECTORY
+					    : O_RDONLY | O_NONBLOCK);
 		if (fd == -1 || fstat(fd, &st) == -1) {
 			seterr(ps, r->line, "[routes] %s: %s %s: %s", r->path,
 			    route_handler_names[r->handler], r->arg,
-			    errno == EXDEV ? "outside the root" :
-			    strerror(errno));
+			    errno == EXDEV ? "outside the root"
+					   : strerror(errno));
 			if (fd != -1)
 				close(fd);
 			return -1;
@@ -665,9 +688,10 @@ check_routes(struct parse *ps)
 		}
 		close(fd);
 		if (!S_ISREG(st.st_mode)) {
-			seterr(ps, r->line, "[routes] %s: %s %s: not a regular "
-			    "file", r->path, route_handler_names[r->handler],
-			    r->arg);
+			seterr(ps, r->line,
+			    "[routes] %s: %s %s: not a regular "
+			    "file",
+			    r->path, route_handler_names[r->handler], r->arg);
 			return -1;
 		}
 		if (r->handler != ROUTE_MSG)
@@ -682,9 +706,10 @@ check_routes(struct parse *ps)
 		n = html_template_parse(&r->tmpl, text, len);
 		free(text);
 		if (n == -1) {
-			seterr(ps, r->line, "[routes] %s: msg %s: the template "
-			    "needs the placeholder %s exactly once", r->path,
-			    r->arg, HTML_PLACEHOLDER);
+			seterr(ps, r->line,
+			    "[routes] %s: msg %s: the template "
+			    "needs the placeholder %s exactly once",
+			    r->path, r->arg, HTML_PLACEHOLDER);
 			return -1;
 		}
 	}
@@ -695,9 +720,9 @@ check_routes(struct parse *ps)
 static int
 resolve_user(struct parse *ps)
 {
-	struct conf	*c = ps->conf;
-	struct passwd	*pw;
-	struct group	*gr;
+	struct conf *c = ps->conf;
+	struct passwd *pw;
+	struct group *gr;
 
 	if (c->group != NULL && c->user == NULL) {
 		seterr(ps, line_of(ps, "group"), "[server] group: needs user");
@@ -708,11 +733,15 @@ resolve_user(struct parse *ps)
 	errno = 0;
 	if ((pw = getpwnam(c->user)) == NULL) {
 		if (errno == 0 || errno == ENOENT)
-			seterr(ps, line_of(ps, "user"), "[server] user: no "
-			    "such user \"%s\"", c->user);
+			seterr(ps, line_of(ps, "user"),
+			    "[server] user: no "
+			    "such user \"%s\"",
+			    c->user);
 		else
-			seterr(ps, line_of(ps, "user"), "[server] user: \"%s\": "
-			    "%s", c->user, strerror(errno));
+			seterr(ps, line_of(ps, "user"),
+			    "[server] user: \"%s\": "
+			    "%s",
+			    c->user, strerror(errno));
 		return -1;
 	}
 	c->uid = pw->pw_uid;
@@ -722,11 +751,15 @@ resolve_user(struct parse *ps)
 	errno = 0;
 	if ((gr = getgrnam(c->group)) == NULL) {
 		if (errno == 0 || errno == ENOENT)
-			seterr(ps, line_of(ps, "group"), "[server] group: no "
-			    "such group \"%s\"", c->group);
+			seterr(ps, line_of(ps, "group"),
+			    "[server] group: no "
+			    "such group \"%s\"",
+			    c->group);
 		else
-			seterr(ps, line_of(ps, "group"), "[server] group: "
-			    "\"%s\": %s", c->group, strerror(errno));
+			seterr(ps, line_of(ps, "group"),
+			    "[server] group: "
+			    "\"%s\": %s",
+			    c->group, strerror(errno));
 		return -1;
 	}
 	c->gid = gr->gr_gid;
@@ -742,10 +775,10 @@ struct conf *
 conf_parse(const char *text, size_t len, const char *name, const char *dir,
     int check_files, char err[CONF_ERR_MAX])
 {
-	struct parse		 ps;
-	struct conf		*c;
-	const struct route	*dup;
-	int			 rc;
+	struct parse ps;
+	struct conf *c;
+	const struct route *dup;
+	int rc;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.name = name;
@@ -776,7 +809,7 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 	    resolve(c, &c->msg_db, GUAD_DBPATH, 0) == -1 ||
 	    (c->error_log != NULL && resolve(c, &c->error_log, "", 1) == -1) ||
 	    (c->access_log != NULL &&
-	    resolve(c, &c->access_log, "", 1) == -1) ||
+		resolve(c, &c->access_log, "", 1) == -1) ||
 	    (c->pid_file != NULL && resolve(c, &c->pid_file, "", 0) == -1))
 		goto oom;
 	if (resolve_user(&ps) == -1)
@@ -785,11 +818,14 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 	if (c->worker_timeout > 0 &&
 	    c->msg_busy_timeout >= c->worker_timeout * 1000ULL) {
 		if (line_of(&ps, "busy_timeout") != 0)
-			seterr(&ps, line_of(&ps, "busy_timeout"), "[msg] "
+			seterr(&ps, line_of(&ps, "busy_timeout"),
+			    "[msg] "
 			    "busy_timeout: must be below [timeouts] worker "
-			    "(%u ms)", c->worker_timeout * 1000);
+			    "(%u ms)",
+			    c->worker_timeout * 1000);
 		else
-			seterr(&ps, line_of(&ps, "worker"), "[timeouts] worker: "
+			seterr(&ps, line_of(&ps, "worker"),
+			    "[timeouts] worker: "
 			    "must be above [msg] busy_timeout (%u ms)",
 			    c->msg_busy_timeout);
 		goto fail;
@@ -797,13 +833,16 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 	if (router_build(&c->router, c->routes, c->nroutes, &dup) == -1) {
 		if (dup == NULL)
 			goto oom;
-		seterr(&ps, dup->line, "[routes] %s: duplicate route", dup->path);
+		seterr(&ps, dup->line, "[routes] %s: duplicate route",
+		    dup->path);
 		goto fail;
 	}
 	/* e.g. an emptied gua.ini: refused, above all on a reload */
 	if (check_files && c->nroutes == 0) {
-		snprintf(err, CONF_ERR_MAX, "%s: no [routes]: every request "
-		    "would be answered 404", name);
+		snprintf(err, CONF_ERR_MAX,
+		    "%s: no [routes]: every request "
+		    "would be answered 404",
+		    name);
 		goto fail;
 	}
 	if (check_files && check_routes(&ps) == -1)
@@ -827,9 +866,9 @@ conf_load(const char *path, char err[CONF_ERR_MAX])
 struct conf *
 conf_read(const char *path, int check_files, char err[CONF_ERR_MAX])
 {
-	struct conf	*c;
-	char		*text, *copy, *dir, real[PATH_MAX];
-	size_t		 len;
+	struct conf *c;
+	char *text, *copy, *dir, real[PATH_MAX];
+	size_t len;
 
 	if (read_all(path, &text, &len) == -1) {
 		snprintf(err, CONF_ERR_MAX, "%s: %s", path, strerror(errno));
@@ -857,8 +896,8 @@ conf_read(const char *path, int check_files, char err[CONF_ERR_MAX])
 unsigned
 conf_workers(const struct conf *c)
 {
-	cpu_set_t	 set;
-	long		 n;
+	cpu_set_t set;
+	long n;
 
 	if (c->workers > 0)
 		return c->workers;
@@ -872,7 +911,7 @@ conf_workers(const struct conf *c)
 void
 conf_free(struct conf *c)
 {
-	size_t	 i;
+	size_t i;
 
 	if (c == NULL)
 		return;
@@ -916,9 +955,9 @@ conf_free(struct conf *c)
 char *
 conf_pid_file(const char *path)
 {
-	FILE	*f;
-	char	 line[1024], *p, *e, *v, *out = NULL, *copy;
-	int	 server = 0;
+	FILE *f;
+	char line[1024], *p, *e, *v, *out = NULL, *copy;
+	int server = 0;
 
 	if ((f = fopen(path, "re")) == NULL)
 		return NULL;

@@ -11,73 +11,73 @@
 #include "http.h"
 #include "router.h"
 
-#define CONF_ERR_MAX	512
+#define CONF_ERR_MAX 512
 
 struct conf_mime {
-	char	*ext;		/* lower case, without the dot */
-	char	*type;
+	char *ext; /* lower case, without the dot */
+	char *type;
 };
 
 struct conf {
-	char			*path;		/* as given */
-	char			*dir;		/* folder of path */
+	char *path; /* as given */
+	char *dir;  /* folder of path */
 
-	char			*host;
-	unsigned		 port;
-	unsigned		 workers;	/* 0: one per CPU */
-	char			*root;
-	char			*error_log;
-	char			*access_log;
-	char			*pid_file;	/* NULL: none */
-	int			 dotfiles;	/* serve names starting with '.' */
-	int			 sendfile;	/* else read + write */
-	size_t			 file_cache;	/* small files kept; 0: off */
-	char			*user;		/* workers run as; NULL: keep */
-	char			*group;		/* NULL: the user's own */
-	uid_t			 uid;		/* of user, resolved at load */
-	gid_t			 gid;
-	int			 allow_root;	/* workers may keep uid 0 */
-	int			 sandbox;	/* no_new_privs + Landlock */
+	char *host;
+	unsigned port;
+	unsigned workers; /* 0: one per CPU */
+	char *root;
+	char *error_log;
+	char *access_log;
+	char *pid_file;	   /* NULL: none */
+	int dotfiles;	   /* serve names starting with '.' */
+	int sendfile;	   /* else read + write */
+	size_t file_cache; /* small files kept; 0: off */
+	char *user;	   /* workers run as; NULL: keep */
+	char *group;	   /* NULL: the user's own */
+	uid_t uid;	   /* of user, resolved at load */
+	gid_t gid;
+	int allow_root; /* workers may keep uid 0 */
+	int sandbox;	/* no_new_privs + Landlock */
 
-	struct http_limits	 limits;
-	size_t			 connections;
-	size_t			 max_requests;	/* per worker; 0: no limit */
+	struct http_limits limits;
+	size_t connections;
+	size_t max_requests; /* per worker; 0: no limit */
 
-	unsigned		 header_timeout;	/* seconds */
-	unsigned		 body_timeout;
-	unsigned		 keepalive_timeout;
-	unsigned		 send_timeout;
-	unsigned		 shutdown_timeout;
-	unsigned		 worker_timeout;	/* 0: off */
+	unsigned header_timeout; /* seconds */
+	unsigned body_timeout;
+	unsigned keepalive_timeout;
+	unsigned send_timeout;
+	unsigned shutdown_timeout;
+	unsigned worker_timeout; /* 0: off */
 
-	char			*msg_db;
-	size_t			 msg_max_length;
-	size_t			 msg_page_size;
-	unsigned		 msg_busy_timeout;	/* ms */
+	char *msg_db;
+	size_t msg_max_length;
+	size_t msg_page_size;
+	unsigned msg_busy_timeout; /* ms */
 
-	struct conf_mime	*mime;
-	size_t			 nmime;
+	struct conf_mime *mime;
+	size_t nmime;
 
-	struct route		*routes;
-	size_t			 nroutes;
-	struct router		 router;
-	int			 root_fd;	/* O_PATH, the document root */
+	struct route *routes;
+	size_t nroutes;
+	struct router router;
+	int root_fd; /* O_PATH, the document root */
 };
 
 /* One gua.ini key that takes a value, for the documentation check. */
 struct conf_key {
-	const char	*section;
-	const char	*name;
+	const char *section;
+	const char *name;
 };
 
-struct conf	*conf_load(const char *path, char err[CONF_ERR_MAX]);
-struct conf	*conf_read(const char *path, int check_files,
-		    char err[CONF_ERR_MAX]);
-struct conf	*conf_parse(const char *text, size_t len, const char *name,
-		    const char *dir, int check_files, char err[CONF_ERR_MAX]);
-void		 conf_free(struct conf *);
-unsigned	 conf_workers(const struct conf *);
-char		*conf_pid_file(const char *path);
+struct conf *conf_load(const char *path, char err[CONF_ERR_MAX]);
+struct conf *
+conf_read(const char *path, int check_files, char err[CONF_ERR_MAX]);
+struct conf *conf_parse(const char *text, size_t len, const char *name,
+    const char *dir, int check_files, char err[CONF_ERR_MAX]);
+void conf_free(struct conf *);
+unsigned conf_workers(const struct conf *);
+char *conf_pid_file(const char *path);
 const struct conf_key *conf_keys(size_t *n);
 
 #endif

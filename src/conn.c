@@ -22,29 +22,29 @@
 #include "serve.h"
 
 /* Pipelined responses are gathered up to this before one write. */
-#define OUT_BATCH	8192
+#define OUT_BATCH 8192
 /* A file body up to this size is copied behind the head: one write. */
-#define SMALL_FILE	8192
+#define SMALL_FILE 8192
 /*
  * Steps (a request answered, a read, a flush) one call of conn_drain may
  * take before the connection goes to the back of the worker's ready
  * queue, so that a client that keeps its pipeline full cannot hold the
  * worker from its other connections, its listener and its timers.
  */
-#define DRAIN_STEPS	32
+#define DRAIN_STEPS 32
 /* Bytes of a chunked body on the wire allowed per byte of body_size. */
-#define CHUNKED_OVERHEAD(n)	((n) * 2 + 4096)
+#define CHUNKED_OVERHEAD(n) ((n)*2 + 4096)
 
 enum step {
-	STEP_DONE,		/* did something; go on */
-	STEP_WAIT,		/* needs an event */
-	STEP_CLOSED		/* the connection is gone */
+	STEP_DONE,  /* did something; go on */
+	STEP_WAIT,  /* needs an event */
+	STEP_CLOSED /* the connection is gone */
 };
 
 static void
 timer_unlink(struct conn *c)
 {
-	struct conn_queue	*q;
+	struct conn_queue *q;
 
 	if (c->timer == CONN_TIMER_NONE)
 		return;
@@ -68,7 +68,7 @@ timer_unlink(struct conn *c)
 void
 conn_timer_set(struct conn *c, enum conn_timer t)
 {
-	struct conn_queue	*q;
+	struct conn_queue *q;
 
 	timer_unlink(c);
 	if (t == CONN_TIMER_NONE)
@@ -89,7 +89,7 @@ conn_timer_set(struct conn *c, enum conn_timer t)
 static void
 ready_add(struct conn *c)
 {
-	struct conn_queue	*q = &c->w->ready;
+	struct conn_queue *q = &c->w->ready;
 
 	if (c->ready)
 		return;
@@ -106,7 +106,7 @@ ready_add(struct conn *c)
 static void
 ready_unlink(struct conn *c)
 {
-	struct conn_queue	*q = &c->w->ready;
+	struct conn_queue *q = &c->w->ready;
 
 	if (!c->ready)
 		return;
@@ -129,8 +129,8 @@ ready_unlink(struct conn *c)
 void
 conn_run_ready(struct worker *w)
 {
-	struct conn	*c, *last = w->ready.tail;
-	int		 more = last != NULL;
+	struct conn *c, *last = w->ready.tail;
+	int more = last != NULL;
 
 	while (more && (c = w->ready.head) != NULL) {
 		more = c != last;
@@ -149,7 +149,7 @@ output_pending(const struct conn *c)
 static void
 release_buffers(struct conn *c)
 {
-	struct worker	*w = c->w;
+	struct worker *w = c->w;
 
 	if (c->in != NULL) {
 		if (c->in_cap == w->inpool.size)
@@ -179,15 +179,17 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
 	c->file_fd = -1;
 	c->timer = CONN_TIMER_NONE;
 	c->state = CONN_IDLE;
-	c->readable = 1;	/* TCP_DEFER_ACCEPT: data is likely there */
+	c->readable = 1; /* TCP_DEFER_ACCEPT: data is likely there */
 	if (sa->sa_family == AF_INET) {
 		c->family = AF_INET;
-		memcpy(c->addr, &((const struct sockaddr_in *)(const void *)sa)
-		    ->sin_addr, 4);
+		memcpy(c->addr,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    4);
 	} else if (sa->sa_family == AF_INET6) {
 		c->family = AF_INET6;
-		memcpy(c->addr, &((const struct sockaddr_in6 *)(const void *)
-		    sa)->sin6_addr, 16);
+		memcpy(c->addr,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    16);
 	}
 	conn_timer_set(c, CONN_TIMER_HEADER);
 	if (ev_add(w->loop, &c->ev, EV_READ | EV_WRITE | EV_EDGE) == -1) {
@@ -202,7 +204,7 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
 void
 conn_close(struct conn *c)
 {
-	struct worker	*w = c->w;
+	struct worker *w = c->w;
 
 	timer_unlink(c);
 	ready_unlink(c);
@@ -210,7 +212,7 @@ conn_close(struct conn *c)
 		close(c->file_fd);
 	c->file_fd = -1;
 	release_buffers(c);
-	close(c->ev.fd);	/* also leaves the epoll set */
+	close(c->ev.fd); /* also leaves the epoll set */
 	c->ev.fd = -1;
 	c->tnext = w->free_conns;
 	w->free_conns = c;
@@ -221,7 +223,7 @@ conn_close(struct conn *c)
  * Bytes one field of an access log line may take once escaped: three of
  * them and the rest of a line always fit in its 4096 bytes.
  */
-#define LOG_FIELD_MAX	1024
+#define LOG_FIELD_MAX 1024
 
 /* What byte ch takes in the log: itself, or \xHH. */
 static size_t
@@ -238,8 +240,8 @@ static void
 log_field(struct buf *b, const char *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t		 i, w = 0, room = LOG_FIELD_MAX;
-	unsigned char	 ch;
+	size_t i, w = 0, room = LOG_FIELD_MAX;
+	unsigned char ch;
 
 	if (p == NULL || len == 0) {
 		buf_addc(b, '-');
@@ -269,13 +271,13 @@ static void
 access_log(const struct conn *c, const struct http_request *req, int status,
     off_t bytes)
 {
-	char		 line[4096], addr[INET6_ADDRSTRLEN];
-	struct buf	 b = { line, 0, sizeof(line), sizeof(line), 0 };
+	char line[4096], addr[INET6_ADDRSTRLEN];
+	struct buf b = { line, 0, sizeof(line), sizeof(line), 0 };
 
 	if (!log_access_enabled())
 		return;
-	if (c->family == 0 || inet_ntop(c->family, c->addr, addr,
-	    sizeof(addr)) == NULL)
+	if (c->family == 0 ||
+	    inet_ntop(c->family, c->addr, addr, sizeof(addr)) == NULL)
 		strcpy(addr, "-");
 	buf_adds(&b, addr);
 	BUF_ADDLIT(&b, " - - [");
@@ -302,11 +304,11 @@ access_log(const struct conn *c, const struct http_request *req, int status,
 static int
 respond(struct conn *c, const struct http_request *req, struct response *r)
 {
-	struct worker	*w = c->w;
-	struct buf	 b;
-	off_t		 clen = resp_content_length(r);
-	ssize_t		 n;
-	int		 i, keep;
+	struct worker *w = c->w;
+	struct buf b;
+	off_t clen = resp_content_length(r);
+	ssize_t n;
+	int i, keep;
 
 	keep = req->keep_alive && !r->close && !w->draining;
 	if (c->out == NULL) {
@@ -372,12 +374,12 @@ fail:
 static int
 respond_error(struct conn *c, const struct http_request *req, int status)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	resp_error(&r, status);
 	r.close = 1;
-	c->state = CONN_IDLE;	/* nothing more is read as a request */
+	c->state = CONN_IDLE; /* nothing more is read as a request */
 	return respond(c, req, &r);
 }
 
@@ -385,7 +387,7 @@ respond_error(struct conn *c, const struct http_request *req, int status)
 static int
 in_reserve(struct conn *c, size_t want)
 {
-	char	*p;
+	char *p;
 
 	if (c->in_off > 0 && c->in_off + want > c->in_cap) {
 		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
@@ -429,8 +431,10 @@ wait_body(struct conn *c, const struct http_request *req, size_t want)
 		conn_timer_set(c, CONN_TIMER_BODY);
 	}
 	if (in_reserve(c, want) == -1)
-		return respond_error(c, req, HTTP_STATUS_SERVICE_UNAVAILABLE)
-		    == -1 ? (conn_close(c), STEP_CLOSED) : STEP_DONE;
+		return respond_error(c, req, HTTP_STATUS_SERVICE_UNAVAILABLE) ==
+			-1
+		    ? (conn_close(c), STEP_CLOSED)
+		    : STEP_DONE;
 	send_continue(c, req);
 	return STEP_WAIT;
 }
@@ -445,7 +449,7 @@ static int
 park(struct conn *c, const struct http_request *req, size_t consumed,
     size_t blen)
 {
-	int64_t	 now = date_mono_ms(), waited;
+	int64_t now = date_mono_ms(), waited;
 
 	if (c->state != CONN_PARKED) {
 		c->state = CONN_PARKED;
@@ -474,15 +478,15 @@ park(struct conn *c, const struct http_request *req, size_t consumed,
 static enum step
 process_one(struct conn *c)
 {
-	struct worker		*w = c->w;
-	const struct conf	*cf = w->conf;
-	struct http_request	 req;
-	struct response		 r;
-	char			*head = c->in + c->in_off;
-	size_t			 avail = c->in_len - c->in_off, scanned;
-	size_t			 raw, blen = 0, consumed, want, limit;
-	const char		*body = NULL;
-	int			 rc, status;
+	struct worker *w = c->w;
+	const struct conf *cf = w->conf;
+	struct http_request req;
+	struct response r;
+	char *head = c->in + c->in_off;
+	size_t avail = c->in_len - c->in_off, scanned;
+	size_t raw, blen = 0, consumed, want, limit;
+	const char *body = NULL;
+	int rc, status;
 
 	scanned = c->scanned;
 	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits, w->join,
@@ -597,14 +601,14 @@ request_timer(const struct conn *c)
 static enum step
 flush(struct conn *c)
 {
-	ssize_t	 n;
-	size_t	 chunk;
+	ssize_t n;
+	size_t chunk;
 
 	while (output_pending(c)) {
 		if (c->out_off < c->out_len) {
 			n = send(c->ev.fd, c->out + c->out_off,
-			    c->out_len - c->out_off, MSG_NOSIGNAL |
-			    (c->file_fd != -1 ? MSG_MORE : 0));
+			    c->out_len - c->out_off,
+			    MSG_NOSIGNAL | (c->file_fd != -1 ? MSG_MORE : 0));
 		} else if (!c->w->conf->sendfile) {
 			/* sendfile = off: through the output buffer */
 			chunk = (size_t)(c->file_end - c->file_off);
@@ -613,7 +617,7 @@ flush(struct conn *c)
 			n = pread(c->file_fd, c->out, chunk, c->file_off);
 			if (n <= 0) {
 				log_warnx("file shrank or failed while being "
-				    "sent");
+					  "sent");
 				conn_close(c);
 				return STEP_CLOSED;
 			}
@@ -667,9 +671,9 @@ flush(struct conn *c)
 static enum step
 read_some(struct conn *c)
 {
-	struct worker	*w = c->w;
-	size_t		 space;
-	ssize_t		 n;
+	struct worker *w = c->w;
+	size_t space;
+	ssize_t n;
 
 	if (c->in == NULL) {
 		if ((c->in = buf_pool_get(&w->inpool)) == NULL) {
@@ -684,7 +688,7 @@ read_some(struct conn *c)
 	}
 	space = c->in_cap - c->in_len;
 	if (space == 0) {
-		conn_close(c);		/* the parser bounds every request */
+		conn_close(c); /* the parser bounds every request */
 		return STEP_CLOSED;
 	}
 	do
@@ -693,14 +697,14 @@ read_some(struct conn *c)
 	if (n > 0) {
 		c->in_len += (uint32_t)n;
 		if ((size_t)n < space)
-			c->readable = 0;	/* edge-triggered: drained */
+			c->readable = 0; /* edge-triggered: drained */
 		return STEP_DONE;
 	}
 	if (n == -1 && errno == EAGAIN) {
 		c->readable = 0;
 		return STEP_WAIT;
 	}
-	conn_close(c);		/* EOF or error */
+	conn_close(c); /* EOF or error */
 	return STEP_CLOSED;
 }
 
@@ -708,8 +712,8 @@ read_some(struct conn *c)
 static void
 linger(struct conn *c)
 {
-	char	 sink[4096];
-	ssize_t	 n;
+	char sink[4096];
+	ssize_t n;
 
 	while (c->readable) {
 		n = read(c->ev.fd, sink, sizeof(sink));
@@ -735,8 +739,7 @@ linger(struct conn *c)
 static void
 finish(struct conn *c)
 {
-	if (c->in_len == c->in_off && c->state == CONN_IDLE &&
-	    !c->readable) {
+	if (c->in_len == c->in_off && c->state == CONN_IDLE && !c->readable) {
 		conn_close(c);
 		return;
 	}
@@ -770,12 +773,12 @@ draining_idle(const struct conn *c)
 void
 conn_drain(struct conn *c)
 {
-	enum step	 s;
-	int		 steps = 0;
+	enum step s;
+	int steps = 0;
 
 	for (;; steps++) {
 		if (steps == DRAIN_STEPS) {
-			ready_add(c);	/* the rest on the next turn */
+			ready_add(c); /* the rest on the next turn */
 			return;
 		}
 		if (c->state == CONN_LINGER) {
@@ -785,8 +788,8 @@ conn_drain(struct conn *c)
 		/* a parked request waits for its timer, nothing else */
 		if (c->state == CONN_PARKED && c->timer == CONN_TIMER_RETRY)
 			return;
-		if (c->in_off < c->in_len && !c->closing &&
-		    c->file_fd == -1 && c->out_len < OUT_BATCH &&
+		if (c->in_off < c->in_len && !c->closing && c->file_fd == -1 &&
+		    c->out_len < OUT_BATCH &&
 		    !(c->state == CONN_PARKED && output_pending(c))) {
 			s = process_one(c);
 			if (s == STEP_CLOSED)
@@ -805,7 +808,7 @@ conn_drain(struct conn *c)
 			continue;
 		}
 		if (c->state == CONN_PARKED)
-			return;		/* nothing is read past it */
+			return; /* nothing is read past it */
 		if (c->in_len == c->in_off && c->state == CONN_IDLE) {
 			release_buffers(c);
 			if (c->timer == CONN_TIMER_NONE)
@@ -825,7 +828,7 @@ conn_drain(struct conn *c)
 void
 conn_on_event(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 {
-	struct conn	*c = (struct conn *)h;
+	struct conn *c = (struct conn *)h;
 
 	if (events & EV_READ)
 		c->readable = 1;
@@ -836,7 +839,7 @@ conn_on_event(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 void
 conn_timeout(struct conn *c)
 {
-	struct http_request	 req;
+	struct http_request req;
 
 	switch (c->timer) {
 	case CONN_TIMER_HEADER:
@@ -854,7 +857,7 @@ conn_timeout(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		c->readable = 1;	/* make finish() linger */
+		c->readable = 1; /* make finish() linger */
 		conn_drain(c);
 		return;
 	case CONN_TIMER_RETRY:

@@ -7,19 +7,16 @@
 #include "date.h"
 
 static struct {
-	int64_t	 mono_ms;
-	time_t	 now;		/* the second the strings below show */
-	char	 http[DATE_HTTP_LEN + 1];
-	char	 clf[DATE_CLF_LEN + 1];
+	int64_t mono_ms;
+	time_t now; /* the second the strings below show */
+	char http[DATE_HTTP_LEN + 1];
+	char clf[DATE_CLF_LEN + 1];
 } dc;
 
-static const char days[7][4] = {
-	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-};
-static const char months[12][4] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-};
+static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
+	"Sat" };
+static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 /* Two decimal digits of n (0..99) at p. */
 static void
@@ -44,7 +41,7 @@ put_hms(char *p, const struct tm *tm)
 static void
 put_year(char *p, const struct tm *tm)
 {
-	int	 y = tm->tm_year + 1900;
+	int y = tm->tm_year + 1900;
 
 	put2(p, y / 100);
 	put2(p + 2, y % 100);
@@ -57,8 +54,8 @@ put_year(char *p, const struct tm *tm)
 static void
 utc(time_t t, struct tm *tm)
 {
-	const time_t	 lo = -62135596800LL;	/* 0001-01-01T00:00:00Z */
-	const time_t	 hi = 253402300799LL;	/* 9999-12-31T23:59:59Z */
+	const time_t lo = -62135596800LL; /* 0001-01-01T00:00:00Z */
+	const time_t hi = 253402300799LL; /* 9999-12-31T23:59:59Z */
 
 	if (t < lo)
 		t = lo;
@@ -74,10 +71,10 @@ utc(time_t t, struct tm *tm)
 void
 date_format_http(char buf[DATE_HTTP_LEN + 1], time_t t)
 {
-	struct tm	 tm;
+	struct tm tm;
 
 	utc(t, &tm);
-	memcpy(buf, days[tm.tm_wday], 3);	/* "Tue, 24 Nov 2026 02:39:19 GMT" */
+	memcpy(buf, days[tm.tm_wday], 3); /* "Tue, 24 Nov 2026 02:39:19 GMT" */
 	memcpy(buf + 3, ", ", 2);
 	put2(buf + 5, tm.tm_mday);
 	buf[7] = ' ';
@@ -97,8 +94,8 @@ date_format_http(char buf[DATE_HTTP_LEN + 1], time_t t)
 void
 date_update(void)
 {
-	struct timespec	 ts;
-	struct tm	 tm;
+	struct timespec ts;
+	struct tm tm;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	dc.mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -107,7 +104,7 @@ date_update(void)
 		return;
 	dc.now = ts.tv_sec;
 	date_format_http(dc.http, dc.now);
-	utc(dc.now, &tm);			/* "24/Nov/2026:02:39:19 +0000" */
+	utc(dc.now, &tm); /* "24/Nov/2026:02:39:19 +0000" */
 	put2(dc.clf, tm.tm_mday);
 	dc.clf[2] = '/';
 	memcpy(dc.clf + 3, months[tm.tm_mon], 3);
@@ -158,10 +155,10 @@ date_parse_http(const char *s, size_t len, time_t *out)
 		"%A, %d-%b-%y %H:%M:%S GMT",
 		"%a %b %e %H:%M:%S %Y",
 	};
-	char		 buf[40];
-	struct tm	 tm;
-	const char	*end;
-	size_t		 i;
+	char buf[40];
+	struct tm tm;
+	const char *end;
+	size_t i;
 
 	if (len < 24 || len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
 		return -1;

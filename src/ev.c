@@ -10,15 +10,15 @@
 #include "ev.h"
 
 struct ev_loop {
-	int			 epfd;
-	int			 max;
-	struct epoll_event	*events;
+	int epfd;
+	int max;
+	struct epoll_event *events;
 };
 
 struct ev_loop *
 ev_create(int maxevents)
 {
-	struct ev_loop	*l;
+	struct ev_loop *l;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
@@ -46,12 +46,12 @@ ev_free(struct ev_loop *l)
 static int
 ctl(struct ev_loop *l, int op, struct ev_handle *h, unsigned events)
 {
-	struct epoll_event	 ev = { 0 };
+	struct epoll_event ev = { 0 };
 
 	/* EPOLLEXCLUSIVE refuses EPOLLRDHUP; a listener has no use for it */
 	if (events & EV_READ)
-		ev.events |= EPOLLIN |
-		    ((events & EV_EXCLUSIVE) ? 0 : EPOLLRDHUP);
+		ev.events |=
+		    EPOLLIN | ((events & EV_EXCLUSIVE) ? 0 : EPOLLRDHUP);
 	if (events & EV_WRITE)
 		ev.events |= EPOLLOUT;
 	if (events & EV_EDGE)
@@ -78,7 +78,7 @@ ev_mod(struct ev_loop *l, struct ev_handle *h, unsigned events)
 int
 ev_del(struct ev_loop *l, struct ev_handle *h)
 {
-	struct epoll_event	 ev = { 0 };
+	struct epoll_event ev = { 0 };
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, h->fd, &ev);
 }
@@ -98,10 +98,10 @@ ev_wait(struct ev_loop *l, int timeout_ms, const sigset_t *sigmask)
 void
 ev_dispatch(struct ev_loop *l, int n)
 {
-	struct ev_handle	*h;
-	unsigned		 events;
-	uint32_t		 e;
-	int			 i;
+	struct ev_handle *h;
+	unsigned events;
+	uint32_t e;
+	int i;
 
 	for (i = 0; i < n; i++) {
 		h = l->events[i].data.ptr;

@@ -12,9 +12,9 @@
 static uint64_t
 hash(const void *owner, const char *name, size_t len)
 {
-	uint64_t	 h = 14695981039346656037ULL;
-	uintptr_t	 o = (uintptr_t)owner;
-	size_t		 i;
+	uint64_t h = 14695981039346656037ULL;
+	uintptr_t o = (uintptr_t)owner;
+	size_t i;
 
 	for (i = 0; i < sizeof(o); i++, o >>= 8) {
 		h ^= (uint8_t)o;
@@ -42,7 +42,7 @@ clear(struct fcache_entry *e)
 int
 fcache_init(struct fcache *fc, size_t entries)
 {
-	size_t	 n = 1;
+	size_t n = 1;
 
 	memset(fc, 0, sizeof(*fc));
 	if (entries == 0)
@@ -58,7 +58,7 @@ fcache_init(struct fcache *fc, size_t entries)
 void
 fcache_free(struct fcache *fc)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < fc->nslots; i++)
 		clear(&fc->slots[i]);
@@ -68,11 +68,10 @@ fcache_free(struct fcache *fc)
 
 /* The entry for (owner, name), or NULL. The cache keeps it. */
 struct fcache_entry *
-fcache_find(struct fcache *fc, const void *owner, const char *name,
-    size_t len)
+fcache_find(struct fcache *fc, const void *owner, const char *name, size_t len)
 {
-	struct fcache_entry	*e;
-	uint64_t		 h;
+	struct fcache_entry *e;
+	uint64_t h;
 
 	if (fc->nslots == 0)
 		return NULL;
@@ -101,16 +100,15 @@ fcache_same(const struct fcache_entry *e, const struct stat *st)
  * slot emptied.
  */
 struct fcache_entry *
-fcache_fill(struct fcache *fc, const void *owner, const char *name,
-    size_t len, int fd, const struct stat *st, time_t now)
+fcache_fill(struct fcache *fc, const void *owner, const char *name, size_t len,
+    int fd, const struct stat *st, time_t now)
 {
-	struct fcache_entry	*e;
-	uint64_t		 h;
-	ssize_t			 n;
-	size_t			 size;
+	struct fcache_entry *e;
+	uint64_t h;
+	ssize_t n;
+	size_t size;
 
-	if (fc->nslots == 0 || st->st_size < 0 ||
-	    st->st_size > FCACHE_FILE_MAX)
+	if (fc->nslots == 0 || st->st_size < 0 || st->st_size > FCACHE_FILE_MAX)
 		return NULL;
 	size = (size_t)st->st_size;
 	h = hash(owner, name, len);
@@ -144,10 +142,9 @@ fail:
 
 /* Forgets (owner, name), if it is cached. */
 void
-fcache_drop(struct fcache *fc, const void *owner, const char *name,
-    size_t len)
+fcache_drop(struct fcache *fc, const void *owner, const char *name, size_t len)
 {
-	struct fcache_entry	*e;
+	struct fcache_entry *e;
 
 	if ((e = fcache_find(fc, owner, name, len)) != NULL)
 		clear(e);

@@ -19,27 +19,27 @@
 
 #ifndef RESOLVE_BENEATH
 struct open_how {
-	unsigned long long	 flags;
-	unsigned long long	 mode;
-	unsigned long long	 resolve;
+	unsigned long long flags;
+	unsigned long long mode;
+	unsigned long long resolve;
 };
-#define RESOLVE_NO_MAGICLINKS	0x02
-#define RESOLVE_BENEATH		0x08
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_BENEATH	      0x08
 #endif
 #ifndef SYS_openat2
-#define SYS_openat2	437
+#define SYS_openat2 437
 #endif
 
-static int	 probed;
-static int	 no_openat2;
-static int	 probe_errno;
+static int probed;
+static int no_openat2;
+static int probe_errno;
 
 /* Before openat2: is what fd names really below dirfd? */
 static int
 below(int dirfd, int fd)
 {
-	char	 proc[64], dir[PATH_MAX], file[PATH_MAX];
-	ssize_t	 dl, fl;
+	char proc[64], dir[PATH_MAX], file[PATH_MAX];
+	ssize_t dl, fl;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
 	if ((dl = readlink(proc, dir, sizeof(dir) - 1)) <= 0)
@@ -47,7 +47,7 @@ below(int dirfd, int fd)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if ((fl = readlink(proc, file, sizeof(file) - 1)) <= 0)
 		return 0;
-	if (dl == 1)			/* the root directory itself */
+	if (dl == 1) /* the root directory itself */
 		return 1;
 	return fl >= dl && memcmp(dir, file, (size_t)dl) == 0 &&
 	    (fl == dl || file[dl] == '/');
@@ -64,8 +64,8 @@ below(int dirfd, int fd)
 int
 fsopen_probe(void)
 {
-	struct open_how	 how;
-	int		 dfd, fd;
+	struct open_how how;
+	int dfd, fd;
 
 	if (probed)
 		return !no_openat2;
@@ -92,12 +92,14 @@ fsopen_probe(void)
 const char *
 fsopen_mode(void)
 {
-	static char	 text[160];
+	static char text[160];
 
 	if (fsopen_probe())
 		return "openat2 with RESOLVE_BENEATH";
-	snprintf(text, sizeof(text), "openat and a check through /proc "
-	    "(openat2: %s)", strerror(probe_errno));
+	snprintf(text, sizeof(text),
+	    "openat and a check through /proc "
+	    "(openat2: %s)",
+	    strerror(probe_errno));
 	return text;
 }
 
@@ -116,8 +118,8 @@ fsopen_mode(void)
 int
 fsopen_beneath(int dirfd, const char *path, int flags)
 {
-	struct open_how	 how;
-	int		 fd;
+	struct open_how how;
+	int fd;
 
 	while (*path == '/')
 		path++;
@@ -128,8 +130,8 @@ fsopen_beneath(int dirfd, const char *path, int flags)
 		memset(&how, 0, sizeof(how));
 		how.flags = (unsigned long long)flags;
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		return (int)syscall(SYS_openat2, dirfd, path, &how,
-		    sizeof(how));
+		return (
+		    int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	}
 	if ((fd = openat(dirfd, path, flags)) == -1)
 		return -1;

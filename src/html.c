@@ -10,17 +10,28 @@
 void
 html_escape(struct buf *b, const char *s, size_t len)
 {
-	size_t	 i, run = 0;
+	size_t i, run = 0;
 	const char *rep;
 
 	for (i = 0; i < len; i++) {
 		switch (s[i]) {
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '&': rep = "&amp;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
 		}
 		buf_add(b, s + run, i - run);
 		buf_adds(b, rep);
@@ -36,15 +47,15 @@ html_escape(struct buf *b, const char *s, size_t len)
 int
 html_template_parse(struct html_template *t, const char *text, size_t len)
 {
-	const char	*p, *q;
-	size_t		 plen = sizeof(HTML_PLACEHOLDER) - 1;
+	const char *p, *q;
+	size_t plen = sizeof(HTML_PLACEHOLDER) - 1;
 
 	memset(t, 0, sizeof(*t));
 	p = memmem(text, len, HTML_PLACEHOLDER, plen);
 	if (p == NULL)
 		return -1;
-	q = memmem(p + plen, len - (size_t)(p - text) - plen,
-	    HTML_PLACEHOLDER, plen);
+	q = memmem(p + plen, len - (size_t)(p - text) - plen, HTML_PLACEHOLDER,
+	    plen);
 	if (q != NULL)
 		return -1;
 	if ((t->text = malloc(len + 1)) == NULL)

@@ -58,21 +58,83 @@ http_status_reason(int status)
 
 /* tchar (RFC 9110 5.6.2): the characters of a token. */
 static const unsigned char tchar[256] = {
-	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
-	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
-	['`'] = 1, ['|'] = 1, ['~'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-	['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-	['y'] = 1, ['z'] = 1,
+	['!'] = 1,
+	['#'] = 1,
+	['$'] = 1,
+	['%'] = 1,
+	['&'] = 1,
+	['\''] = 1,
+	['*'] = 1,
+	['+'] = 1,
+	['-'] = 1,
+	['.'] = 1,
+	['^'] = 1,
+	['_'] = 1,
+	['`'] = 1,
+	['|'] = 1,
+	['~'] = 1,
+	['0'] = 1,
+	['1'] = 1,
+	['2'] = 1,
+	['3'] = 1,
+	['4'] = 1,
+	['5'] = 1,
+	['6'] = 1,
+	['7'] = 1,
+	['8'] = 1,
+	['9'] = 1,
+	['A'] = 1,
+	['B'] = 1,
+	['C'] = 1,
+	['D'] = 1,
+	['E'] = 1,
+	['F'] = 1,
+	['G'] = 1,
+	['H'] = 1,
+	['I'] = 1,
+	['J'] = 1,
+	['K'] = 1,
+	['L'] = 1,
+	['M'] = 1,
+	['N'] = 1,
+	['O'] = 1,
+	['P'] = 1,
+	['Q'] = 1,
+	['R'] = 1,
+	['S'] = 1,
+	['T'] = 1,
+	['U'] = 1,
+	['V'] = 1,
+	['W'] = 1,
+	['X'] = 1,
+	['Y'] = 1,
+	['Z'] = 1,
+	['a'] = 1,
+	['b'] = 1,
+	['c'] = 1,
+	['d'] = 1,
+	['e'] = 1,
+	['f'] = 1,
+	['g'] = 1,
+	['h'] = 1,
+	['i'] = 1,
+	['j'] = 1,
+	['k'] = 1,
+	['l'] = 1,
+	['m'] = 1,
+	['n'] = 1,
+	['o'] = 1,
+	['p'] = 1,
+	['q'] = 1,
+	['r'] = 1,
+	['s'] = 1,
+	['t'] = 1,
+	['u'] = 1,
+	['v'] = 1,
+	['w'] = 1,
+	['x'] = 1,
+	['y'] = 1,
+	['z'] = 1,
 };
 
 /* True if s[0..len) equals the lower-case word, ignoring ASCII case. */
@@ -86,7 +148,7 @@ http_token_eq(const char *s, size_t len, const char *word)
 static int
 field_value_ok(const unsigned char *p, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < len; i++)
 		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
@@ -98,13 +160,13 @@ field_value_ok(const unsigned char *p, size_t len)
 static size_t
 head_end(const char *buf, size_t start, size_t from, size_t len)
 {
-	const char	*nl;
-	size_t		 i;
+	const char *nl;
+	size_t i;
 
 	if (from < start)
 		from = start;
-	while (from < len &&
-	    (nl = memchr(buf + from, '\n', len - from)) != NULL) {
+	while (
+	    from < len && (nl = memchr(buf + from, '\n', len - from)) != NULL) {
 		i = (size_t)(nl - buf);
 		if (i > start && buf[i - 1] == '\n')
 			return i + 1;
@@ -119,8 +181,8 @@ head_end(const char *buf, size_t start, size_t from, size_t len)
 static int
 parse_version(struct http_request *req, const char *p, size_t len)
 {
-	if (len != 8 || memcmp(p, "HTTP/", 5) != 0 ||
-	    p[5] < '0' || p[5] > '9' || p[6] != '.' || p[7] < '0' || p[7] > '9')
+	if (len != 8 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' ||
+	    p[5] > '9' || p[6] != '.' || p[7] < '0' || p[7] > '9')
 		return HTTP_STATUS_BAD_REQUEST;
 	if (p[5] != '1' || p[7] > '1')
 		return HTTP_STATUS_VERSION_NOT_SUPPORTED;
@@ -136,12 +198,12 @@ static int
 parse_target(struct http_request *req, const char *p, size_t len,
     struct http_slice *authority)
 {
-	const char	*q, *end = p + len;
-	size_t		 i;
+	const char *q, *end = p + len;
+	size_t i;
 
 	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f ||
-		    p[i] == '#')
+		if ((unsigned char)p[i] <= 0x20 ||
+		    (unsigned char)p[i] >= 0x7f || p[i] == '#')
 			return HTTP_STATUS_BAD_REQUEST;
 	if (len == 1 && p[0] == '*') {
 		if (req->method != HTTP_METHOD_OPTIONS)
@@ -189,13 +251,14 @@ query:
 static int
 host_ok(const struct http_slice *h)
 {
-	size_t	 i;
-	char	 c;
+	size_t i;
+	char c;
 
 	for (i = 0; i < h->len; i++) {
 		c = h->p[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~:[]!$&'()*+,;=%", c)))
+			(c >= '0' && c <= '9') ||
+			strchr("-._~:[]!$&'()*+,;=%", c)))
 			return 0;
 	}
 	return 1;
@@ -208,8 +271,8 @@ host_ok(const struct http_slice *h)
 static int
 parse_length(const char *p, size_t len, int64_t *out)
 {
-	int64_t	 v = 0;
-	size_t	 i;
+	int64_t v = 0;
+	size_t i;
 
 	if (len == 0)
 		return -1;
@@ -244,13 +307,13 @@ same_number(const char *a, size_t alen, const char *b, size_t blen)
 static void
 parse_connection(const char *p, size_t len, int *close, int *keep)
 {
-	size_t	 i = 0, j;
+	size_t i = 0, j;
 
 	while (i < len) {
 		while (i < len && (p[i] == ',' || p[i] == ' ' || p[i] == '\t'))
 			i++;
-		for (j = i; j < len && p[j] != ',' && p[j] != ' ' &&
-		    p[j] != '\t'; j++)
+		for (j = i;
+		     j < len && p[j] != ',' && p[j] != ' ' && p[j] != '\t'; j++)
 			;
 		if (http_token_eq(p + i, j - i, "close"))
 			*close = 1;
@@ -276,22 +339,22 @@ set_once(struct http_slice *s, const char *p, size_t len)
  * fields guad reads are singletons: a second one is refused.
  */
 static const struct {
-	const char	*name;
-	size_t		 off;		/* of its slice in the request */
+	const char *name;
+	size_t off; /* of its slice in the request */
 } list_fields[] = {
 	{ "if-none-match", offsetof(struct http_request, if_none_match) },
 	{ "accept-encoding", offsetof(struct http_request, accept_encoding) },
 };
 
-#define NLIST_FIELDS	(sizeof(list_fields) / sizeof(list_fields[0]))
+#define NLIST_FIELDS (sizeof(list_fields) / sizeof(list_fields[0]))
 
 /* What the fields tell beyond the slices of the request. */
 struct fields {
-	struct http_slice	 cl;		/* the first Content-Length */
-	int			 close;
-	int			 keep;
-	int			 te;		/* 1: chunked, 2: other */
-	unsigned		 repeated;	/* bit i: list_fields[i] */
+	struct http_slice cl; /* the first Content-Length */
+	int close;
+	int keep;
+	int te;		   /* 1: chunked, 2: other */
+	unsigned repeated; /* bit i: list_fields[i] */
 };
 
 static struct http_slice *
@@ -304,7 +367,7 @@ static void
 set_list(struct http_request *req, struct fields *f, size_t i, const char *p,
     size_t len)
 {
-	struct http_slice	*s = list_slice(req, i);
+	struct http_slice *s = list_slice(req, i);
 
 	if (s->p != NULL) {
 		f->repeated |= 1U << i;
@@ -321,12 +384,12 @@ set_list(struct http_request *req, struct fields *f, size_t i, const char *p,
  * the whole head: each extra line brings at least its own separator).
  */
 static int
-join_list(struct http_request *req, size_t i, const char *p,
-    const char *end, char *join, size_t cap, size_t *used)
+join_list(struct http_request *req, size_t i, const char *p, const char *end,
+    char *join, size_t cap, size_t *used)
 {
-	const char	*eol, *colon, *v, *ve;
-	char		*out;
-	size_t		 n = 0, vlen;
+	const char *eol, *colon, *v, *ve;
+	char *out;
+	size_t n = 0, vlen;
 
 	if (join == NULL || *used > cap)
 		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
@@ -366,7 +429,7 @@ static int
 parse_field(struct http_request *req, const char *name, size_t nlen,
     const char *v, size_t vlen, struct fields *f)
 {
-	int64_t	 cl;
+	int64_t cl;
 
 #define IS(word) http_token_eq(name, nlen, word)
 	switch (nlen) {
@@ -446,7 +509,7 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 static enum http_method
 method_of(const char *p, size_t n)
 {
-	int	 m;
+	int m;
 
 	for (m = 0; m < HTTP_METHOD_COUNT; m++)
 		if (strncmp(http_method_names[m], p, n) == 0 &&
@@ -466,19 +529,20 @@ method_of(const char *p, size_t n)
  */
 int
 http_parse_head(struct http_request *req, const char *buf, size_t len,
-    size_t *scanned, const struct http_limits *lim, char *join,
-    size_t joincap)
+    size_t *scanned, const struct http_limits *lim, char *join, size_t joincap)
 {
-	const char		*p, *end, *eol, *sp, *colon, *v, *ve, *nl;
-	const char		*fields_start;
-	struct http_slice	 authority = { NULL, 0 };
-	struct fields		 f;
-	size_t			 start = 0, hend, nfields = 0, line, used, i;
-	int			 rc;
+	const char *p, *end, *eol, *sp, *colon, *v, *ve, *nl;
+	const char *fields_start;
+	struct http_slice authority = { NULL, 0 };
+	struct fields f;
+	size_t start = 0, hend, nfields = 0, line, used, i;
+	int rc;
 
 	/* RFC 9112 2.2: ignore empty lines before the request line. */
-	while (start < len && (buf[start] == '\n' ||
-	    (buf[start] == '\r' && start + 1 < len && buf[start + 1] == '\n')))
+	while (start < len &&
+	    (buf[start] == '\n' ||
+		(buf[start] == '\r' && start + 1 < len &&
+		    buf[start + 1] == '\n')))
 		start += buf[start] == '\r' ? 2 : 1;
 
 	memset(req, 0, sizeof(*req));
@@ -559,15 +623,15 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 		if (ve > p && ve[-1] == '\r')
 			ve--;
 		if (ve == p)
-			break;			/* the empty line */
+			break; /* the empty line */
 		if (memchr(p, '\r', (size_t)(ve - p)) != NULL)
-			return HTTP_STATUS_BAD_REQUEST;	/* bare CR */
+			return HTTP_STATUS_BAD_REQUEST; /* bare CR */
 		if (*p == ' ' || *p == '\t')
-			return HTTP_STATUS_BAD_REQUEST;	/* obs-fold */
+			return HTTP_STATUS_BAD_REQUEST; /* obs-fold */
 		if (++nfields > lim->header_fields)
 			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
 		for (colon = p; colon < ve && tchar[(unsigned char)*colon];
-		    colon++)
+		     colon++)
 			;
 		if (colon == p || colon == ve || *colon != ':')
 			return HTTP_STATUS_BAD_REQUEST;
@@ -608,8 +672,9 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 	    (uint64_t)req->content_length > lim->body_size)
 		return HTTP_STATUS_CONTENT_TOO_LARGE;
 	for (i = 0, used = 0; i < NLIST_FIELDS; i++)
-		if ((f.repeated & (1U << i)) && (rc = join_list(req, i,
-		    fields_start, end, join, joincap, &used)) != 0)
+		if ((f.repeated & (1U << i)) &&
+		    (rc = join_list(req, i, fields_start, end, join, joincap,
+			 &used)) != 0)
 			return rc;
 	req->keep_alive = req->minor == 1 ? !f.close : (f.keep && !f.close);
 	return 0;
@@ -628,7 +693,7 @@ hexval(char c)
 }
 
 /* Bytes of chunk extensions and trailer fields accepted in one body. */
-#define CHUNK_META_MAX	4096
+#define CHUNK_META_MAX 4096
 
 /*
  * A line of chunk metadata is still arriving: already too long, or wait.
@@ -637,12 +702,12 @@ hexval(char c)
 static int
 pending_meta(const char *p, size_t i, size_t len, size_t meta)
 {
-	size_t	 n = len - i;
+	size_t n = len - i;
 
 	if (n > 0 && p[len - 1] == '\r')
 		n--;
-	return meta + n > CHUNK_META_MAX ?
-	    HTTP_STATUS_HEADER_FIELDS_TOO_LARGE : HTTP_AGAIN;
+	return meta + n > CHUNK_META_MAX ? HTTP_STATUS_HEADER_FIELDS_TOO_LARGE
+					 : HTTP_AGAIN;
 }
 
 /*
@@ -652,12 +717,12 @@ pending_meta(const char *p, size_t i, size_t len, size_t meta)
  * 400 for bad framing, 413 past max_body and 431 for too much metadata.
  */
 int
-http_chunked(char *p, size_t len, size_t max_body, int decode,
-    size_t *raw_len, size_t *body_len)
+http_chunked(char *p, size_t len, size_t max_body, int decode, size_t *raw_len,
+    size_t *body_len)
 {
-	size_t		 i = 0, out = 0, meta = 0, size, ext;
-	int		 h, digits;
-	const char	*nl;
+	size_t i = 0, out = 0, meta = 0, size, ext;
+	int h, digits;
+	const char *nl;
 
 	for (;;) {
 		size = 0;
@@ -714,8 +779,9 @@ http_chunked(char *p, size_t len, size_t max_body, int decode,
 		if (meta > CHUNK_META_MAX)
 			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
 		if (!field_value_ok((const unsigned char *)p + i, size) ||
-		    (size > 0 && (memchr(p + i, ':', size) == NULL ||
-		    p[i] == ' ' || p[i] == '\t')))
+		    (size > 0 &&
+			(memchr(p + i, ':', size) == NULL || p[i] == ' ' ||
+			    p[i] == '\t')))
 			return HTTP_STATUS_BAD_REQUEST;
 		i = (size_t)(nl - p) + 1;
 		if (size == 0)

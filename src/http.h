@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_AGAIN	(-1)	/* parse result: more bytes needed */
+#define HTTP_AGAIN (-1) /* parse result: more bytes needed */
 
 enum http_method {
 	HTTP_METHOD_GET,
@@ -49,48 +49,47 @@ enum http_status {
 };
 
 struct http_limits {
-	size_t	 request_line;	/* 414 past this */
-	size_t	 header_size;	/* 431 past this */
-	size_t	 header_fields;	/* 431 past this */
-	size_t	 body_size;	/* 413 past this */
+	size_t request_line;  /* 414 past this */
+	size_t header_size;   /* 431 past this */
+	size_t header_fields; /* 431 past this */
+	size_t body_size;     /* 413 past this */
 };
 
 struct http_slice {
-	const char	*p;
-	size_t		 len;
+	const char *p;
+	size_t len;
 };
 
 /* A parsed head; every slice points into the caller's buffer. */
 struct http_request {
-	enum http_method	 method;
-	int			 minor;		/* HTTP/1.minor */
-	struct http_slice	 line;		/* request line, for the log */
-	struct http_slice	 path;		/* raw, before decoding */
-	struct http_slice	 query;		/* after '?'; p is NULL if none */
-	struct http_slice	 host;
-	struct http_slice	 content_type;
-	struct http_slice	 if_none_match;
-	struct http_slice	 if_modified_since;
-	struct http_slice	 range;
-	struct http_slice	 if_range;
-	struct http_slice	 accept_encoding;
-	struct http_slice	 referer;
-	struct http_slice	 user_agent;
-	int64_t			 content_length;	/* -1: none */
-	unsigned		 chunked:1;
-	unsigned		 keep_alive:1;
-	unsigned		 asterisk:1;		/* OPTIONS * */
-	unsigned		 expect_continue:1;
-	size_t			 head_len;	/* bytes of the head, with CRLFs */
+	enum http_method method;
+	int minor;		 /* HTTP/1.minor */
+	struct http_slice line;	 /* request line, for the log */
+	struct http_slice path;	 /* raw, before decoding */
+	struct http_slice query; /* after '?'; p is NULL if none */
+	struct http_slice host;
+	struct http_slice content_type;
+	struct http_slice if_none_match;
+	struct http_slice if_modified_since;
+	struct http_slice range;
+	struct http_slice if_range;
+	struct http_slice accept_encoding;
+	struct http_slice referer;
+	struct http_slice user_agent;
+	int64_t content_length; /* -1: none */
+	unsigned chunked : 1;
+	unsigned keep_alive : 1;
+	unsigned asterisk : 1; /* OPTIONS * */
+	unsigned expect_continue : 1;
+	size_t head_len; /* bytes of the head, with CRLFs */
 };
 
-int		 http_parse_head(struct http_request *, const char *, size_t,
-		    size_t *scanned, const struct http_limits *, char *join,
-		    size_t joincap);
-int		 http_chunked(char *, size_t, size_t max_body, int decode,
-		    size_t *raw_len, size_t *body_len);
-const char	*http_status_reason(int status);
-int		 http_token_eq(const char *, size_t, const char *);
+int http_parse_head(struct http_request *, const char *, size_t,
+    size_t *scanned, const struct http_limits *, char *join, size_t joincap);
+int http_chunked(char *, size_t, size_t max_body, int decode, size_t *raw_len,
+    size_t *body_len);
+const char *http_status_reason(int status);
+int http_token_eq(const char *, size_t, const char *);
 
 extern const char *const http_method_names[HTTP_METHOD_COUNT];
 

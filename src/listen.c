@@ -21,11 +21,11 @@
 int
 listen_name(int fd, char *out, size_t len)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl = sizeof(ss);
-	char			 host[INET6_ADDRSTRLEN];
-	unsigned		 port;
-	int			 n;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	unsigned port;
+	int n;
 
 	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
@@ -48,17 +48,18 @@ listen_name(int fd, char *out, size_t len)
 static int
 open_one(const struct addrinfo *ai)
 {
-	int	 fd, on = 1;
+	int fd, on = 1;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
+	fd = socket(ai->ai_family,
+	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd == -1)
 		return -1;
 	/* Accepted sockets inherit TCP_NODELAY from the listener. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 ||
-	    (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    (ai->ai_family == AF_INET6 &&
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) ==
+		    -1) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	    listen(fd, SOMAXCONN) == -1) {
 		int saved = errno;
@@ -73,8 +74,8 @@ open_one(const struct addrinfo *ai)
 static in_port_t
 bound_port(int fd)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
@@ -104,10 +105,10 @@ int
 listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
     size_t errlen)
 {
-	struct addrinfo		 hints, *res, *ai, *prev;
-	char			 serv[8];
-	int			 rc, fd, dup;
-	in_port_t		 bound = 0;	/* network order */
+	struct addrinfo hints, *res, *ai, *prev;
+	char serv[8];
+	int rc, fd, dup;
+	in_port_t bound = 0; /* network order */
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -124,7 +125,7 @@ listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
 		for (prev = res; prev != ai; prev = prev->ai_next)
 			if (prev->ai_addrlen == ai->ai_addrlen &&
 			    memcmp(prev->ai_addr, ai->ai_addr,
-			    ai->ai_addrlen) == 0)
+				ai->ai_addrlen) == 0)
 				dup = 1;
 		if (dup)
 			continue;
@@ -154,7 +155,7 @@ listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
 void
 listen_close(int *fds, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		close(fds[i]);
@@ -168,11 +169,11 @@ listen_close(int *fds, size_t n)
 int
 listen_inherit(int *fds, size_t *n, char *err, size_t errlen)
 {
-	const char	*pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
-	char		*end;
-	long		 v;
-	int		 i, fd, flags, type;
-	socklen_t	 sl = sizeof(type);
+	const char *pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
+	char *end;
+	long v;
+	int i, fd, flags, type;
+	socklen_t sl = sizeof(type);
 
 	*n = 0;
 	if (pid == NULL || count == NULL)
@@ -190,12 +191,15 @@ listen_inherit(int *fds, size_t *n, char *err, size_t errlen)
 		fd = 3 + i;
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == -1 ||
 		    type != SOCK_STREAM) {
-			snprintf(err, errlen, "passed fd %d is not a stream "
-			    "socket", fd);
+			snprintf(err, errlen,
+			    "passed fd %d is not a stream "
+			    "socket",
+			    fd);
 			return -1;
 		}
 		flags = fcntl(fd, F_GETFL);
-		if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+		if (flags == -1 ||
+		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
 			snprintf(err, errlen, "fd %d: %s", fd, strerror(errno));
 			return -1;

@@ -4,12 +4,12 @@
 
 #include <stddef.h>
 
-#define LISTEN_MAX	16
+#define LISTEN_MAX 16
 
-int	listen_open(const char *host, unsigned port, int *fds, size_t *n,
-	    char *err, size_t errlen);
-int	listen_inherit(int *fds, size_t *n, char *err, size_t errlen);
-int	listen_name(int fd, char *out, size_t len);
-void	listen_close(int *fds, size_t n);
+int listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
+    size_t errlen);
+int listen_inherit(int *fds, size_t *n, char *err, size_t errlen);
+int listen_name(int fd, char *out, size_t len);
+void listen_close(int *fds, size_t n);
 
 #endif

@@ -19,9 +19,9 @@ const char *const log_level_names[LOG_LEVEL_COUNT] = {
 };
 
 static struct {
-	int	 err_fd;
-	int	 acc_fd;	/* -1: access log off */
-	char	 role[24];
+	int err_fd;
+	int acc_fd; /* -1: access log off */
+	char role[24];
 } lg = { 2, 1, "master" };
 
 /* Sets the role printed in every error line: "master" or "worker N". */
@@ -64,7 +64,7 @@ replace_fd(int *slot, int fd)
 int
 log_open(const char *error_log, const char *access_log)
 {
-	int	 efd, afd, saved;
+	int efd, afd, saved;
 
 	efd = open_target(error_log, 2);
 	if (efd == -1 && error_log != NULL && strcmp(error_log, "off") != 0)
@@ -101,46 +101,47 @@ log_access(const char *line, size_t len)
 void
 log_write(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
-	char		 line[2048];
-	struct tm	 tm;
-	time_t		 now;
-	size_t		 len;
-	int		 n, saved = errno;
+	char line[2048];
+	struct tm tm;
+	time_t now;
+	size_t len;
+	int n, saved = errno;
 
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line + len, sizeof(line) - len, " [%s] %s %ld: ",
-	    log_level_names[level], lg.role, (long)getpid());
+	n = snprintf(line + len, sizeof(line) - len,
+	    " [%s] %s %ld: ", log_level_names[level], lg.role, (long)getpid());
 	if (n > 0)
 		len += (size_t)n;
 	/* Leave room for ": strerror" and the newline; long lines are cut. */
 	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
 	if (n > 0)
-		len += (size_t)n < sizeof(line) - len - 1 ?
-		    (size_t)n : sizeof(line) - len - 2;
+		len += (size_t)n < sizeof(line) - len - 1
+		    ? (size_t)n
+		    : sizeof(line) - len - 2;
 	if (with_errno) {
 		n = snprintf(line + len, sizeof(line) - len - 1, ": %s",
 		    strerror(saved));
 		if (n > 0)
-			len += (size_t)n < sizeof(line) - len - 1 ?
-			    (size_t)n : sizeof(line) - len - 2;
+			len += (size_t)n < sizeof(line) - len - 1
+			    ? (size_t)n
+			    : sizeof(line) - len - 2;
 	}
 	line[len++] = '\n';
 	(void)!write(lg.err_fd, line, len);
 	errno = saved;
 }
 
-#define LOG_FN(name, level, with_errno)					\
-void									\
-name(const char *fmt, ...)						\
-{									\
-	va_list	 ap;							\
-									\
-	va_start(ap, fmt);						\
-	log_write(level, with_errno, fmt, ap);				\
-	va_end(ap);							\
-}
+#define LOG_FN(name, level, with_errno) \
+	void name(const char *fmt, ...) \
+	{ \
+		va_list ap; \
+\
+		va_start(ap, fmt); \
+		log_write(level, with_errno, fmt, ap); \
+		va_end(ap); \
+	}
 
 LOG_FN(log_info, LOG_LEVEL_INFO, 0)
 /* log_warn appends strerror(errno); log_warnx does not. */
@@ -151,7 +152,7 @@ LOG_FN(log_warnx, LOG_LEVEL_WARN, 0)
 void
 fatal(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	log_write(LOG_LEVEL_ERROR, 1, fmt, ap);
@@ -162,7 +163,7 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	log_write(LOG_LEVEL_ERROR, 0, fmt, ap);

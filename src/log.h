@@ -13,19 +13,19 @@ enum log_level {
 	LOG_LEVEL_COUNT
 };
 
-void	log_set_role(const char *role, int n);
-int	log_open(const char *error_log, const char *access_log);
-int	log_access_enabled(void);
-void	log_access(const char *line, size_t len);
-void	log_write(enum log_level, int with_errno, const char *fmt, va_list ap)
-	    __attribute__((format(printf, 3, 0)));
-void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	fatal(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
-void	fatalx(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
+void log_set_role(const char *role, int n);
+int log_open(const char *error_log, const char *access_log);
+int log_access_enabled(void);
+void log_access(const char *line, size_t len);
+void log_write(enum log_level, int with_errno, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void
+fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void
+fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 extern const char *const log_level_names[LOG_LEVEL_COUNT];
 

@@ -18,18 +18,20 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: guad [-c file] [-t] [-s signal] [-h] [-V]\n"
+	fprintf(f,
+	    "usage: guad [-c file] [-t] [-s signal] [-h] [-V]\n"
 	    "  -c file    configuration file (default %s)\n"
 	    "  -t         check the configuration and exit\n"
 	    "  -s signal  send reload, quit, stop or reopen to the running "
 	    "master\n"
 	    "  -h         show this help\n"
-	    "  -V         show the version\n", GUAD_CONF);
+	    "  -V         show the version\n",
+	    GUAD_CONF);
 }
 
 static const struct {
-	const char	*name;
-	int		 sig;
+	const char *name;
+	int sig;
 } commands[] = {
 	{ "reload", SIGHUP },
 	{ "quit", SIGQUIT },
@@ -45,17 +47,19 @@ static const struct {
 static int
 send_command(const char *path, const char *cmd)
 {
-	char	*pid_file;
-	size_t	 i;
-	pid_t	 pid;
-	int	 sig = 0, rc = 1;
+	char *pid_file;
+	size_t i;
+	pid_t pid;
+	int sig = 0, rc = 1;
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			sig = commands[i].sig;
 	if (sig == 0) {
-		fprintf(stderr, "guad: -s %s: expected reload, quit, stop or "
-		    "reopen\n", cmd);
+		fprintf(stderr,
+		    "guad: -s %s: expected reload, quit, stop or "
+		    "reopen\n",
+		    cmd);
 		return 2;
 	}
 	if ((pid_file = conf_pid_file(path)) == NULL) {
@@ -63,13 +67,14 @@ send_command(const char *path, const char *cmd)
 			fprintf(stderr, "guad: %s: no pid_file in [server]\n",
 			    path);
 		else
-			fprintf(stderr, "guad: %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "guad: %s: %s\n", path,
+			    strerror(errno));
 		return 1;
 	}
 	pid = pidfile_read(pid_file);
 	if (pid <= 0)
-		fprintf(stderr, "guad: %s: %s\n", pid_file, pid == 0 ?
-		    "holds no pid" : strerror(errno));
+		fprintf(stderr, "guad: %s: %s\n", pid_file,
+		    pid == 0 ? "holds no pid" : strerror(errno));
 	else if (kill(pid, sig) == -1)
 		fprintf(stderr, "guad: pid %ld (from %s): %s\n", (long)pid,
 		    pid_file, strerror(errno));
@@ -82,10 +87,10 @@ send_command(const char *path, const char *cmd)
 int
 main(int argc, char **argv)
 {
-	struct conf	*conf;
-	const char	*path = GUAD_CONF, *cmd = NULL;
-	char		 err[CONF_ERR_MAX];
-	int		 ch, test = 0;
+	struct conf *conf;
+	const char *path = GUAD_CONF, *cmd = NULL;
+	char err[CONF_ERR_MAX];
+	int ch, test = 0;
 
 	while ((ch = getopt(argc, argv, "c:s:thV")) != -1) {
 		switch (ch) {

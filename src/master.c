@@ -28,49 +28,49 @@
 #include "worker.h"
 
 /* A worker that dies sooner than this after its start is crash-looping. */
-#define CRASH_WINDOW_MS	1000
+#define CRASH_WINDOW_MS 1000
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	10000
 /* After a fast stop, workers still alive this long are killed. */
-#define FAST_STOP_MS	5000
+#define FAST_STOP_MS 5000
 
 /* How often the master looks at the workers' slots. */
-#define WATCH_MS	1000
+#define WATCH_MS 1000
 /* A stuck worker that has not gone this long after SIGUSR2 is killed. */
-#define STUCK_KILL_MS	2000
+#define STUCK_KILL_MS 2000
 
 struct child {
-	pid_t		 pid;
-	int		 id;
-	unsigned	 gen;		/* configuration generation */
-	int64_t		 started;
-	int		 retiring;	/* told to stop: not replaced */
-	int		 recycling;	/* retiring for max_requests */
-	int64_t		 kill_at;	/* SIGKILL if still here; 0: none */
-	int		 slot;		/* index in the board */
+	pid_t pid;
+	int id;
+	unsigned gen; /* configuration generation */
+	int64_t started;
+	int retiring;	 /* told to stop: not replaced */
+	int recycling;	 /* retiring for max_requests */
+	int64_t kill_at; /* SIGKILL if still here; 0: none */
+	int slot;	 /* index in the board */
 };
 
 struct master {
-	struct conf	*conf;
-	int		 fds[LISTEN_MAX];
-	size_t		 nfds;
-	int		 lifeline[2];
-	struct child	*kids;
-	size_t		 nkids;
-	size_t		 capkids;
-	unsigned	 gen;
-	unsigned	 want;
-	int		 crashes;	/* deaths in a row inside the window */
-	int64_t		 respawn_at;
-	int		 stopping;	/* SIGQUIT or SIGTERM being acted on */
-	int		 inherited;	/* sockets from systemd: never rebound */
-	struct board_slot *board;	/* BOARD_SLOTS, shared with workers */
-	char		*pid_file;	/* written at start, removed at exit */
-	int64_t		 kill_at;
+	struct conf *conf;
+	int fds[LISTEN_MAX];
+	size_t nfds;
+	int lifeline[2];
+	struct child *kids;
+	size_t nkids;
+	size_t capkids;
+	unsigned gen;
+	unsigned want;
+	int crashes; /* deaths in a row inside the window */
+	int64_t respawn_at;
+	int stopping;		  /* SIGQUIT or SIGTERM being acted on */
+	int inherited;		  /* sockets from systemd: never rebound */
+	struct board_slot *board; /* BOARD_SLOTS, shared with workers */
+	char *pid_file;		  /* written at start, removed at exit */
+	int64_t kill_at;
 };
 
-static volatile sig_atomic_t	 sig_term, sig_quit, sig_hup, sig_usr1,
-				 sig_ttin, sig_ttou;
+static volatile sig_atomic_t sig_term, sig_quit, sig_hup, sig_usr1, sig_ttin,
+    sig_ttou;
 
 static void
 on_signal(int sig)
@@ -99,16 +99,15 @@ on_signal(int sig)
 	/* SIGCHLD only interrupts the wait; reaping is done in the loop. */
 }
 
-static const int handled[] = {
-	SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGTTIN, SIGTTOU, SIGCHLD
-};
+static const int handled[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1,
+	SIGTTIN, SIGTTOU, SIGCHLD };
 
 static void
 signals_setup(sigset_t *waitmask)
 {
-	struct sigaction	 sa;
-	sigset_t		 block;
-	size_t			 i;
+	struct sigaction sa;
+	sigset_t block;
+	size_t i;
 
 	sigemptyset(&block);
 	memset(&sa, 0, sizeof(sa));
@@ -129,7 +128,7 @@ signals_setup(sigset_t *waitmask)
 static struct child *
 find_kid(struct master *m, pid_t pid)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < m->nkids; i++)
 		if (m->kids[i].pid == pid)
@@ -140,8 +139,8 @@ find_kid(struct master *m, pid_t pid)
 static int
 free_slot(struct master *m)
 {
-	size_t	 i;
-	int	 s, used;
+	size_t i;
+	int s, used;
 
 	for (s = 0; s < BOARD_SLOTS; s++) {
 		used = 0;
@@ -156,9 +155,9 @@ free_slot(struct master *m)
 static int
 spawn(struct master *m, int id)
 {
-	struct child	*k;
-	pid_t		 pid;
-	int		 slot;
+	struct child *k;
+	pid_t pid;
+	int slot;
 
 	if (m->nkids == m->capkids) {
 		size_t n = m->capkids ? m->capkids * 2 : 8;
@@ -198,9 +197,9 @@ spawn(struct master *m, int id)
 static void
 spawn_missing(struct master *m)
 {
-	unsigned	 id;
-	size_t		 i;
-	int		 have;
+	unsigned id;
+	size_t i;
+	int have;
 
 	if (m->stopping || date_mono_ms() < m->respawn_at)
 		return;
@@ -220,7 +219,7 @@ spawn_missing(struct master *m)
 static void
 signal_kids(struct master *m, int sig, int old_only)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < m->nkids; i++) {
 		if (old_only && m->kids[i].gen == m->gen)
@@ -252,7 +251,7 @@ describe(int status, char *out, size_t len)
 long
 master_backoff_ms(unsigned crashes)
 {
-	long	 delay = BACKOFF_MIN_MS;
+	long delay = BACKOFF_MIN_MS;
 
 	while (crashes-- > 1 && delay < BACKOFF_MAX_MS)
 		delay *= 2;
@@ -262,11 +261,11 @@ master_backoff_ms(unsigned crashes)
 static void
 reap(struct master *m)
 {
-	struct child	*k;
-	char		 how[96];
-	int64_t		 delay, lived;
-	pid_t		 pid;
-	int		 status;
+	struct child *k;
+	char how[96];
+	int64_t delay, lived;
+	pid_t pid;
+	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if ((k = find_kid(m, pid)) == NULL)
@@ -281,8 +280,9 @@ reap(struct master *m)
 			delay = master_backoff_ms((unsigned)++m->crashes);
 			m->respawn_at = date_mono_ms() + delay;
 			log_warnx("worker %d (pid %ld) %s %lld ms after it "
-			    "started; respawning in %lld ms", k->id, (long)pid,
-			    how, (long long)lived, (long long)delay);
+				  "started; respawning in %lld ms",
+			    k->id, (long)pid, how, (long long)lived,
+			    (long long)delay);
 		} else {
 			m->crashes = 0;
 			log_warnx("worker %d (pid %ld) %s, respawning", k->id,
@@ -301,15 +301,15 @@ reap(struct master *m)
 static int
 recycle(struct master *m, size_t i)
 {
-	struct child	*k = &m->kids[i];
-	uint64_t	 requests;
-	pid_t		 pid = k->pid;
-	int		 id = k->id;
+	struct child *k = &m->kids[i];
+	uint64_t requests;
+	pid_t pid = k->pid;
+	int id = k->id;
 
 	if (date_mono_ms() < m->respawn_at)
 		return -1;
 	requests = m->board[k->slot].requests;
-	if (spawn(m, id) == -1)		/* may move m->kids */
+	if (spawn(m, id) == -1) /* may move m->kids */
 		return -1;
 	k = find_kid(m, pid);
 	log_info("worker %d (pid %ld) served %llu requests; recycling it", id,
@@ -329,12 +329,12 @@ recycle(struct master *m, size_t i)
 static void
 watch(struct master *m)
 {
-	const struct conf	*c = m->conf;
-	struct board_slot	*s;
-	struct child		*k;
-	int64_t			 now = date_mono_ms(), busy;
-	size_t			 i;
-	int			 recycling = 0;
+	const struct conf *c = m->conf;
+	struct board_slot *s;
+	struct child *k;
+	int64_t now = date_mono_ms(), busy;
+	size_t i;
+	int recycling = 0;
 
 	for (i = 0; i < m->nkids; i++) {
 		k = &m->kids[i];
@@ -355,8 +355,9 @@ watch(struct master *m)
 		if (c->worker_timeout > 0 && busy != 0 &&
 		    now - busy > (int64_t)c->worker_timeout * 1000) {
 			log_warnx("worker %d (pid %ld) stuck for %lld ms in "
-			    "\"%.*s\"; replacing it", k->id, (long)k->pid,
-			    (long long)(now - busy), BOARD_WHAT, s->what);
+				  "\"%.*s\"; replacing it",
+			    k->id, (long)k->pid, (long long)(now - busy),
+			    BOARD_WHAT, s->what);
 			k->retiring = 1;
 			k->kill_at = now + STUCK_KILL_MS;
 			kill(k->pid, SIGUSR2);
@@ -368,8 +369,8 @@ watch(struct master *m)
 static void
 announce(struct master *m)
 {
-	char	 name[64];
-	size_t	 i;
+	char name[64];
+	size_t i;
 
 	for (i = 0; i < m->nfds; i++)
 		if (listen_name(m->fds[i], name, sizeof(name)) == 0)
@@ -383,8 +384,8 @@ announce(struct master *m)
 static void
 prepare_store(const struct conf *c)
 {
-	size_t	 i;
-	int	 rc;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < c->nroutes; i++)
 		if (c->routes[i].handler == ROUTE_MSG) {
@@ -394,8 +395,8 @@ prepare_store(const struct conf *c)
 			priv_fs_as_user(c, 0);
 			if (rc == -1)
 				log_warnx("the message board answers 503 until "
-				    "%s can be opened%s%s", c->msg_db,
-				    c->user ? " by " : "",
+					  "%s can be opened%s%s",
+				    c->msg_db, c->user ? " by " : "",
 				    c->user ? c->user : "");
 			return;
 		}
@@ -434,12 +435,12 @@ same_listen(const struct conf *a, const struct conf *b)
 static void
 reload(struct master *m)
 {
-	struct conf	*nc;
-	char		 err[CONF_ERR_MAX], lerr[256];
-	int		 fds[LISTEN_MAX];
-	size_t		 nfds = 0, i;
+	struct conf *nc;
+	char err[CONF_ERR_MAX], lerr[256];
+	int fds[LISTEN_MAX];
+	size_t nfds = 0, i;
 
-	struct timespec	 ts;
+	struct timespec ts;
 
 	/* systemd wants the precise time, not the loop's coarse one */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -449,16 +450,18 @@ reload(struct master *m)
 	if ((nc = conf_load(m->conf->path, err)) == NULL ||
 	    priv_check(nc, err, sizeof(err)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", err);
+			  "%s",
+		    err);
 		notify_send("READY=1\nSTATUS=reload failed: %s", err);
 		conf_free(nc);
 		return;
 	}
 	if (!m->inherited && !same_listen(m->conf, nc) &&
-	    listen_open(nc->host, nc->port, fds,
-	    &nfds, lerr, sizeof(lerr)) == -1) {
+	    listen_open(nc->host, nc->port, fds, &nfds, lerr, sizeof(lerr)) ==
+		-1) {
 		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", lerr);
+			  "%s",
+		    lerr);
 		notify_send("READY=1\nSTATUS=reload failed: %s", lerr);
 		conf_free(nc);
 		return;
@@ -492,15 +495,16 @@ stop(struct master *m, int graceful)
 	listen_close(m->fds, m->nfds);
 	m->nfds = 0;
 	signal_kids(m, graceful ? SIGQUIT : SIGTERM, 0);
-	m->kill_at = date_mono_ms() + (graceful ?
-	    (int64_t)m->conf->shutdown_timeout * 1000 : FAST_STOP_MS);
+	m->kill_at = date_mono_ms() +
+	    (graceful ? (int64_t)m->conf->shutdown_timeout * 1000
+		      : FAST_STOP_MS);
 }
 
 /* Acts on the signals that arrived since the last turn. */
 static void
 act(struct master *m)
 {
-	size_t	 i;
+	size_t i;
 
 	if (sig_term) {
 		sig_term = 0;
@@ -561,20 +565,22 @@ act(struct master *m)
 int
 master_run(struct conf *conf)
 {
-	struct master	 m;
-	struct timespec	 ts;
-	sigset_t	 waitmask;
-	char		 err[256];
-	int64_t		 wake, now;
-	int		 rc;
+	struct master m;
+	struct timespec ts;
+	sigset_t waitmask;
+	char err[256];
+	int64_t wake, now;
+	int rc;
 
 	memset(&m, 0, sizeof(m));
 	m.conf = conf;
 	date_update();
 	rc = listen_inherit(m.fds, &m.nfds, err, sizeof(err));
 	m.inherited = rc > 0;
-	if (rc == -1 || (rc == 0 && listen_open(conf->host, conf->port,
-	    m.fds, &m.nfds, err, sizeof(err)) == -1)) {
+	if (rc == -1 ||
+	    (rc == 0 &&
+		listen_open(conf->host, conf->port, m.fds, &m.nfds, err,
+		    sizeof(err)) == -1)) {
 		log_warnx("%s", err);
 		conf_free(conf);
 		return 1;
@@ -598,7 +604,8 @@ master_run(struct conf *conf)
 	prepare_store(conf);
 	if (conf->sandbox) {
 		if ((rc = sandbox_abi(err, sizeof(err))) == 0)
-			log_warnx("landlock unavailable: %s; not confined", err);
+			log_warnx("landlock unavailable: %s; not confined",
+			    err);
 		else
 			log_info("sandbox: landlock ABI %d", rc);
 	}
@@ -620,7 +627,8 @@ master_run(struct conf *conf)
 				break;
 			if (now >= m.kill_at) {
 				log_warnx("%zu workers still running, killing "
-				    "them", m.nkids);
+					  "them",
+				    m.nkids);
 				signal_kids(&m, SIGKILL, 0);
 				m.kill_at = now + FAST_STOP_MS;
 			}

@@ -4,7 +4,7 @@
 
 struct conf;
 
-int	master_run(struct conf *);
-long	master_backoff_ms(unsigned crashes);
+int master_run(struct conf *);
+long master_backoff_ms(unsigned crashes);
 
 #endif

@@ -19,8 +19,8 @@
  * by extension for bsearch.
  */
 struct ext_type {
-	const char	*ext;
-	const char	*type;
+	const char *ext;
+	const char *type;
 };
 
 static const struct ext_type ext_types[] = {
@@ -48,7 +48,7 @@ cmp_ext(const void *key, const void *elem)
 int
 mime_init(struct mime *m)
 {
-	static const size_t	 sniff_max = 65536;
+	static const size_t sniff_max = 65536;
 
 	memset(m, 0, sizeof(*m));
 	m->cache = calloc(MIME_CACHE_SLOTS, sizeof(*m->cache));
@@ -56,14 +56,15 @@ mime_init(struct mime *m)
 		log_warn("mime cache");
 		return -1;
 	}
-	m->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_MIME_ENCODING |
-	    MAGIC_ERROR);
+	m->magic =
+	    magic_open(MAGIC_MIME_TYPE | MAGIC_MIME_ENCODING | MAGIC_ERROR);
 	/* Sniff the head of a file, not megabytes of it. */
 	if (m->magic != NULL)
-		(void)magic_setparam(m->magic, MAGIC_PARAM_BYTES_MAX, &sniff_max);
+		(void)magic_setparam(m->magic, MAGIC_PARAM_BYTES_MAX,
+		    &sniff_max);
 	if (m->magic == NULL || magic_load(m->magic, NULL) == -1) {
-		log_warnx("libmagic: %s", m->magic ? magic_error(m->magic) :
-		    strerror(errno));
+		log_warnx("libmagic: %s",
+		    m->magic ? magic_error(m->magic) : strerror(errno));
 		mime_free(m);
 		return -1;
 	}
@@ -83,9 +84,9 @@ mime_free(struct mime *m)
 const char *
 mime_by_ext(const struct conf *c, const char *name)
 {
-	const char	*dot, *slash;
-	const void	*hit;
-	size_t		 i;
+	const char *dot, *slash;
+	const void *hit;
+	size_t i;
 
 	dot = strrchr(name, '.');
 	slash = strrchr(name, '/');
@@ -108,9 +109,9 @@ mime_by_ext(const struct conf *c, const char *name)
 void
 mime_refine(const char *magic, char out[MIME_TYPE_MAX])
 {
-	const char	*cs;
-	size_t		 tlen;
-	int		 n;
+	const char *cs;
+	size_t tlen;
+	int n;
 
 	cs = strstr(magic, "; charset=");
 	tlen = cs ? (size_t)(cs - magic) : strlen(magic);
@@ -121,7 +122,8 @@ mime_refine(const char *magic, char out[MIME_TYPE_MAX])
 		return;
 	}
 	if (cs == NULL || strncmp(magic, "text/", 5) != 0 ||
-	    strcmp(cs + 10, "binary") == 0 || strcmp(cs + 10, "unknown-8bit") == 0) {
+	    strcmp(cs + 10, "binary") == 0 ||
+	    strcmp(cs + 10, "unknown-8bit") == 0) {
 		snprintf(out, MIME_TYPE_MAX, "%.*s", (int)tlen, magic);
 		return;
 	}
@@ -138,7 +140,7 @@ mime_refine(const char *magic, char out[MIME_TYPE_MAX])
 size_t
 mime_cache_slot(const struct stat *st)
 {
-	uint64_t	 h;
+	uint64_t h;
 
 	h = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15ULL;
 	h ^= (uint64_t)st->st_dev + ((uint64_t)st->st_size << 7) +
@@ -157,8 +159,8 @@ const char *
 mime_type(struct mime *m, const struct conf *c, int fd, const struct stat *st,
     const char *name)
 {
-	struct mime_entry	*e;
-	const char		*t;
+	struct mime_entry *e;
+	const char *t;
 
 	if ((t = mime_by_ext(c, name)) != NULL)
 		return t;

@@ -9,30 +9,30 @@
 
 struct conf;
 
-#define MIME_TYPE_MAX	96
-#define MIME_CACHE_SLOTS	512
+#define MIME_TYPE_MAX	 96
+#define MIME_CACHE_SLOTS 512
 
 struct mime_entry {
-	dev_t		 dev;
-	ino_t		 ino;
-	off_t		 size;
-	struct timespec	 mtime;
-	char		 type[MIME_TYPE_MAX];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	char type[MIME_TYPE_MAX];
 };
 
 /* One per process: libmagic's cookie and what it said about each file. */
 struct mime {
-	void			*magic;		/* magic_t */
-	struct mime_entry	*cache;		/* MIME_CACHE_SLOTS */
-	uint64_t		 sniffs;	/* libmagic calls, for tests */
+	void *magic;		  /* magic_t */
+	struct mime_entry *cache; /* MIME_CACHE_SLOTS */
+	uint64_t sniffs;	  /* libmagic calls, for tests */
 };
 
-int		 mime_init(struct mime *);
-void		 mime_free(struct mime *);
-const char	*mime_by_ext(const struct conf *, const char *name);
-const char	*mime_type(struct mime *, const struct conf *, int fd,
-		    const struct stat *, const char *name);
-size_t		 mime_cache_slot(const struct stat *);
-void		 mime_refine(const char *magic, char out[MIME_TYPE_MAX]);
+int mime_init(struct mime *);
+void mime_free(struct mime *);
+const char *mime_by_ext(const struct conf *, const char *name);
+const char *mime_type(struct mime *, const struct conf *, int fd,
+    const struct stat *, const char *name);
+size_t mime_cache_slot(const struct stat *);
+void mime_refine(const char *magic, char out[MIME_TYPE_MAX]);
 
 #endif

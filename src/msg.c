@@ -23,7 +23,7 @@
 static int
 msg_open(struct msg *m)
 {
-	int	 rc;
+	int rc;
 
 	if (m->open)
 		return 0;
@@ -47,7 +47,7 @@ msg_open(struct msg *m)
 size_t
 msg_list_max(size_t page_size, size_t max_length)
 {
-	size_t	 item;
+	size_t item;
 
 	if (max_length > (SIZE_MAX - MSG_ITEM_MARKUP) / HTML_ESCAPE_MAX)
 		return SIZE_MAX;
@@ -64,12 +64,13 @@ msg_init(struct msg *m, const struct conf *c)
 	memset(m, 0, sizeof(*m));
 	m->conf = c;
 	/* the list grows only as far as the messages on it need */
-	if (buf_init(&m->list, 4096, msg_list_max(c->msg_page_size,
-	    c->msg_max_length)) == -1)
+	if (buf_init(&m->list, 4096,
+		msg_list_max(c->msg_page_size, c->msg_max_length)) == -1)
 		return -1;
 	/* a form value decodes to no more bytes than it has */
-	if ((m->text = malloc(c->limits.body_size > c->limits.request_line ?
-	    c->limits.body_size + 1 : c->limits.request_line + 1)) == NULL)
+	if ((m->text = malloc(c->limits.body_size > c->limits.request_line
+		     ? c->limits.body_size + 1
+		     : c->limits.request_line + 1)) == NULL)
 		return -1;
 	(void)msg_open(m);
 	return 0;
@@ -90,8 +91,8 @@ msg_free(struct msg *m)
  * escape, invalid UTF-8 or an empty message, or 413 past max bytes.
  */
 int
-msg_decode(const char *raw, size_t len, size_t max, char *out,
-    size_t *outlen, const char **why)
+msg_decode(const char *raw, size_t len, size_t max, char *out, size_t *outlen,
+    const char **why)
 {
 	if (uri_form_decode(raw, len, out, outlen) != 0) {
 		*why = "The message must be form-encoded UTF-8 text.";
@@ -112,9 +113,9 @@ msg_decode(const char *raw, size_t len, size_t max, char *out,
 void
 msg_render_item(struct buf *b, int64_t created, const char *text, size_t len)
 {
-	char		 iso[32], human[32];
-	struct tm	 tm;
-	time_t		 t = (time_t)created;
+	char iso[32], human[32];
+	struct tm tm;
+	time_t t = (time_t)created;
 
 	/* a time from a foreign database may be out of any calendar, or
 	 * in a year strftime's int arithmetic wraps */
@@ -147,14 +148,15 @@ add_row(void *arg, int64_t id, int64_t created, const char *text, size_t len)
 static int
 render(struct msg *m)
 {
-	int	 rc;
+	int rc;
 
 	if (m->list_ok && !store_changed(&m->store))
 		return 0;
 	m->list.len = 0;
 	m->list.failed = 0;
 	if ((rc = store_list(&m->store, m->conf->msg_page_size, add_row,
-	    &m->list)) != 0 || m->list.failed) {
+		 &m->list)) != 0 ||
+	    m->list.failed) {
 		m->list_ok = 0;
 		return rc == STORE_BUSY ? STORE_BUSY : -1;
 	}
@@ -165,8 +167,8 @@ render(struct msg *m)
 static int
 form_type(const struct http_slice *ct)
 {
-	static const char	 form[] = "application/x-www-form-urlencoded";
-	size_t			 n = sizeof(form) - 1;
+	static const char form[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof(form) - 1;
 
 	return ct->p != NULL && ct->len >= n &&
 	    strncasecmp(ct->p, form, n) == 0 &&
@@ -180,12 +182,12 @@ form_type(const struct http_slice *ct)
 static int
 take(struct msg *m, const char *raw, size_t len, struct response *r)
 {
-	const char	*why = NULL;
-	size_t		 n;
-	int		 status;
+	const char *why = NULL;
+	size_t n;
+	int status;
 
-	status = msg_decode(raw, len, m->conf->msg_max_length, m->text, &n,
-	    &why);
+	status =
+	    msg_decode(raw, len, m->conf->msg_max_length, m->text, &n, &why);
 	if (status != 0) {
 		resp_error_detail(r, status, why);
 		return status;
@@ -211,13 +213,12 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
  * (once the GET way's message is stored, a busy page is a 303 instead).
  */
 int
-msg_serve(struct msg *m, const struct route *rt,
-    const struct http_request *req, const char *body, size_t blen,
-    struct response *r)
+msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
+    const char *body, size_t blen, struct response *r)
 {
-	const char	*raw;
-	size_t		 rlen;
-	int		 status, stored;
+	const char *raw;
+	size_t rlen;
+	int status, stored;
 
 	switch (msg_open(m)) {
 	case 0:

@@ -11,30 +11,28 @@
 #include "store.h"
 
 /* A list item's markup around its time and text, at most. */
-#define MSG_ITEM_MARKUP		160
+#define MSG_ITEM_MARKUP 160
 
 struct conf;
 struct route;
 
 struct msg {
-	const struct conf	*conf;
-	struct store		 store;
-	int			 open;
-	time_t			 retry_at;	/* reopen no sooner */
-	struct buf		 list;		/* rendered <li> items */
-	int			 list_ok;
-	char			*text;		/* decoded message */
+	const struct conf *conf;
+	struct store store;
+	int open;
+	time_t retry_at; /* reopen no sooner */
+	struct buf list; /* rendered <li> items */
+	int list_ok;
+	char *text; /* decoded message */
 };
 
-int	msg_init(struct msg *, const struct conf *);
-void	msg_free(struct msg *);
-int	msg_serve(struct msg *, const struct route *,
-	    const struct http_request *, const char *body, size_t blen,
-	    struct response *);
-int	msg_decode(const char *raw, size_t len, size_t max, char *out,
-	    size_t *outlen, const char **why);
-size_t	msg_list_max(size_t page_size, size_t max_length);
-void	msg_render_item(struct buf *, int64_t created, const char *,
-	    size_t);
+int msg_init(struct msg *, const struct conf *);
+void msg_free(struct msg *);
+int msg_serve(struct msg *, const struct route *, const struct http_request *,
+    const char *body, size_t blen, struct response *);
+int msg_decode(const char *raw, size_t len, size_t max, char *out,
+    size_t *outlen, const char **why);
+size_t msg_list_max(size_t page_size, size_t max_length);
+void msg_render_item(struct buf *, int64_t created, const char *, size_t);
 
 #endif

@@ -22,13 +22,13 @@
 int
 notify_send(const char *fmt, ...)
 {
-	struct sockaddr_un	 sun;
-	const char		*path = getenv("NOTIFY_SOCKET");
-	char			 msg[512];
-	size_t			 plen;
-	va_list			 ap;
-	socklen_t		 sl;
-	int			 fd, n, rc;
+	struct sockaddr_un sun;
+	const char *path = getenv("NOTIFY_SOCKET");
+	char msg[512];
+	size_t plen;
+	va_list ap;
+	socklen_t sl;
+	int fd, n, rc;
 
 	if (path == NULL || *path == '\0')
 		return 0;
@@ -59,7 +59,9 @@ notify_send(const char *fmt, ...)
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	rc = sendto(fd, msg, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sun,
-	    sl) == n ? 0 : -1;
+		 sl) == n
+	    ? 0
+	    : -1;
 	close(fd);
 	return rc;
 }

@@ -2,6 +2,6 @@
 #ifndef GUAD_NOTIFY_H
 #define GUAD_NOTIFY_H
 
-int	notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

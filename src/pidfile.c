@@ -16,10 +16,10 @@
 pid_t
 pidfile_read(const char *path)
 {
-	char	 buf[32], *end;
-	ssize_t	 n;
-	long	 v;
-	int	 fd;
+	char buf[32], *end;
+	ssize_t n;
+	long v;
+	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
@@ -41,9 +41,9 @@ pidfile_read(const char *path)
 int
 pidfile_write(const char *path)
 {
-	char	 buf[32];
-	pid_t	 old;
-	int	 fd, n;
+	char buf[32];
+	pid_t old;
+	int fd, n;
 
 	old = pidfile_read(path);
 	if (old > 0 && old != getpid() && kill(old, 0) == 0) {

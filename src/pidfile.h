@@ -4,7 +4,7 @@
 
 #include <sys/types.h>
 
-int	pidfile_write(const char *path);
-pid_t	pidfile_read(const char *path);
+int pidfile_write(const char *path);
+pid_t pidfile_read(const char *path);
 
 #endif

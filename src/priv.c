@@ -32,18 +32,21 @@ switching(const struct conf *c)
 int
 priv_check(const struct conf *c, char *err, size_t len)
 {
-	uid_t	 euid = geteuid();
+	uid_t euid = geteuid();
 
 	if (euid == 0 && !c->allow_root && (c->user == NULL || c->uid == 0)) {
-		snprintf(err, len, "%s: workers would run as root: set [server] "
+		snprintf(err, len,
+		    "%s: workers would run as root: set [server] "
 		    "user (for example user = nobody), or allow_root = on",
 		    c->path);
 		return -1;
 	}
 	if (euid != 0 && c->user != NULL &&
 	    (c->uid != euid || c->gid != getegid())) {
-		snprintf(err, len, "%s: [server] user %s: only root can switch "
-		    "to another user or group", c->path, c->user);
+		snprintf(err, len,
+		    "%s: [server] user %s: only root can switch "
+		    "to another user or group",
+		    c->path, c->user);
 		return -1;
 	}
 	return 0;
@@ -58,8 +61,8 @@ priv_check(const struct conf *c, char *err, size_t len)
 int
 priv_drop(const struct conf *c)
 {
-	uid_t	 ru, eu, su;
-	gid_t	 rg, eg, sg;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
 
 	if (switching(c)) {
 		if (setgroups(0, NULL) == -1) {
@@ -81,9 +84,11 @@ priv_drop(const struct conf *c)
 		}
 		if (ru != c->uid || eu != c->uid || su != c->uid ||
 		    rg != c->gid || eg != c->gid || sg != c->gid) {
-			log_warnx("dropping to %s did not take: uid %ld/%ld/%ld "
-			    "gid %ld/%ld/%ld", c->user, (long)ru, (long)eu,
-			    (long)su, (long)rg, (long)eg, (long)sg);
+			log_warnx(
+			    "dropping to %s did not take: uid %ld/%ld/%ld "
+			    "gid %ld/%ld/%ld",
+			    c->user, (long)ru, (long)eu, (long)su, (long)rg,
+			    (long)eg, (long)sg);
 			return -1;
 		}
 		if (getgroups(0, NULL) != 0) {
@@ -91,14 +96,16 @@ priv_drop(const struct conf *c)
 			return -1;
 		}
 		if (c->uid != 0 && setuid(0) != -1) {
-			log_warnx("could become root again after dropping to %s",
+			log_warnx(
+			    "could become root again after dropping to %s",
 			    c->user);
 			return -1;
 		}
 	}
 	if (geteuid() == 0 && !c->allow_root) {
 		log_warnx("refusing to serve as root: set [server] user in %s "
-		    "(for example user = nobody), or allow_root = on", c->path);
+			  "(for example user = nobody), or allow_root = on",
+		    c->path);
 		return -1;
 	}
 	return 0;
@@ -108,14 +115,15 @@ priv_drop(const struct conf *c)
 static void
 give(const struct conf *c, const char *path)
 {
-	struct stat	 st;
+	struct stat st;
 
 	if (lstat(path, &st) == -1) {
 		if (errno != ENOENT)
 			log_warn("%s", path);
 		return;
 	}
-	if (!S_ISREG(st.st_mode) || (st.st_uid == c->uid && st.st_gid == c->gid))
+	if (!S_ISREG(st.st_mode) ||
+	    (st.st_uid == c->uid && st.st_gid == c->gid))
 		return;
 	if (lchown(path, c->uid, c->gid) == -1)
 		log_warn("chown %s to %s", path, c->user);
@@ -132,10 +140,10 @@ void
 priv_own_store(const struct conf *c)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-	struct stat	 st;
-	char		*copy, *dir, path[4096];
-	size_t		 i;
-	int		 n;
+	struct stat st;
+	char *copy, *dir, path[4096];
+	size_t i;
+	int n;
 
 	if (!switching(c))
 		return;
@@ -162,7 +170,8 @@ priv_own_store(const struct conf *c)
 		goto done;
 	if (st.st_mode & (S_IWOTH | S_ISVTX)) {
 		log_warnx("%s is writable by anyone: not giving it to %s; put "
-		    "[msg] db in a folder of its own", dir, c->user);
+			  "[msg] db in a folder of its own",
+		    dir, c->user);
 		goto done;
 	}
 	/* the files first: root may not search the folder once it is given */

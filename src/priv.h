@@ -6,9 +6,9 @@
 
 struct conf;
 
-int	priv_check(const struct conf *, char *err, size_t len);
-int	priv_drop(const struct conf *);
-void	priv_own_store(const struct conf *);
-void	priv_fs_as_user(const struct conf *, int on);
+int priv_check(const struct conf *, char *err, size_t len);
+int priv_drop(const struct conf *);
+void priv_own_store(const struct conf *);
+void priv_fs_as_user(const struct conf *, int on);
 
 #endif

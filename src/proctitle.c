@@ -9,14 +9,14 @@
 
 #include "proctitle.h"
 
-static char	*area;		/* the argv strings, contiguous */
-static size_t	 area_len;
+static char *area; /* the argv strings, contiguous */
+static size_t area_len;
 
 /* Remembers where argv lives; its strings are overwritten later. */
 void
 proctitle_init(int argc, char **argv)
 {
-	int	 i;
+	int i;
 
 	if (argc == 0 || argv[0] == NULL)
 		return;
@@ -34,9 +34,9 @@ proctitle_init(int argc, char **argv)
 void
 proctitle_set(const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 title[64];
-	size_t	 len;
+	va_list ap;
+	char title[64];
+	size_t len;
 
 	va_start(ap, fmt);
 	vsnprintf(title, sizeof(title), fmt, ap);

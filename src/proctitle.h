@@ -2,7 +2,7 @@
 #ifndef GUAD_PROCTITLE_H
 #define GUAD_PROCTITLE_H
 
-void	proctitle_init(int argc, char **argv);
-void	proctitle_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void proctitle_init(int argc, char **argv);
+void proctitle_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

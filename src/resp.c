@@ -41,8 +41,8 @@ resp_error(struct response *r, int status)
 void
 resp_error_detail(struct response *r, int status, const char *detail)
 {
-	const char	*reason = http_status_reason(status);
-	int		 n;
+	const char *reason = http_status_reason(status);
+	int n;
 
 	r->status = status;
 	r->content_type = "text/html; charset=utf-8";
@@ -55,10 +55,12 @@ resp_error_detail(struct response *r, int status, const char *detail)
 	r->vary = 0;
 	if (reason == NULL)
 		reason = "";
-	n = snprintf(r->ebuf, sizeof(r->ebuf), "<!DOCTYPE html>\n<html><head>"
+	n = snprintf(r->ebuf, sizeof(r->ebuf),
+	    "<!DOCTYPE html>\n<html><head>"
 	    "<title>%d %s</title></head>\n<body><h1>%d %s</h1>%s%s%s"
-	    "</body></html>\n", status, reason, status, reason,
-	    detail ? "<p>" : "", detail ? detail : "", detail ? "</p>" : "");
+	    "</body></html>\n",
+	    status, reason, status, reason, detail ? "<p>" : "",
+	    detail ? detail : "", detail ? "</p>" : "");
 	if (n > 0 && (size_t)n < sizeof(r->ebuf))
 		resp_body(r, r->ebuf, (size_t)n);
 }
@@ -66,8 +68,8 @@ resp_error_detail(struct response *r, int status, const char *detail)
 off_t
 resp_content_length(const struct response *r)
 {
-	off_t	 len = 0;
-	int	 i;
+	off_t len = 0;
+	int i;
 
 	if (r->fd != -1)
 		return r->file_len;
@@ -83,9 +85,9 @@ resp_content_length(const struct response *r)
 void
 resp_head(struct buf *b, const struct response *r, int keep_alive, int http10)
 {
-	char	 date[DATE_HTTP_LEN + 1];
+	char date[DATE_HTTP_LEN + 1];
 	const char *reason = http_status_reason(r->status);
-	off_t	 len = resp_content_length(r);
+	off_t len = resp_content_length(r);
 
 	BUF_ADDLIT(b, "HTTP/1.1 ");
 	buf_addu(b, (uint64_t)r->status);

@@ -10,42 +10,42 @@
 #include "buf.h"
 #include "http.h"
 
-#define RESP_BODY_MAX	3
+#define RESP_BODY_MAX 3
 /*
  * A handler's answer besides an HTTP status: a resource it needs is busy
  * for now; call it again later with the same request.
  */
-#define RESP_LATER	(-1)
+#define RESP_LATER (-1)
 
 struct response {
-	int			 status;
-	const char		*content_type;
-	const char		*location;	/* 301, 303 */
-	const char		*allow;		/* 405, OPTIONS */
-	const char		*cache_control;
-	const char		*content_encoding;
-	unsigned		 vary:1;	/* Vary: Accept-Encoding */
-	time_t			 last_modified;	/* 0: none */
-	const char		*lastmod;	/* it formatted, or NULL */
-	char			 etag[40];	/* "" : none */
-	struct http_slice	 body[RESP_BODY_MAX];
-	int			 nbody;
-	int			 fd;		/* file body, -1: none */
-	off_t			 file_off;
-	off_t			 file_len;
-	off_t			 range_total;	/* 206, 416: the whole length */
-	unsigned		 close:1;	/* end the connection after */
-	unsigned		 no_body:1;	/* HEAD, 304 */
-	unsigned		 retry_after;	/* 503: seconds; 0: none */
-	char			 ebuf[320];	/* error page */
+	int status;
+	const char *content_type;
+	const char *location; /* 301, 303 */
+	const char *allow;    /* 405, OPTIONS */
+	const char *cache_control;
+	const char *content_encoding;
+	unsigned vary : 1;    /* Vary: Accept-Encoding */
+	time_t last_modified; /* 0: none */
+	const char *lastmod;  /* it formatted, or NULL */
+	char etag[40];	      /* "" : none */
+	struct http_slice body[RESP_BODY_MAX];
+	int nbody;
+	int fd; /* file body, -1: none */
+	off_t file_off;
+	off_t file_len;
+	off_t range_total;    /* 206, 416: the whole length */
+	unsigned close : 1;   /* end the connection after */
+	unsigned no_body : 1; /* HEAD, 304 */
+	unsigned retry_after; /* 503: seconds; 0: none */
+	char ebuf[320];	      /* error page */
 };
 
-void	resp_init(struct response *);
-void	resp_error(struct response *, int status);
-void	resp_error_detail(struct response *, int status, const char *);
-void	resp_body(struct response *, const char *, size_t);
-off_t	resp_content_length(const struct response *);
-void	resp_head(struct buf *, const struct response *, int keep_alive,
-	    int http10);
+void resp_init(struct response *);
+void resp_error(struct response *, int status);
+void resp_error_detail(struct response *, int status, const char *);
+void resp_body(struct response *, const char *, size_t);
+off_t resp_content_length(const struct response *);
+void
+resp_head(struct buf *, const struct response *, int keep_alive, int http10);
 
 #endif

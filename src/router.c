@@ -16,8 +16,8 @@ const char *const route_handler_names[ROUTE_HANDLER_COUNT] = {
 static uint64_t
 hash(const char *p, size_t n)
 {
-	uint64_t	 h = 14695981039346656037ULL;
-	size_t		 i;
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		h ^= (uint8_t)p[i];
@@ -30,10 +30,10 @@ hash(const char *p, size_t n)
 static struct route **
 slot(struct route **tab, size_t mask, const char *path, size_t len)
 {
-	size_t	 i = (size_t)hash(path, len) & mask;
+	size_t i = (size_t)hash(path, len) & mask;
 
-	while (tab[i] != NULL && (tab[i]->len != len ||
-	    memcmp(tab[i]->path, path, len) != 0))
+	while (tab[i] != NULL &&
+	    (tab[i]->len != len || memcmp(tab[i]->path, path, len) != 0))
 		i = (i + 1) & mask;
 	return &tab[i];
 }
@@ -42,7 +42,7 @@ slot(struct route **tab, size_t mask, const char *path, size_t len)
 static size_t
 table_mask(size_t n)
 {
-	size_t	 size = 4;
+	size_t size = 4;
 
 	while (size < 2 * n)
 		size *= 2;
@@ -58,8 +58,8 @@ int
 router_build(struct router *r, struct route *routes, size_t n,
     const struct route **dup)
 {
-	struct route	**s;
-	size_t		  i, ne = 0, np = 0;
+	struct route **s;
+	size_t i, ne = 0, np = 0;
 
 	memset(r, 0, sizeof(*r));
 	*dup = NULL;
@@ -115,8 +115,8 @@ router_free(struct router *r)
 const struct route *
 router_match_dir(const struct router *r, const char *path, size_t len)
 {
-	const struct route	*rt;
-	size_t			 i;
+	const struct route *rt;
+	size_t i;
 
 	if (r->prefix == NULL)
 		return NULL;
@@ -142,7 +142,7 @@ router_find_dir(const struct router *r, const char *path, size_t len)
 const struct route *
 router_match(const struct router *r, const char *path, size_t len)
 {
-	const struct route	*rt;
+	const struct route *rt;
 
 	if (r->exact != NULL &&
 	    (rt = *slot(r->exact, r->emask, path, len)) != NULL)

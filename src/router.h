@@ -8,26 +8,26 @@
 #include "html.h"
 
 enum route_handler {
-	ROUTE_FILE,	/* one file, exact path */
-	ROUTE_DIR,	/* a tree below a prefix ending in '/' */
-	ROUTE_MSG,	/* the message board page, exact path */
+	ROUTE_FILE, /* one file, exact path */
+	ROUTE_DIR,  /* a tree below a prefix ending in '/' */
+	ROUTE_MSG,  /* the message board page, exact path */
 	ROUTE_HANDLER_COUNT
 };
 
 struct route {
-	char			*path;
-	size_t			 len;
-	enum route_handler	 handler;
-	char			*arg;		/* relative to the root */
-	int			 line;		/* in gua.ini */
-	int			 fd;		/* dir: O_PATH fd; else -1 */
-	char			*real;		/* dir: its path, as the kernel
+	char *path;
+	size_t len;
+	enum route_handler handler;
+	char *arg;  /* relative to the root */
+	int line;   /* in gua.ini */
+	int fd;	    /* dir: O_PATH fd; else -1 */
+	char *real; /* dir: its path, as the kernel
 						   resolves fd; else NULL */
-	size_t			 reallen;
-	struct html_template	 tmpl;		/* msg */
-	char			*cache_control;	/* option cache=...; or NULL */
-	unsigned		 listing:1;	/* option listing (dir) */
-	unsigned		 precompressed:1; /* option precompressed */
+	size_t reallen;
+	struct html_template tmpl;  /* msg */
+	char *cache_control;	    /* option cache=...; or NULL */
+	unsigned listing : 1;	    /* option listing (dir) */
+	unsigned precompressed : 1; /* option precompressed */
 };
 
 /*
@@ -36,24 +36,23 @@ struct route {
  * route or thousands.
  */
 struct router {
-	struct route	**exact;
-	size_t		  emask;
-	struct route	**prefix;
-	size_t		  pmask;
-	uint8_t		 *plen;		/* plen[n]: a dir prefix has n bytes */
-	size_t		  plenmax;
+	struct route **exact;
+	size_t emask;
+	struct route **prefix;
+	size_t pmask;
+	uint8_t *plen; /* plen[n]: a dir prefix has n bytes */
+	size_t plenmax;
 };
 
 extern const char *const route_handler_names[ROUTE_HANDLER_COUNT];
 
-int			 router_build(struct router *, struct route *, size_t,
-			    const struct route **dup);
-void			 router_free(struct router *);
-const struct route	*router_match(const struct router *, const char *,
-			    size_t);
-const struct route	*router_match_dir(const struct router *, const char *,
-			    size_t);
-const struct route	*router_find_dir(const struct router *, const char *,
-			    size_t);
+int
+router_build(struct router *, struct route *, size_t, const struct route **dup);
+void router_free(struct router *);
+const struct route *router_match(const struct router *, const char *, size_t);
+const struct route *
+router_match_dir(const struct router *, const char *, size_t);
+const struct route *
+router_find_dir(const struct router *, const char *, size_t);
 
 #endif

@@ -26,34 +26,33 @@
 
 /* Rights newer than the headers of older distributions. */
 #ifndef LANDLOCK_ACCESS_FS_REFER
-#define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
 #endif
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
 #ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset	444
-#define SYS_landlock_add_rule		445
-#define SYS_landlock_restrict_self	446
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule	    445
+#define SYS_landlock_restrict_self  446
 #endif
 
-#define FS_READ		(LANDLOCK_ACCESS_FS_READ_FILE | \
-			 LANDLOCK_ACCESS_FS_READ_DIR)
-#define FS_STORE	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | \
-			 LANDLOCK_ACCESS_FS_REMOVE_FILE | \
-			 LANDLOCK_ACCESS_FS_MAKE_REG | \
-			 LANDLOCK_ACCESS_FS_TRUNCATE)
+#define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+#define FS_STORE \
+	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG | \
+	    LANDLOCK_ACCESS_FS_TRUNCATE)
 
 /* Every file-system right the kernel's Landlock ABI knows. */
 static uint64_t
 handled_rights(int abi)
 {
-	uint64_t	 r;
+	uint64_t r;
 
-	r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;	/* ABI 1 */
+	r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1 */
 	if (abi >= 2)
 		r |= LANDLOCK_ACCESS_FS_REFER;
 	if (abi >= 3)
@@ -67,7 +66,7 @@ handled_rights(int abi)
 static int
 allow(int ruleset, int dirfd, uint64_t rights)
 {
-	struct landlock_path_beneath_attr	 pb;
+	struct landlock_path_beneath_attr pb;
 
 	memset(&pb, 0, sizeof(pb));
 	pb.parent_fd = dirfd;
@@ -86,14 +85,16 @@ int
 sandbox_abi(char *why, size_t len)
 {
 #ifdef HAVE_LINUX_LANDLOCK_H
-	long	 abi;
+	long abi;
 
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi >= 1)
 		return (int)abi;
-	snprintf(why, len, "%s", errno == ENOSYS ? "not in this kernel" :
-	    errno == EOPNOTSUPP ? "disabled at boot" : strerror(errno));
+	snprintf(why, len, "%s",
+	    errno == ENOSYS	      ? "not in this kernel"
+		: errno == EOPNOTSUPP ? "disabled at boot"
+				      : strerror(errno));
 	return 0;
 #else
 	snprintf(why, len, "guad was built without <linux/landlock.h>");
@@ -114,10 +115,10 @@ int
 sandbox_apply(const struct conf *c)
 {
 #ifdef HAVE_LINUX_LANDLOCK_H
-	struct landlock_ruleset_attr	 attr;
-	char				*copy, *dir, why[64];
-	size_t				 i;
-	int				 abi, rs, fd, rc = -1, store = 0;
+	struct landlock_ruleset_attr attr;
+	char *copy, *dir, why[64];
+	size_t i;
+	int abi, rs, fd, rc = -1, store = 0;
 #endif
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
@@ -157,7 +158,8 @@ sandbox_apply(const struct conf *c)
 		/* a folder that appears later is reached after a reload */
 		if (fd == -1)
 			log_warn("sandbox: %s (the message board cannot write "
-			    "there until a reload)", dir);
+				 "there until a reload)",
+			    dir);
 		else if (allow(rs, fd, FS_STORE & attr.handled_access_fs) ==
 		    -1) {
 			log_warn("landlock: %s", dir);

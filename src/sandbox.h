@@ -6,7 +6,7 @@
 
 struct conf;
 
-int	sandbox_abi(char *why, size_t len);
-int	sandbox_apply(const struct conf *);
+int sandbox_abi(char *why, size_t len);
+int sandbox_apply(const struct conf *);
 
 #endif

@@ -32,10 +32,10 @@ int
 serve_request(struct worker *w, const struct http_request *req,
     const char *body, size_t blen, struct response *r)
 {
-	const struct conf	*c = w->conf;
-	const struct route	*rt, *dir;
-	size_t			 len;
-	int			 status;
+	const struct conf *c = w->conf;
+	const struct route *rt, *dir;
+	size_t len;
+	int status;
 
 	if (req->asterisk) {
 		r->status = HTTP_STATUS_NO_CONTENT;

@@ -9,7 +9,7 @@
 
 struct worker;
 
-int	serve_request(struct worker *, const struct http_request *,
-	    const char *body, size_t blen, struct response *);
+int serve_request(struct worker *, const struct http_request *,
+    const char *body, size_t blen, struct response *);
 
 #endif

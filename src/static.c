@@ -34,7 +34,7 @@
 void
 static_etag(char out[40], const struct stat *st, const char *coding)
 {
-	unsigned long long	 ns;
+	unsigned long long ns;
 
 	ns = (unsigned long long)st->st_mtim.tv_sec * 1000000000ULL +
 	    (unsigned long long)st->st_mtim.tv_nsec;
@@ -57,17 +57,17 @@ static_location(char *out, size_t size, const char *path, size_t len,
     const struct http_slice *query)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct buf	 b = { out, 0, size, size, 0 };
-	unsigned char	 c;
-	size_t		 i;
+	struct buf b = { out, 0, size, size, 0 };
+	unsigned char c;
+	size_t i;
 
 	if (len == 0 || path[0] != '/' || (len > 1 && path[1] == '/'))
 		return HTTP_STATUS_NOT_FOUND;
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)path[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || (c != '\0' &&
-		    strchr("-._~!$&'()*+,;=:@/", c) != NULL))
+		    (c >= '0' && c <= '9') ||
+		    (c != '\0' && strchr("-._~!$&'()*+,;=:@/", c) != NULL))
 			buf_addc(&b, (char)c);
 		else {
 			buf_addc(&b, '%');
@@ -99,7 +99,7 @@ static_redirect(struct worker *w, const struct route *rt,
     const struct http_request *req, const char *path, size_t len,
     struct response *r)
 {
-	int	 status;
+	int status;
 
 	status = static_location(w->location, w->location_cap, path, len,
 	    &req->query);
@@ -140,7 +140,7 @@ errno_status(const char *name)
 static int
 has_dotfile(const char *path)
 {
-	const char	*p;
+	const char *p;
 
 	for (p = path; (p = strchr(p, '/')) != NULL; p++)
 		if (p[1] == '.')
@@ -152,7 +152,7 @@ has_dotfile(const char *path)
 static int
 path_below(const char *dir, size_t dlen, const char *file, size_t flen)
 {
-	if (dlen == 1)			/* the root directory itself */
+	if (dlen == 1) /* the root directory itself */
 		return 1;
 	return flen >= dlen && memcmp(dir, file, dlen) == 0 &&
 	    (flen == dlen || file[dlen] == '/');
@@ -167,10 +167,10 @@ path_below(const char *dir, size_t dlen, const char *file, size_t flen)
 static int
 dot_resolved(const struct route *rt, int fd)
 {
-	char		 proc[64], file[PATH_MAX], dir[PATH_MAX];
-	const char	*d = rt->real;
-	ssize_t		 fl, dl;
-	size_t		 dlen = rt->reallen;
+	char proc[64], file[PATH_MAX], dir[PATH_MAX];
+	const char *d = rt->real;
+	ssize_t fl, dl;
+	size_t dlen = rt->reallen;
 
 	if (d == NULL)
 		return 1;
@@ -199,9 +199,9 @@ dot_resolved(const struct route *rt, int fd)
 int
 static_etag_match(const struct http_slice *list, const char *etag)
 {
-	const char	*p = list->p, *end = list->p + list->len, *q, *e;
-	size_t		 elen = strlen(etag);
-	int		 quoted;
+	const char *p = list->p, *end = list->p + list->len, *q, *e;
+	size_t elen = strlen(etag);
+	int quoted;
 
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
@@ -232,8 +232,8 @@ static_etag_match(const struct http_slice *list, const char *etag)
 static off_t
 range_number(const char **pp, const char *end)
 {
-	const char	*p = *pp;
-	off_t		 v = 0;
+	const char *p = *pp;
+	off_t v = 0;
 
 	if (p == end || *p < '0' || *p > '9')
 		return -1;
@@ -256,8 +256,8 @@ range_number(const char **pp, const char *end)
 int
 static_range(const struct http_slice *h, off_t size, off_t *start, off_t *len)
 {
-	const char	*p, *end;
-	off_t		 a, b;
+	const char *p, *end;
+	off_t a, b;
 
 	if (h->p == NULL || h->len < 7 || strncasecmp(h->p, "bytes=", 6) != 0)
 		return 0;
@@ -272,7 +272,7 @@ static_range(const struct http_slice *h, off_t size, off_t *start, off_t *len)
 	b = range_number(&p, end);
 	if (p != end || (a == -1 && b == -1))
 		return 0;
-	if (a == -1) {			/* suffix: the last b bytes */
+	if (a == -1) { /* suffix: the last b bytes */
 		if (b == 0 || size == 0)
 			return -1;
 		*start = b >= size ? 0 : size - b;
@@ -300,12 +300,13 @@ int
 static_if_range(const struct http_slice *h, const char *etag, time_t mtime,
     time_t now)
 {
-	time_t	 t;
+	time_t t;
 
 	if (h->p == NULL)
 		return 1;
 	if (h->len > 0 && h->p[0] == '"')
-		return h->len == strlen(etag) && memcmp(h->p, etag, h->len) == 0;
+		return h->len == strlen(etag) &&
+		    memcmp(h->p, etag, h->len) == 0;
 	return date_parse_http(h->p, h->len, &t) == 0 && t == mtime &&
 	    mtime <= now - 1;
 }
@@ -314,7 +315,7 @@ static_if_range(const struct http_slice *h, const char *etag, time_t mtime,
 static int
 qzero(const char *v, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	if (len == 0 || v[0] != '0')
 		return 0;
@@ -334,24 +335,25 @@ qzero(const char *v, size_t len)
 int
 static_accepts(const struct http_slice *ae, const char *coding)
 {
-	const char	*p = ae->p, *end = ae->p + ae->len, *e, *t, *te;
-	const char	*q;
-	size_t		 clen = strlen(coding);
+	const char *p = ae->p, *end = ae->p + ae->len, *e, *t, *te;
+	const char *q;
+	size_t clen = strlen(coding);
 
 	while (p < end) {
 		if ((e = memchr(p, ',', (size_t)(end - p))) == NULL)
 			e = end;
 		for (t = p; t < e && (*t == ' ' || *t == '\t'); t++)
 			;
-		for (te = t; te < e && *te != ';' && *te != ' ' &&
-		    *te != '\t'; te++)
+		for (te = t; te < e && *te != ';' && *te != ' ' && *te != '\t';
+		     te++)
 			;
 		if ((size_t)(te - t) == clen &&
 		    strncasecmp(t, coding, clen) == 0) {
 			for (q = te; q + 2 <= e; q++)
 				if ((*q == 'q' || *q == 'Q') && q[1] == '=') {
 					for (te = q + 2; te < e && *te != ' ' &&
-					    *te != '\t' && *te != ';'; te++)
+					     *te != '\t' && *te != ';';
+					     te++)
 						;
 					return !qzero(q + 2,
 					    (size_t)(te - q - 2));
@@ -371,8 +373,8 @@ static int
 variant(const struct route *rt, int dotcheck, int base, const char *rel,
     const char *ext, const struct stat *orig, struct stat *st)
 {
-	char	 path[PATH_MAX];
-	int	 fd, n;
+	char path[PATH_MAX];
+	int fd, n;
 
 	n = snprintf(path, sizeof(path), "%s%s", rel, ext);
 	if (n < 0 || (size_t)n >= sizeof(path))
@@ -383,7 +385,7 @@ variant(const struct route *rt, int dotcheck, int base, const char *rel,
 	    (dotcheck && dot_resolved(rt, fd)) ||
 	    st->st_mtim.tv_sec < orig->st_mtim.tv_sec ||
 	    (st->st_mtim.tv_sec == orig->st_mtim.tv_sec &&
-	    st->st_mtim.tv_nsec < orig->st_mtim.tv_nsec)) {
+		st->st_mtim.tv_nsec < orig->st_mtim.tv_nsec)) {
 		close(fd);
 		return -1;
 	}
@@ -399,9 +401,9 @@ variant(const struct route *rt, int dotcheck, int base, const char *rel,
 static int
 conditionals(const struct http_request *req, off_t size, struct response *r)
 {
-	time_t		 ims;
-	off_t		 start, len;
-	int		 rc;
+	time_t ims;
+	off_t start, len;
+	int rc;
 
 	r->file_off = 0;
 	r->file_len = size;
@@ -410,13 +412,13 @@ conditionals(const struct http_request *req, off_t size, struct response *r)
 			goto not_modified;
 	} else if (req->if_modified_since.p != NULL &&
 	    date_parse_http(req->if_modified_since.p,
-	    req->if_modified_since.len, &ims) == 0 &&
+		req->if_modified_since.len, &ims) == 0 &&
 	    r->last_modified <= ims)
 		goto not_modified;
 
 	if (req->method == HTTP_METHOD_GET && req->range.p != NULL &&
 	    static_if_range(&req->if_range, r->etag, r->last_modified,
-	    date_now())) {
+		date_now())) {
 		rc = static_range(&req->range, size, &start, &len);
 		if (rc == 1) {
 			r->status = HTTP_STATUS_PARTIAL_CONTENT;
@@ -447,28 +449,29 @@ serve_fd(struct worker *w, const struct route *rt,
     const struct stat *orig, struct response *r)
 {
 	static const struct {
-		const char	*coding;
-		const char	*ext;
-		const char	*tag;
+		const char *coding;
+		const char *ext;
+		const char *tag;
 	} codings[] = { { "br", ".br", "br" }, { "gzip", ".gz", "gz" } };
-	const char	*tag = NULL;
-	struct stat	 vst;
+	const char *tag = NULL;
+	struct stat vst;
 	const struct stat *st = orig;
-	size_t		 i;
-	int		 rc, vfd;
+	size_t i;
+	int rc, vfd;
 
 	r->content_type = mime_type(&w->mime, w->conf, fd, orig, rel);
 	r->cache_control = rt->cache_control;
 	if (rt->precompressed) {
 		r->vary = 1;
 		for (i = 0; req->accept_encoding.p != NULL &&
-		    i < sizeof(codings) / sizeof(codings[0]); i++) {
+		     i < sizeof(codings) / sizeof(codings[0]);
+		     i++) {
 			if (!static_accepts(&req->accept_encoding,
-			    codings[i].coding))
+				codings[i].coding))
 				continue;
-			vfd = variant(rt, rt->handler == ROUTE_DIR &&
-			    !w->conf->dotfiles, base, rel, codings[i].ext,
-			    orig, &vst);
+			vfd = variant(rt,
+			    rt->handler == ROUTE_DIR && !w->conf->dotfiles,
+			    base, rel, codings[i].ext, orig, &vst);
 			if (vfd == -1)
 				continue;
 			close(fd);
@@ -494,7 +497,7 @@ static int
 serve_cached(const struct route *rt, const struct http_request *req,
     const struct fcache_entry *e, struct response *r)
 {
-	int	 rc;
+	int rc;
 
 	r->content_type = e->type;
 	r->cache_control = rt->cache_control;
@@ -517,7 +520,7 @@ static struct fcache_entry *
 cache_small(struct worker *w, const struct route *rt, const char *key,
     size_t keylen, int fd, const struct stat *st, const char *rel)
 {
-	struct fcache_entry	*e;
+	struct fcache_entry *e;
 
 	e = fcache_find(&w->fcache, rt, key, keylen);
 	if (e != NULL && fcache_same(e, st)) {
@@ -525,7 +528,7 @@ cache_small(struct worker *w, const struct route *rt, const char *key,
 		return e;
 	}
 	if ((e = fcache_fill(&w->fcache, rt, key, keylen, fd, st,
-	    date_now())) == NULL)
+		 date_now())) == NULL)
 		return NULL;
 	static_etag(e->etag, st, NULL);
 	date_format_http(e->lastmod, st->st_mtim.tv_sec);
@@ -537,8 +540,9 @@ cache_small(struct worker *w, const struct route *rt, const char *key,
 static int
 keep_entry(const struct dirent *d)
 {
-	return !(d->d_name[0] == '.' && (d->d_name[1] == '\0' ||
-	    (d->d_name[1] == '.' && d->d_name[2] == '\0')));
+	return !(d->d_name[0] == '.' &&
+	    (d->d_name[1] == '\0' ||
+		(d->d_name[1] == '.' && d->d_name[2] == '\0')));
 }
 
 static void
@@ -569,9 +573,9 @@ static int
 list_entry(const struct worker *w, const struct route *rt, const char *rel,
     const struct dirent *d, int *isdir)
 {
-	char		 path[PATH_MAX];
-	struct stat	 st;
-	int		 fd, n, ok;
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, n, ok;
 
 	if (d->d_name[0] == '.' && !w->conf->dotfiles)
 		return 0;
@@ -583,8 +587,8 @@ list_entry(const struct worker *w, const struct route *rt, const char *rel,
 		return 0;
 	if ((fd = fsopen_beneath(rt->fd, path, O_PATH)) == -1)
 		return 0;
-	ok = fstat(fd, &st) == 0 &&
-	    (w->conf->dotfiles || !dot_resolved(rt, fd));
+	ok =
+	    fstat(fd, &st) == 0 && (w->conf->dotfiles || !dot_resolved(rt, fd));
 	if (ok)
 		*isdir = S_ISDIR(st.st_mode);
 	close(fd);
@@ -599,16 +603,17 @@ static int
 listing(struct worker *w, const struct route *rt, int dfd, const char *rel,
     const char *path, struct response *r)
 {
-	struct dirent	**names;
-	struct buf	 *b = &w->page;
-	int		  i, n, isdir;
+	struct dirent **names;
+	struct buf *b = &w->page;
+	int i, n, isdir;
 
 	n = scandirat(dfd, ".", &names, keep_entry, alphasort);
 	if (n == -1)
 		return errno_status(path);
 	b->len = 0;
 	b->failed = 0;
-	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	buf_adds(b,
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>Index of ");
 	html_escape(b, path, strlen(path));
 	buf_adds(b, "</title></head>\n<body><h1>Index of ");
@@ -649,12 +654,12 @@ static_serve(struct worker *w, const struct route *rt,
     const struct http_request *req, const char *path, size_t len,
     struct response *r)
 {
-	const struct conf	*c = w->conf;
-	const char		*rel, *rel_dir, *key;
-	struct fcache_entry	*e = NULL;
-	struct stat		 st;
-	size_t			 keylen;
-	int			 base, fd, dfd = -1, rc, dotcheck, cacheable;
+	const struct conf *c = w->conf;
+	const char *rel, *rel_dir, *key;
+	struct fcache_entry *e = NULL;
+	struct stat st;
+	size_t keylen;
+	int base, fd, dfd = -1, rc, dotcheck, cacheable;
 
 	dotcheck = rt->handler == ROUTE_DIR && !c->dotfiles;
 	if (rt->handler == ROUTE_FILE) {
@@ -674,8 +679,9 @@ static_serve(struct worker *w, const struct route *rt,
 	key = rel;
 	keylen = strlen(rel);
 	cacheable = w->fcache.nslots > 0 && !rt->precompressed;
-	if (cacheable && (e = fcache_find(&w->fcache, rt, key, keylen)) !=
-	    NULL && e->checked == date_now())
+	if (cacheable &&
+	    (e = fcache_find(&w->fcache, rt, key, keylen)) != NULL &&
+	    e->checked == date_now())
 		return serve_cached(rt, req, e, r);
 	if ((fd = fsopen_beneath(base, rel, O_RDONLY | O_NONBLOCK)) == -1)
 		return errno_status(path);
@@ -697,8 +703,8 @@ static_serve(struct worker *w, const struct route *rt,
 		fd = fsopen_beneath(dfd, rel, O_RDONLY | O_NONBLOCK);
 		if (fd == -1 && errno == ENOENT) {
 			r->cache_control = rt->cache_control;
-			rc = rt->listing ? listing(w, rt, dfd, rel_dir, path,
-			    r) : HTTP_STATUS_FORBIDDEN;
+			rc = rt->listing ? listing(w, rt, dfd, rel_dir, path, r)
+					 : HTTP_STATUS_FORBIDDEN;
 			close(dfd);
 			return rc;
 		}

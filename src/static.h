@@ -12,21 +12,21 @@
 struct route;
 struct worker;
 
-int	static_serve(struct worker *, const struct route *,
-	    const struct http_request *, const char *path, size_t len,
-	    struct response *);
-int	static_redirect(struct worker *, const struct route *,
-	    const struct http_request *, const char *path, size_t len,
-	    struct response *);
-int	static_location(char *out, size_t size, const char *path, size_t len,
-	    const struct http_slice *query);
-void	static_etag(char out[40], const struct stat *, const char *coding);
-int	static_range(const struct http_slice *, off_t size, off_t *start,
-	    off_t *len);
-int	static_if_range(const struct http_slice *, const char *etag,
-	    time_t mtime, time_t now);
+int
+static_serve(struct worker *, const struct route *, const struct http_request *,
+    const char *path, size_t len, struct response *);
+int static_redirect(struct worker *, const struct route *,
+    const struct http_request *, const char *path, size_t len,
+    struct response *);
+int static_location(char *out, size_t size, const char *path, size_t len,
+    const struct http_slice *query);
+void static_etag(char out[40], const struct stat *, const char *coding);
+int
+static_range(const struct http_slice *, off_t size, off_t *start, off_t *len);
+int static_if_range(const struct http_slice *, const char *etag, time_t mtime,
+    time_t now);
 /* The header matchers static_serve uses, exported for the fuzz harness. */
-int	static_etag_match(const struct http_slice *, const char *etag);
-int	static_accepts(const struct http_slice *, const char *coding);
+int static_etag_match(const struct http_slice *, const char *etag);
+int static_accepts(const struct http_slice *, const char *coding);
 
 #endif

@@ -17,7 +17,7 @@
 static int
 busy_nap(void *arg, int count)
 {
-	struct timespec	 ts = { 0, STORE_NAP_MS * 1000000L };
+	struct timespec ts = { 0, STORE_NAP_MS * 1000000L };
 
 	if (count > 0)
 		return 0;
@@ -25,11 +25,10 @@ busy_nap(void *arg, int count)
 	return 1;
 }
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS message ("
-    " id INTEGER PRIMARY KEY,"
-    " created INTEGER NOT NULL,"
-    " text TEXT NOT NULL);";
+static const char schema[] = "CREATE TABLE IF NOT EXISTS message ("
+			     " id INTEGER PRIMARY KEY,"
+			     " created INTEGER NOT NULL,"
+			     " text TEXT NOT NULL);";
 
 static int
 is_busy(int rc)
@@ -44,11 +43,11 @@ is_busy(int rc)
 static int
 fail(struct store *s, const char *path, const char *what)
 {
-	int	 busy = s->db != NULL && is_busy(sqlite3_errcode(s->db));
+	int busy = s->db != NULL && is_busy(sqlite3_errcode(s->db));
 
 	if (!busy)
-		log_warnx("message store: %s: %s%s%s", path,
-		    what ? what : "", what ? ": " : "",
+		log_warnx("message store: %s: %s%s%s", path, what ? what : "",
+		    what ? ": " : "",
 		    s->db ? sqlite3_errmsg(s->db) : "cannot allocate");
 	store_close(s);
 	return busy ? STORE_BUSY : -1;
@@ -69,18 +68,22 @@ exec(struct store *s, const char *sql)
 static int
 open_db(struct store *s, const char *path, int patient)
 {
-	sqlite3_stmt	*st;
-	int		 version;
+	sqlite3_stmt *st;
+	int version;
 
 	memset(s, 0, sizeof(*s));
-	if (sqlite3_open_v2(path, (sqlite3 **)&s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, (sqlite3 **)&s->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK)
 		return fail(s, path, NULL);
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		/* SQLite falls back to reading what it cannot write */
-		log_warnx("message store: %s: opened read-only (the file or its "
+		log_warnx(
+		    "message store: %s: opened read-only (the file or its "
 		    "folder is not writable by this process, or the disk is "
-		    "mounted read-only)", path);
+		    "mounted read-only)",
+		    path);
 		store_close(s);
 		return -1;
 	}
@@ -92,8 +95,9 @@ open_db(struct store *s, const char *path, int patient)
 		return fail(s, path, "PRAGMA journal_mode=WAL");
 	if (exec(s, "PRAGMA synchronous=FULL") == -1)
 		return fail(s, path, "PRAGMA synchronous=FULL");
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		return fail(s, path, "PRAGMA user_version");
 	}
@@ -102,23 +106,29 @@ open_db(struct store *s, const char *path, int patient)
 	if (version > STORE_SCHEMA_VERSION) {
 		/* written by a newer guad: never guess at its layout */
 		log_warnx("message store: %s: schema version %d is newer than "
-		    "this guad's %d", path, version, STORE_SCHEMA_VERSION);
+			  "this guad's %d",
+		    path, version, STORE_SCHEMA_VERSION);
 		store_close(s);
 		return -1;
 	}
 	if (version < STORE_SCHEMA_VERSION &&
 	    (exec(s, "BEGIN IMMEDIATE") == -1 || exec(s, schema) == -1 ||
-	    exec(s, "PRAGMA user_version=1") == -1 || exec(s, "COMMIT") == -1))
+		exec(s, "PRAGMA user_version=1") == -1 ||
+		exec(s, "COMMIT") == -1))
 		return fail(s, path, "creating the schema");
-	if (sqlite3_prepare_v3(s->db, "INSERT INTO message (created, text) "
-	    "VALUES (?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
-	    (sqlite3_stmt **)&s->ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, "SELECT id, created, text FROM message "
-	    "ORDER BY id DESC LIMIT ?", -1, SQLITE_PREPARE_PERSISTENT,
-	    (sqlite3_stmt **)&s->list, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v3(s->db,
+		"INSERT INTO message (created, text) "
+		"VALUES (?, ?)",
+		-1, SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->ins,
+		NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db,
+		"SELECT id, created, text FROM message "
+		"ORDER BY id DESC LIMIT ?",
+		-1, SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->list,
+		NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "PRAGMA data_version", -1,
-	    SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->ver,
-	    NULL) != SQLITE_OK)
+		SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->ver,
+		NULL) != SQLITE_OK)
 		return fail(s, path, "preparing statements");
 	s->dirty = 1;
 	return 0;
@@ -133,7 +143,7 @@ open_db(struct store *s, const char *path, int patient)
 int
 store_prepare(const char *path)
 {
-	struct store	 s;
+	struct store s;
 
 	if (open_db(&s, path, 1) != 0)
 		return -1;
@@ -171,12 +181,13 @@ store_close(struct store *s)
 int
 store_add(struct store *s, const char *text, size_t len, int64_t now)
 {
-	sqlite3_stmt	*st = s->ins;
-	int		 rc;
+	sqlite3_stmt *st = s->ins;
+	int rc;
 
 	sqlite3_reset(st);
 	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC) != SQLITE_OK)
+	    sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC) !=
+		SQLITE_OK)
 		goto err;
 	rc = sqlite3_step(st);
 	sqlite3_clear_bindings(st);
@@ -199,9 +210,9 @@ err:
 int
 store_changed(struct store *s)
 {
-	sqlite3_stmt	*st = s->ver;
-	int64_t		 v;
-	int		 changed = s->dirty;
+	sqlite3_stmt *st = s->ver;
+	int64_t v;
+	int changed = s->dirty;
 
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		v = sqlite3_column_int64(st, 0);
@@ -222,17 +233,17 @@ store_changed(struct store *s)
 int
 store_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 {
-	sqlite3_stmt	*st = s->list;
-	int		 rc;
+	sqlite3_stmt *st = s->list;
+	int rc;
 
 	sqlite3_reset(st);
 	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)limit) != SQLITE_OK)
 		goto err;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cb(arg, sqlite3_column_int64(st, 0),
-		    sqlite3_column_int64(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    (size_t)sqlite3_column_bytes(st, 2)) == -1)
+			sqlite3_column_int64(st, 1),
+			(const char *)sqlite3_column_text(st, 2),
+			(size_t)sqlite3_column_bytes(st, 2)) == -1)
 			break;
 	}
 	sqlite3_reset(st);

@@ -25,9 +25,9 @@ hexval(unsigned char c)
 int
 uri_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n, k;
-	unsigned int		 cp, min;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n, k;
+	unsigned int cp, min;
 
 	while (i < len) {
 		if (p[i] < 0x80) {
@@ -35,11 +35,17 @@ uri_utf8_valid(const char *s, size_t len)
 			continue;
 		}
 		if ((p[i] & 0xe0) == 0xc0) {
-			n = 1; cp = p[i] & 0x1f; min = 0x80;
+			n = 1;
+			cp = p[i] & 0x1f;
+			min = 0x80;
 		} else if ((p[i] & 0xf0) == 0xe0) {
-			n = 2; cp = p[i] & 0x0f; min = 0x800;
+			n = 2;
+			cp = p[i] & 0x0f;
+			min = 0x800;
 		} else if ((p[i] & 0xf8) == 0xf0) {
-			n = 3; cp = p[i] & 0x07; min = 0x10000;
+			n = 3;
+			cp = p[i] & 0x07;
+			min = 0x10000;
 		} else
 			return 0;
 		if (len - i <= n)
@@ -66,9 +72,9 @@ uri_utf8_valid(const char *s, size_t len)
 int
 uri_path_decode(const char *in, size_t len, char *out, size_t *outlen)
 {
-	size_t		 i, o = 0, seg;
-	unsigned char	 c;
-	int		 hi, lo;
+	size_t i, o = 0, seg;
+	unsigned char c;
+	int hi, lo;
 
 	if (len == 0 || in[0] != '/')
 		return HTTP_STATUS_BAD_REQUEST;
@@ -131,9 +137,9 @@ uri_path_decode(const char *in, size_t len, char *out, size_t *outlen)
 int
 uri_form_decode(const char *in, size_t len, char *out, size_t *outlen)
 {
-	size_t	 i, o = 0;
-	int	 hi, lo;
-	char	 c;
+	size_t i, o = 0;
+	int hi, lo;
+	char c;
 
 	for (i = 0; i < len; i++) {
 		c = in[i];
@@ -166,9 +172,9 @@ uri_form_decode(const char *in, size_t len, char *out, size_t *outlen)
 static int
 form_name_is(const char *s, size_t len, const char *key)
 {
-	size_t	 i, k = 0;
-	int	 hi, lo;
-	char	 c;
+	size_t i, k = 0;
+	int hi, lo;
+	char c;
 
 	for (i = 0; i < len; i++, k++) {
 		c = s[i];
@@ -198,7 +204,7 @@ int
 uri_form_get(const char *s, size_t len, const char *key, const char **val,
     size_t *vlen)
 {
-	size_t		 i = 0, j, eq;
+	size_t i = 0, j, eq;
 
 	while (i <= len && s != NULL) {
 		for (j = i; j < len && s[j] != '&'; j++)

@@ -23,22 +23,22 @@
 /* Under AddressSanitizer, a worker's clean exit runs LeakSanitizer. */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define WORKER_LSAN	1
+#define WORKER_LSAN 1
 #endif
 #endif
 #if defined(__SANITIZE_ADDRESS__) && !defined(WORKER_LSAN)
-#define WORKER_LSAN	1
+#define WORKER_LSAN 1
 #endif
 #ifdef WORKER_LSAN
 #include <sanitizer/lsan_interface.h>
 #endif
 
 /* How long accepting pauses when the process runs out of descriptors. */
-#define ACCEPT_PAUSE_MS	100
-#define ACCEPT_UNTIL_SLOT	INT64_MAX
+#define ACCEPT_PAUSE_MS	  100
+#define ACCEPT_UNTIL_SLOT INT64_MAX
 
-static volatile sig_atomic_t	 got_term, got_quit;
-static struct board_slot	*my_slot;
+static volatile sig_atomic_t got_term, got_quit;
+static struct board_slot *my_slot;
 
 /*
  * SIGUSR2: the master found this worker stuck in one request. Answer 503
@@ -68,15 +68,15 @@ on_signal(int sig)
 static void
 listeners_watch(struct worker *w, int on)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < w->nlisteners; i++) {
 		if (w->listeners[i].watched == on)
 			continue;
 		/* EPOLLEXCLUSIVE cannot be modified, only removed and added */
 		if (on ? ev_add(w->loop, &w->listeners[i].ev,
-		    EV_READ | EV_EXCLUSIVE) : ev_del(w->loop,
-		    &w->listeners[i].ev)) {
+			     EV_READ | EV_EXCLUSIVE)
+		       : ev_del(w->loop, &w->listeners[i].ev)) {
 			log_warn("listener %s", on ? "add" : "remove");
 			continue;
 		}
@@ -112,11 +112,11 @@ worker_conn_closed(struct worker *w)
 static void
 on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 {
-	struct worker		*w = ((struct listener *)h)->w;
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	struct conn		*c;
-	int			 fd;
+	struct worker *w = ((struct listener *)h)->w;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct conn *c;
+	int fd;
 
 	while (!w->draining) {
 		if (w->free_conns == NULL) {
@@ -139,8 +139,8 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 			case ENOMEM:
 				log_warn("accept (pausing %d ms)",
 				    ACCEPT_PAUSE_MS);
-				worker_accept_pause(w, date_mono_ms() +
-				    ACCEPT_PAUSE_MS);
+				worker_accept_pause(w,
+				    date_mono_ms() + ACCEPT_PAUSE_MS);
 				return;
 			default:
 				log_warn("accept");
@@ -158,7 +158,7 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 static void
 on_lifeline(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 {
-	char	 b;
+	char b;
 
 	if (read(h->fd, &b, 1) <= 0) {
 		ev_del(loop, h);
@@ -172,7 +172,7 @@ on_lifeline(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 static void
 drain(struct worker *w)
 {
-	size_t	 i;
+	size_t i;
 
 	w->draining = 1;
 	listeners_watch(w, 0);
@@ -192,11 +192,12 @@ drain(struct worker *w)
 static int64_t
 next_deadline(struct worker *w)
 {
-	int64_t	 d = INT64_MAX;
-	int	 t;
+	int64_t d = INT64_MAX;
+	int t;
 
 	for (t = 0; t < CONN_TIMER_COUNT; t++)
-		if (w->timers[t].head != NULL && w->timers[t].head->deadline < d)
+		if (w->timers[t].head != NULL &&
+		    w->timers[t].head->deadline < d)
 			d = w->timers[t].head->deadline;
 	if (w->accept_resume != 0 && w->accept_resume < d)
 		d = w->accept_resume;
@@ -206,9 +207,9 @@ next_deadline(struct worker *w)
 static void
 expire(struct worker *w)
 {
-	int64_t		 now = date_mono_ms();
-	struct conn	*c;
-	int		 t;
+	int64_t now = date_mono_ms();
+	struct conn *c;
+	int t;
 
 	for (t = 0; t < CONN_TIMER_COUNT; t++) {
 		while ((c = w->timers[t].head) != NULL && c->deadline <= now) {
@@ -229,7 +230,7 @@ static int
 init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
     int id, int lifeline)
 {
-	size_t	 i;
+	size_t i;
 
 	memset(w, 0, sizeof(*w));
 	w->conf = c;
@@ -268,7 +269,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		log_warnx("content types come from file extensions only");
 	if (fcache_init(&w->fcache, c->file_cache) == -1)
 		log_warnx("file_cache: out of memory; small files are read "
-		    "for each request");
+			  "for each request");
 	if (msg_init(&w->msg, c) == -1)
 		return -1;
 
@@ -290,9 +291,9 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 static void
 worker_free(struct worker *w)
 {
-	size_t	 i;
+	size_t i;
 
-	w->draining = 1;	/* closing a connection resumes no accepting */
+	w->draining = 1; /* closing a connection resumes no accepting */
 	for (i = 0; w->conns != NULL && i < w->conf->connections; i++)
 		if (w->conns[i].ev.fd != -1)
 			conn_close(&w->conns[i]);
@@ -321,8 +322,7 @@ worker_free(struct worker *w)
  * A clean exit: everything is freed, so that under AddressSanitizer
  * LeakSanitizer (which _exit skips) can report what a request leaked.
  */
-static void __attribute__((noreturn))
-worker_exit(struct worker *w)
+static void __attribute__((noreturn)) worker_exit(struct worker *w)
 {
 	worker_free(w);
 #ifdef WORKER_LSAN
@@ -339,11 +339,11 @@ int
 worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
     int lifeline, struct board_slot *slot)
 {
-	struct worker		 w;
-	struct sigaction	 sa;
-	sigset_t		 waitmask;
-	int64_t			 d;
-	int			 timeout, n;
+	struct worker w;
+	struct sigaction sa;
+	sigset_t waitmask;
+	int64_t d;
+	int timeout, n;
 
 	log_set_role("worker", id);
 	memset(&sa, 0, sizeof(sa));
@@ -393,12 +393,13 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 			worker_exit(&w);
 		d = next_deadline(&w);
 		if (w.ready.head != NULL || d <= date_mono_ms())
-			timeout = 0;	/* work waits: only look for events */
+			timeout = 0; /* work waits: only look for events */
 		else if (d == INT64_MAX)
 			timeout = -1;
 		else
-			timeout = d - date_mono_ms() > 60000 ? 60000 :
-			    (int)(d - date_mono_ms());
+			timeout = d - date_mono_ms() > 60000
+			    ? 60000
+			    : (int)(d - date_mono_ms());
 		n = ev_wait(w.loop, timeout, &waitmask);
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");

@@ -2,7 +2,8 @@
 # Runs every test:
 #   build/       make check (unit, integration, browser, fuzz replays)
 #                with the soak test running SOAK_SECONDS (default 180),
-#                then make distcheck (with the short soak);
+#                then make lint (cppcheck, clang-tidy, clang-format)
+#                and make distcheck (with the short soak);
 #   build-asan/  make check again under AddressSanitizer and
 #                UndefinedBehaviorSanitizer (leak detection on), with
 #                the short soak;
@@ -22,6 +23,9 @@ echo "== build/: make check"
 mkdir -p build
 (cd build && ../configure --enable-werror &&
     GUADTEST_SOAK_SECONDS="$soak_seconds" make -j"$jobs" check)
+
+echo "== build/: make lint"
+(cd build && make lint)
 
 echo "== build/: make distcheck"
 (cd build && make -j"$jobs" distcheck)

@@ -6,9 +6,10 @@ set -eu
 build="build-essential autoconf automake pkg-config libinih-dev libmagic-dev
 libsqlite3-dev check"
 # chromium, nodejs and a CJK font: the browser tests (tests/e2e) and their
-# screenshots; clang: the sanitizer build and the fuzzers.
+# screenshots; clang: the sanitizer build and the fuzzers; cppcheck,
+# clang-tidy and clang-format: make lint.
 test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs
-fonts-wqy-zenhei"
+fonts-wqy-zenhei cppcheck clang-tidy clang-format"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;

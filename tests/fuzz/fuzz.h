@@ -9,13 +9,14 @@
 #include <string.h>
 
 /* The entry point libFuzzer (or tests/fuzz/replay.c) calls. */
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /* Reports a broken invariant the way a sanitizer would: loudly, then abort. */
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond))							\
-		fuzz_fail(__FILE__, __LINE__, #cond);			\
-} while (0)
+#define FUZZ_CHECK(cond) \
+	do { \
+		if (!(cond)) \
+			fuzz_fail(__FILE__, __LINE__, #cond); \
+	} while (0)
 
 static inline void __attribute__((noreturn))
 fuzz_fail(const char *file, int line, const char *what)
@@ -32,7 +33,7 @@ fuzz_fail(const char *file, int line, const char *what)
 static inline char *
 fuzz_dup(const void *data, size_t size)
 {
-	char	*p = malloc(size > 0 ? size : 1);	/* malloc(0) may be NULL */
+	char *p = malloc(size > 0 ? size : 1); /* malloc(0) may be NULL */
 
 	if (p == NULL)
 		abort();
@@ -44,7 +45,7 @@ fuzz_dup(const void *data, size_t size)
 static inline int
 fuzz_within(const char *p, size_t len, const char *base, size_t size)
 {
-	uintptr_t	 a = (uintptr_t)p, b = (uintptr_t)base;
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)base;
 
 	return a >= b && a - b <= size && len <= size - (a - b);
 }
@@ -56,10 +57,10 @@ fuzz_within(const char *p, size_t len, const char *base, size_t size)
 static inline int
 fuzz_utf8_ok(const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0;
-	unsigned char		 lo, hi;
-	int			 n;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	unsigned char lo, hi;
+	int n;
 
 	while (i < len) {
 		unsigned char c = p[i++];
@@ -73,15 +74,15 @@ fuzz_utf8_ok(const char *s, size_t len)
 		else if (c >= 0xe0 && c <= 0xef) {
 			n = 2;
 			if (c == 0xe0)
-				lo = 0xa0;	/* no overlong 3-byte form */
+				lo = 0xa0; /* no overlong 3-byte form */
 			else if (c == 0xed)
-				hi = 0x9f;	/* no surrogate */
+				hi = 0x9f; /* no surrogate */
 		} else if (c >= 0xf0 && c <= 0xf4) {
 			n = 3;
 			if (c == 0xf0)
-				lo = 0x90;	/* no overlong 4-byte form */
+				lo = 0x90; /* no overlong 4-byte form */
 			else if (c == 0xf4)
-				hi = 0x8f;	/* nothing past U+10FFFF */
+				hi = 0x8f; /* nothing past U+10FFFF */
 		} else
 			return 0;
 		if (len - i < (size_t)n || p[i] < lo || p[i] > hi)

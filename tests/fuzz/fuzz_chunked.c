@@ -12,19 +12,19 @@
 #include "fuzz.h"
 #include "http.h"
 
-#define MAX_BODY	4096	/* small, so that 413 is in reach */
-#define TRICKLE_MAX	512	/* every prefix, for inputs this short */
-#define NL_CUTS		32	/* cuts before the first and last LFs */
+#define MAX_BODY    4096 /* small, so that 413 is in reach */
+#define TRICKLE_MAX 512	 /* every prefix, for inputs this short */
+#define NL_CUTS	    32	 /* cuts before the first and last LFs */
 
 struct result {
-	int	 rc;
-	size_t	 raw, body;
+	int rc;
+	size_t raw, body;
 };
 
 static struct result
 scan(char *p, size_t n)
 {
-	struct result	 r = { 0, 0, 0 };
+	struct result r = { 0, 0, 0 };
 
 	r.rc = http_chunked(p, n, MAX_BODY, 0, &r.raw, &r.body);
 	if (r.rc != 0)
@@ -39,9 +39,9 @@ scan(char *p, size_t n)
 static size_t
 walk(const char *in, size_t n, char *out)
 {
-	size_t		 i = 0, o = 0, size;
-	const char	*nl;
-	int		 h;
+	size_t i = 0, o = 0, size;
+	const char *nl;
+	int h;
 
 	for (;;) {
 		for (size = 0; i < n; i++) {
@@ -77,26 +77,28 @@ walk(const char *in, size_t n, char *out)
 static void
 prefix_check(const uint8_t *data, size_t n, const struct result *whole)
 {
-	char		*p = fuzz_dup(data, n);
-	struct result	 r = scan(p, n);
+	char *p = fuzz_dup(data, n);
+	struct result r = scan(p, n);
 
 	free(p);
 	if (r.rc == HTTP_AGAIN)
 		return;
 	if (r.rc == whole->rc && r.raw == whole->raw && r.body == whole->body)
 		return;
-	fprintf(stderr, "fuzz_chunked: a prefix gives %d, the whole body %d\n"
+	fprintf(stderr,
+	    "fuzz_chunked: a prefix gives %d, the whole body %d\n"
 	    "(the first %zu bytes: raw %zu, body %zu; all: raw %zu, body %zu)"
-	    "\n", r.rc, whole->rc, n, r.raw, r.body, whole->raw, whole->body);
+	    "\n",
+	    r.rc, whole->rc, n, r.raw, r.body, whole->raw, whole->body);
 	FUZZ_CHECK(!"a prefix gives another answer than the whole body");
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct result	 whole, dec = { 0, 0, 0 };
-	char		*p, *ref;
-	size_t		 i, n, nls, seen;
+	struct result whole, dec = { 0, 0, 0 };
+	char *p, *ref;
+	size_t i, n, nls, seen;
 
 	p = fuzz_dup(data, size);
 
@@ -112,8 +114,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ref = malloc(whole.body + 1);
 		if (ref == NULL)
 			abort();
-		FUZZ_CHECK(walk((const char *)data, whole.raw, ref) ==
-		    whole.body);
+		FUZZ_CHECK(
+		    walk((const char *)data, whole.raw, ref) == whole.body);
 		FUZZ_CHECK(memcmp(ref, p, whole.body) == 0);
 		free(ref);
 	} else
@@ -126,8 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Prefixes: where the first and the last byte say, ... */
 	if (size > 0) {
 		prefix_check(data, (size_t)data[0] * size / 256, &whole);
-		prefix_check(data, (size_t)data[size - 1] * size / 256,
-		    &whole);
+		prefix_check(data, (size_t)data[size - 1] * size / 256, &whole);
 	}
 	/* ... between each CR and LF (the first and the last few), ... */
 	for (i = 0, nls = 0; i < size; i++)
@@ -149,7 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			if (r.rc != whole.rc || r.raw != whole.raw ||
 			    r.body != whole.body)
-				prefix_check(data, n, &whole);	/* reports */
+				prefix_check(data, n, &whole); /* reports */
 			break;
 		}
 		free(p);

@@ -9,7 +9,7 @@
 #include "router.h"
 #include "uri.h"
 
-static const char	 name[] = "fuzz.ini";
+static const char name[] = "fuzz.ini";
 
 static int
 log_path_ok(const char *p)
@@ -22,9 +22,9 @@ log_path_ok(const char *p)
 static void
 conf_check(const struct conf *c)
 {
-	const struct route	*r, *m;
-	char			*norm;
-	size_t			 i, n;
+	const struct route *r, *m;
+	char *norm;
+	size_t i, n;
 
 	FUZZ_CHECK(c->host != NULL && c->root != NULL && c->msg_db != NULL);
 	/* relative paths resolve against the folder of gua.ini; only the
@@ -49,8 +49,8 @@ conf_check(const struct conf *c)
 		if (r->handler == ROUTE_DIR) {
 			FUZZ_CHECK(r->path[r->len - 1] == '/');
 			/* every dir route is in the prefix table */
-			FUZZ_CHECK(router_find_dir(&c->router, r->path,
-			    r->len) == r);
+			FUZZ_CHECK(
+			    router_find_dir(&c->router, r->path, r->len) == r);
 		}
 		/* a route's path is one a request can normalise to */
 		if ((norm = malloc(r->len + 1)) == NULL)
@@ -68,9 +68,9 @@ conf_check(const struct conf *c)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		*text = fuzz_dup(data, size);
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char *text = fuzz_dup(data, size);
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	memset(err, 'x', sizeof(err));
 	c = conf_parse(text, size, name, "/nonexistent", 0, err);

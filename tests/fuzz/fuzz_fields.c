@@ -21,19 +21,20 @@
 #include "http.h"
 #include "static.h"
 
-#define OWS(c)	((c) == ' ' || (c) == '\t')
+#define OWS(c) ((c) == ' ' || (c) == '\t')
 
 static int
 tchar(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' &&
-	    (c | 0x20) <= 'z') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+	return (c >= '0' && c <= '9') ||
+	    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 static struct http_slice
 slice(const char *p, size_t len)
 {
-	struct http_slice	 s = { p, len };
+	struct http_slice s = { p, len };
 
 	return s;
 }
@@ -43,8 +44,8 @@ static char *
 cat3(const char *a, size_t alen, const char *b, size_t blen, const char *c,
     size_t *len)
 {
-	size_t	 clen = strlen(c);
-	char	*p;
+	size_t clen = strlen(c);
+	char *p;
 
 	*len = alen + blen + clen;
 	if ((p = malloc(*len > 0 ? *len : 1)) == NULL)
@@ -59,7 +60,7 @@ cat3(const char *a, size_t alen, const char *b, size_t blen, const char *c,
 static char *
 cstr(const char *s, size_t len)
 {
-	char	*p;
+	char *p;
 
 	if (memchr(s, '\0', len) != NULL)
 		return NULL;
@@ -79,12 +80,12 @@ cstr(const char *s, size_t len)
 static int
 digits(const char *s, size_t len, size_t *i, uint64_t *v)
 {
-	size_t	 start = *i;
+	size_t start = *i;
 
 	for (*v = 0; *i < len && s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
-		if (*v > INT64_MAX / 10)
-			*v = INT64_MAX;
-		else if ((*v = *v * 10 + (uint64_t)(s[*i] - '0')) > INT64_MAX)
+		/* saturate at INT64_MAX, however many digits follow */
+		if (*v > INT64_MAX / 10 ||
+		    (*v = *v * 10 + (uint64_t)(s[*i] - '0')) > INT64_MAX)
 			*v = INT64_MAX;
 	}
 	return *i > start ? 0 : -1;
@@ -95,9 +96,9 @@ static int
 range_model(const char *s, size_t len, uint64_t size, uint64_t *start,
     uint64_t *n)
 {
-	uint64_t	 a, b;
-	size_t		 i = 6;
-	int		 ha, hb;
+	uint64_t a, b;
+	size_t i = 6;
+	int ha, hb;
 
 	if (len < 6 || strncasecmp(s, "bytes=", 6) != 0 ||
 	    memchr(s, ',', len) != NULL)
@@ -128,14 +129,13 @@ range_model(const char *s, size_t len, uint64_t size, uint64_t *start,
 static void
 range_check(const char *in, size_t len)
 {
-	static const off_t	 sizes[] = {
-		0, 1, 2, 10, 4096, (off_t)1 << 40, INT64_MAX - 1, INT64_MAX
-	};
-	struct http_slice	 h = slice(in, len), none = slice(NULL, 0);
-	off_t			 start, n;
-	uint64_t		 mstart = 0, mn = 0;
-	size_t			 k;
-	int			 rc, mrc;
+	static const off_t sizes[] = { 0, 1, 2, 10, 4096, (off_t)1 << 40,
+		INT64_MAX - 1, INT64_MAX };
+	struct http_slice h = slice(in, len), none = slice(NULL, 0);
+	off_t start, n;
+	uint64_t mstart = 0, mn = 0;
+	size_t k;
+	int rc, mrc;
 
 	FUZZ_CHECK(static_range(&none, 10, &start, &n) == 0);
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
@@ -153,19 +153,16 @@ range_check(const char *in, size_t len)
 
 /* ------------------------------------------------------------ HTTP-date */
 
-static const char *const days[] = {
-	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-};
-static const char *const months[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-};
+static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
+	"Sat" };
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
 static int
 num(const char *s, size_t n, int lo, int hi)
 {
-	int	 v = 0;
-	size_t	 i;
+	int v = 0;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -178,7 +175,7 @@ num(const char *s, size_t n, int lo, int hi)
 static int
 name_in(const char *s, const char *const *names, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (memcmp(s, names[i], 3) == 0)
@@ -202,11 +199,11 @@ fixdate_ok(const char *s)
 static int
 date_check(const char *in, size_t len, time_t *t)
 {
-	const time_t	 lo = -62135596800LL;	/* 0001-01-01T00:00:00Z */
-	const time_t	 hi = 253402300799LL;	/* 9999-12-31T23:59:59Z */
-	char		 buf[DATE_HTTP_LEN + 1];
-	time_t		 back = 0;
-	int		 rc;
+	const time_t lo = -62135596800LL; /* 0001-01-01T00:00:00Z */
+	const time_t hi = 253402300799LL; /* 9999-12-31T23:59:59Z */
+	char buf[DATE_HTTP_LEN + 1];
+	time_t back = 0;
+	int rc;
 
 	rc = date_parse_http(in, len, t);
 	FUZZ_CHECK(rc == 0 || rc == -1);
@@ -226,9 +223,9 @@ date_check(const char *in, size_t len, time_t *t)
 static void
 if_range_check(const char *in, size_t len, int dated, time_t t)
 {
-	static const char	 tag[] = "\"5f3a1c0-1c\"";
-	struct http_slice	 h = slice(in, len), none = slice(NULL, 0);
-	char			*s;
+	static const char tag[] = "\"5f3a1c0-1c\"";
+	struct http_slice h = slice(in, len), none = slice(NULL, 0);
+	char *s;
 
 	FUZZ_CHECK(static_if_range(&none, tag, 0, 0) == 1);
 	if (len > 0 && in[0] == '"') {
@@ -263,7 +260,7 @@ static int
 etag_list(const char *in, size_t len, struct http_slice *tags, size_t max,
     size_t *ntags, int *star)
 {
-	size_t	 i = 0, j;
+	size_t i = 0, j;
 
 	*ntags = 0;
 	*star = 0;
@@ -305,8 +302,8 @@ etag_list(const char *in, size_t len, struct http_slice *tags, size_t max,
 static int
 one_element(const char *in, size_t len)
 {
-	size_t	 i;
-	int	 quoted = 0;
+	size_t i;
+	int quoted = 0;
 
 	for (i = 0; i < len; i++)
 		if (in[i] == '"')
@@ -319,13 +316,13 @@ one_element(const char *in, size_t len)
 static int
 etag_model(const struct http_slice *tags, size_t n, int star, const char *e)
 {
-	size_t	 i;
+	size_t i;
 
 	if (star)
 		return 1;
 	for (i = 0; i < n; i++)
-		if (tags[i].len == strlen(e) && memcmp(tags[i].p, e,
-		    tags[i].len) == 0)
+		if (tags[i].len == strlen(e) &&
+		    memcmp(tags[i].p, e, tags[i].len) == 0)
 			return 1;
 	return 0;
 }
@@ -333,13 +330,12 @@ etag_model(const struct http_slice *tags, size_t n, int star, const char *e)
 static void
 etag_check(const char *in, size_t len)
 {
-	static const char *const ours[] = {
-		"\"5f3a1c0-1c\"", "\"5f3a1c0-1c-gz\"", "\"\"", "\"*\""
-	};
-	struct http_slice	 h = slice(in, len), tags[8];
-	size_t			 n, k, blen, alen;
-	char			*e, *b, *a;
-	int			 star, ok;
+	static const char *const ours[] = { "\"5f3a1c0-1c\"",
+		"\"5f3a1c0-1c-gz\"", "\"\"", "\"*\"" };
+	struct http_slice h = slice(in, len), tags[8];
+	size_t n, k, blen, alen;
+	char *e, *b, *a;
+	int star, ok;
 
 	ok = etag_list(in, len, tags, 8, &n, &star);
 	for (k = 0; k < sizeof(ours) / sizeof(ours[0]); k++) {
@@ -380,7 +376,7 @@ etag_check(const char *in, size_t len)
 static int
 qvalue(const char *s, size_t len, int *zero)
 {
-	size_t	 i;
+	size_t i;
 
 	if (len == 0 || (s[0] != '0' && s[0] != '1'))
 		return 0;
@@ -404,8 +400,8 @@ qvalue(const char *s, size_t len, int *zero)
 static int
 accepts_model(const char *in, size_t len, const char *coding)
 {
-	size_t	 i = 0, t, te, q;
-	int	 zero, found = -1;
+	size_t i = 0, t, te, q;
+	int zero, found = -1;
 
 	for (;;) {
 		while (i < len && (OWS(in[i]) || in[i] == ','))
@@ -426,8 +422,8 @@ accepts_model(const char *in, size_t len, const char *coding)
 			if (len - i < 2 || (in[i] | 0x20) != 'q' ||
 			    in[i + 1] != '=')
 				return -1;
-			for (q = i += 2; i < len && !OWS(in[i]) &&
-			    in[i] != ','; i++)
+			for (q = i += 2; i < len && !OWS(in[i]) && in[i] != ',';
+			     i++)
 				;
 			if (!qvalue(in + q, i - q, &zero))
 				return -1;
@@ -446,14 +442,15 @@ accepts_model(const char *in, size_t len, const char *coding)
 static int
 first(const char *coding, const char *sep, const char *in, size_t len)
 {
-	struct http_slice	 h;
-	size_t			 n, clen = strlen(coding);
-	char			*p;
-	int			 r;
+	struct http_slice h;
+	size_t n, clen = strlen(coding);
+	char *p, *q;
+	int r;
 
 	p = cat3(coding, clen, sep, strlen(sep), "", &n);
-	if ((p = realloc(p, n + len > 0 ? n + len : 1)) == NULL)
+	if ((q = realloc(p, n + len > 0 ? n + len : 1)) == NULL)
 		abort();
+	p = q;
 	memcpy(p + n, in, len);
 	h = slice(p, n + len);
 	r = static_accepts(&h, coding);
@@ -465,10 +462,10 @@ static void
 accepts_check(const char *in, size_t len)
 {
 	static const char *const codings[] = { "gzip", "br", "GZip" };
-	struct http_slice	 h = slice(in, len);
-	size_t			 k, n;
-	char			*p;
-	int			 r, m;
+	struct http_slice h = slice(in, len);
+	size_t k, n;
+	char *p;
+	int r, m;
 
 	for (k = 0; k < sizeof(codings) / sizeof(codings[0]); k++) {
 		const char *c = codings[k], *other = k == 1 ? "gzip" : "br";
@@ -493,9 +490,9 @@ accepts_check(const char *in, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*in = fuzz_dup(data, size);
-	time_t	 t = 0;
-	int	 dated;
+	char *in = fuzz_dup(data, size);
+	time_t t = 0;
+	int dated;
 
 	range_check(in, size);
 	dated = date_check(in, size, &t) == 0;

@@ -21,19 +21,19 @@ static const struct http_limits limits = {
 };
 
 /* Repeated list fields are combined here, as in the worker. */
-static char	 join[1024 + 1];
+static char join[1024 + 1];
 
 /* Byte-at-a-time feeding costs a parse per byte: only for short inputs. */
-#define TRICKLE_MAX	2048
+#define TRICKLE_MAX 2048
 
 /* A parsed request with slices as offsets, to compare across buffers. */
 struct snap {
-	int		 rc;
-	int		 method, minor;
-	long		 off[12], len[12];	/* -1: NULL, -2: the static "/" */
-	int64_t		 content_length;
-	unsigned	 chunked, keep_alive, asterisk, expect_continue;
-	size_t		 head_len;
+	int rc;
+	int method, minor;
+	long off[12], len[12]; /* -1: NULL, -2: the static "/" */
+	int64_t content_length;
+	unsigned chunked, keep_alive, asterisk, expect_continue;
+	size_t head_len;
 };
 
 static void
@@ -51,17 +51,17 @@ slice_check(const struct http_slice *s, const char *buf, size_t head_len,
 }
 
 static void
-slice_off(const struct http_slice *s, const char *buf, size_t size,
-    long *off, long *len)
+slice_off(const struct http_slice *s, const char *buf, size_t size, long *off,
+    long *len)
 {
 	if (s->p == NULL)
 		*off = -1;
 	else if (fuzz_within(s->p, s->len, buf, size))
 		*off = (long)(s->p - buf);
 	else if (fuzz_within(s->p, s->len, join, sizeof(join)))
-		*off = -1000 - (long)(s->p - join);	/* combined values */
+		*off = -1000 - (long)(s->p - join); /* combined values */
 	else
-		*off = -2;		/* absolute-form without a path: "/" */
+		*off = -2; /* absolute-form without a path: "/" */
 	*len = (long)s->len;
 }
 
@@ -69,12 +69,21 @@ static void
 snap_take(struct snap *sn, int rc, const struct http_request *r,
     const char *buf, size_t size)
 {
-	const struct http_slice	*s[12] = {
-		&r->line, &r->path, &r->query, &r->host, &r->content_type,
-		&r->if_none_match, &r->if_modified_since, &r->range,
-		&r->if_range, &r->accept_encoding, &r->referer, &r->user_agent,
+	const struct http_slice *s[12] = {
+		&r->line,
+		&r->path,
+		&r->query,
+		&r->host,
+		&r->content_type,
+		&r->if_none_match,
+		&r->if_modified_since,
+		&r->range,
+		&r->if_range,
+		&r->accept_encoding,
+		&r->referer,
+		&r->user_agent,
 	};
-	size_t			 i;
+	size_t i;
 
 	memset(sn, 0, sizeof(*sn));
 	sn->rc = rc;
@@ -96,11 +105,13 @@ static void
 snap_same(const struct snap *a, const struct snap *b, const char *how)
 {
 	/* both were zeroed whole by snap_take, padding included */
-	if (memcmp(a, b, sizeof(*a)) == 0)	/* NOLINT(bugprone-suspicious-memory-comparison) */
+	// NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
+	if (memcmp(a, b, sizeof(*a)) == 0)
 		return;
-	fprintf(stderr, "fuzz_http: %s gives %d, one shot gives %d\n"
-	    "(head_len %zu and %zu)\n", how, a->rc, b->rc, a->head_len,
-	    b->head_len);
+	fprintf(stderr,
+	    "fuzz_http: %s gives %d, one shot gives %d\n"
+	    "(head_len %zu and %zu)\n",
+	    how, a->rc, b->rc, a->head_len, b->head_len);
 	FUZZ_CHECK(!"incremental parse differs from the one-shot parse");
 }
 
@@ -108,7 +119,7 @@ snap_same(const struct snap *a, const struct snap *b, const char *how)
 static void
 head_check(const struct http_request *r, const char *buf, size_t size)
 {
-	size_t	 hl = r->head_len;
+	size_t hl = r->head_len;
 
 	FUZZ_CHECK(hl > 0 && hl <= size && hl <= limits.header_size);
 	FUZZ_CHECK(buf[hl - 1] == '\n');
@@ -144,12 +155,12 @@ head_check(const struct http_request *r, const char *buf, size_t size)
 static void
 body_check(const char *after, size_t n)
 {
-	char	*p = fuzz_dup(after, n);
-	size_t	 raw1 = 0, body1 = 0, raw2 = 0, body2 = 0;
-	int	 rc1, rc2;
+	char *p = fuzz_dup(after, n);
+	size_t raw1 = 0, body1 = 0, raw2 = 0, body2 = 0;
+	int rc1, rc2;
 
 	rc1 = http_chunked(p, n, limits.body_size, 0, &raw1, &body1);
-	FUZZ_CHECK(memcmp(p, after, n) == 0);	/* a scan writes nothing */
+	FUZZ_CHECK(memcmp(p, after, n) == 0); /* a scan writes nothing */
 	rc2 = http_chunked(p, n, limits.body_size, 1, &raw2, &body2);
 	FUZZ_CHECK(rc1 == rc2);
 	if (rc1 == 0) {
@@ -157,8 +168,8 @@ body_check(const char *after, size_t n)
 		FUZZ_CHECK(raw1 <= n && body1 < raw1);
 		FUZZ_CHECK(body1 <= limits.body_size);
 	} else
-		FUZZ_CHECK(rc1 == HTTP_AGAIN ||
-		    http_status_reason(rc1) != NULL);
+		FUZZ_CHECK(
+		    rc1 == HTTP_AGAIN || http_status_reason(rc1) != NULL);
 	free(p);
 }
 
@@ -166,10 +177,10 @@ body_check(const char *after, size_t n)
 static void
 target_check(const struct http_request *r)
 {
-	const char	*v;
-	char		*out;
-	size_t		 n, vlen;
-	int		 rc;
+	const char *v;
+	char *out;
+	size_t n, vlen;
+	int rc;
 
 	if (!r->asterisk) {
 		out = malloc(r->path.len + 1);
@@ -190,17 +201,18 @@ target_check(const struct http_request *r)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct http_request	 req, req2;
-	struct snap		 one, other;
-	char			*buf, *pre;
-	size_t			 scanned, cut, len;
-	int			 rc, rc2;
+	struct http_request req, req2;
+	struct snap one, other;
+	char *buf, *pre;
+	size_t scanned, cut, len;
+	int rc, rc2;
 
 	buf = fuzz_dup(data, size);
 
 	/* One shot. */
 	scanned = 0;
-	rc = http_parse_head(&req, buf, size, &scanned, &limits, join, sizeof(join));
+	rc = http_parse_head(&req, buf, size, &scanned, &limits, join,
+	    sizeof(join));
 	snap_take(&one, rc, &req, buf, size);
 	if (rc == HTTP_AGAIN)
 		FUZZ_CHECK(scanned <= size);
@@ -215,10 +227,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cut = size > 0 ? (size_t)data[0] * (size + 1) / 256 : 0;
 	pre = fuzz_dup(data, cut);
 	scanned = 0;
-	rc2 = http_parse_head(&req2, pre, cut, &scanned, &limits, join, sizeof(join));
+	rc2 = http_parse_head(&req2, pre, cut, &scanned, &limits, join,
+	    sizeof(join));
 	if (rc2 == HTTP_AGAIN) {
 		FUZZ_CHECK(scanned <= cut);
-		rc2 = http_parse_head(&req2, buf, size, &scanned, &limits, join, sizeof(join));
+		rc2 = http_parse_head(&req2, buf, size, &scanned, &limits, join,
+		    sizeof(join));
 		snap_take(&other, rc2, &req2, buf, size);
 	} else
 		snap_take(&other, rc2, &req2, pre, cut);

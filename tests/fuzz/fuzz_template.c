@@ -19,18 +19,18 @@
 
 #define PH	HTML_PLACEHOLDER
 #define PHLEN	(sizeof(HTML_PLACEHOLDER) - 1)
-#define MSG_MAX	1000	/* gua.ini's default [msg] max_length */
+#define MSG_MAX 1000 /* gua.ini's default [msg] max_length */
 
 static void
 template_check(const char *in, size_t len)
 {
-	struct html_template	 t;
-	const char		*p;
-	size_t			 n = 0, first = 0;
-	int			 rc;
+	struct html_template t;
+	const char *p;
+	size_t n = 0, first = 0;
+	int rc;
 
 	for (p = in; (p = memmem(p, len - (size_t)(p - in), PH, PHLEN)) != NULL;
-	    p += PHLEN)
+	     p += PHLEN)
 		if (n++ == 0)
 			first = (size_t)(p - in);
 	rc = html_template_parse(&t, in, len);
@@ -50,24 +50,28 @@ static size_t
 unescape(const char *s, size_t len, char *out)
 {
 	static const struct {
-		const char	*ent;
-		char		 c;
+		const char *ent;
+		char c;
 	} ents[] = {
-		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-		{ "&quot;", '"' }, { "&#39;", '\'' },
+		{ "&lt;", '<' },
+		{ "&gt;", '>' },
+		{ "&amp;", '&' },
+		{ "&quot;", '"' },
+		{ "&#39;", '\'' },
 	};
-	size_t	 i = 0, o = 0, k, el;
+	size_t i = 0, o = 0, k, el;
 
 	while (i < len) {
-		FUZZ_CHECK(s[i] != '<' && s[i] != '>' && s[i] != '"' &&
-		    s[i] != '\'');
+		FUZZ_CHECK(
+		    s[i] != '<' && s[i] != '>' && s[i] != '"' && s[i] != '\'');
 		if (s[i] != '&') {
 			out[o++] = s[i++];
 			continue;
 		}
 		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
 			el = strlen(ents[k].ent);
-			if (len - i >= el && memcmp(s + i, ents[k].ent, el) == 0)
+			if (len - i >= el &&
+			    memcmp(s + i, ents[k].ent, el) == 0)
 				break;
 		}
 		FUZZ_CHECK(k < sizeof(ents) / sizeof(ents[0]));
@@ -81,12 +85,12 @@ unescape(const char *s, size_t len, char *out)
 static void
 escape_check(const char *in, size_t len)
 {
-	static const char	 pre[] = "<title>";
-	struct buf		 b;
-	char			*back;
-	size_t			 n;
+	static const char pre[] = "<title>";
+	struct buf b;
+	char *back;
+	size_t n;
 
-	if (buf_init(&b, 0, 16 * 1024 * 1024) == -1)
+	if (buf_init(&b, 0, (size_t)16 * 1024 * 1024) == -1)
 		abort();
 	buf_adds(&b, pre);
 	html_escape(&b, in, len);
@@ -109,22 +113,25 @@ escape_check(const char *in, size_t len)
 static void
 time_head(char *out, size_t size, int64_t created)
 {
-	struct tm	 tm;
-	time_t		 t = (time_t)created;
-	long long	 y;
-	int		 n;
+	struct tm tm;
+	time_t t = (time_t)created;
+	long long y;
+	int n;
 
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year > INT_MAX - 1900) {
-		n = snprintf(out, size, "<li><time datetime=\"\">"
+		n = snprintf(out, size,
+		    "<li><time datetime=\"\">"
 		    "(unknown time)</time> <span class=\"text\">");
 	} else {
 		y = (long long)tm.tm_year + 1900;
-		n = snprintf(out, size, "<li><time datetime=\""
+		n = snprintf(out, size,
+		    "<li><time datetime=\""
 		    "%lld-%02d-%02dT%02d:%02d:%02dZ\">"
 		    "%lld-%02d-%02d %02d:%02d:%02d UTC</time> "
-		    "<span class=\"text\">", y, tm.tm_mon + 1, tm.tm_mday,
-		    tm.tm_hour, tm.tm_min, tm.tm_sec, y, tm.tm_mon + 1,
-		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		    "<span class=\"text\">",
+		    y, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, y, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
 	}
 	if (n < 0 || (size_t)n >= size)
 		abort();
@@ -133,14 +140,14 @@ time_head(char *out, size_t size, int64_t created)
 static void
 render_check(int64_t created, const char *in, size_t len)
 {
-	static const char	 tail[] = "</span></li>\n";
-	struct buf		 b, esc;
-	char			 head[256];
-	size_t			 hlen;
+	static const char tail[] = "</span></li>\n";
+	struct buf b, esc;
+	char head[256];
+	size_t hlen;
 
 	/* as msg.c's list: room from the start */
-	if (buf_init(&b, 4096, 16 * 1024 * 1024) == -1 ||
-	    buf_init(&esc, 4096, 16 * 1024 * 1024) == -1)
+	if (buf_init(&b, 4096, (size_t)16 * 1024 * 1024) == -1 ||
+	    buf_init(&esc, 4096, (size_t)16 * 1024 * 1024) == -1)
 		abort();
 	msg_render_item(&b, created, in, len);
 	html_escape(&esc, in, len);
@@ -150,9 +157,9 @@ render_check(int64_t created, const char *in, size_t len)
 	FUZZ_CHECK(!b.failed && b.len == hlen + esc.len + sizeof(tail) - 1);
 	FUZZ_CHECK(memcmp(b.data, head, hlen) == 0);
 	FUZZ_CHECK(memcmp(b.data + b.len - (sizeof(tail) - 1) - esc.len,
-	    esc.data, esc.len) == 0);
+		       esc.data, esc.len) == 0);
 	FUZZ_CHECK(memcmp(b.data + b.len - (sizeof(tail) - 1), tail,
-	    sizeof(tail) - 1) == 0);
+		       sizeof(tail) - 1) == 0);
 	buf_free(&b);
 	buf_free(&esc);
 }
@@ -160,10 +167,10 @@ render_check(int64_t created, const char *in, size_t len)
 static void
 decode_check(const char *in, size_t len)
 {
-	char		*out = malloc(len + 1), *form = malloc(len + 1);
-	const char	*why = NULL;
-	size_t		 n = 0, fn = 0;
-	int		 rc, frc;
+	char *out = malloc(len + 1), *form = malloc(len + 1);
+	const char *why = NULL;
+	size_t n = 0, fn = 0;
+	int rc, frc;
 
 	if (out == NULL || form == NULL)
 		abort();
@@ -174,8 +181,9 @@ decode_check(const char *in, size_t len)
 		FUZZ_CHECK(n > 0 && n <= MSG_MAX);
 	} else {
 		FUZZ_CHECK(why != NULL && *why != '\0');
-		FUZZ_CHECK(rc == (frc == 0 && fn > MSG_MAX ?
-		    HTTP_STATUS_CONTENT_TOO_LARGE : HTTP_STATUS_BAD_REQUEST));
+		FUZZ_CHECK(rc ==
+		    (frc == 0 && fn > MSG_MAX ? HTTP_STATUS_CONTENT_TOO_LARGE
+					      : HTTP_STATUS_BAD_REQUEST));
 	}
 	free(out);
 	free(form);
@@ -192,9 +200,9 @@ decode_check(const char *in, size_t len)
 static int64_t
 created_of(const uint8_t *data, size_t size)
 {
-	uint64_t	 u = 0;
-	int64_t		 t;
-	size_t		 i;
+	uint64_t u = 0;
+	int64_t t;
+	size_t i;
 
 	if (size < 8)
 		return 1700000000;
@@ -202,7 +210,7 @@ created_of(const uint8_t *data, size_t size)
 		u = u << 8 | data[i];
 	if (data[7] != 0x00 && data[7] != 0x7f && data[7] != 0x80 &&
 	    data[7] != 0xff)
-		return (int64_t)(u % 253402300800);	/* to 9999-12-31 */
+		return (int64_t)(u % 253402300800); /* to 9999-12-31 */
 	memcpy(&t, &u, sizeof(t));
 	return t;
 }
@@ -210,8 +218,8 @@ created_of(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		*in = fuzz_dup(data, size);
-	int64_t		 created = created_of(data, size);
+	char *in = fuzz_dup(data, size);
+	int64_t created = created_of(data, size);
 
 	template_check(in, size);
 	escape_check(in, size);

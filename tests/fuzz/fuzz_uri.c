@@ -28,7 +28,7 @@ hex(unsigned char c)
 static long
 unescape(const char *in, size_t len, char *out, int form)
 {
-	size_t	 i, o = 0;
+	size_t i, o = 0;
 
 	for (i = 0; i < len; i++) {
 		if (in[i] == '%') {
@@ -52,12 +52,12 @@ unescape(const char *in, size_t len, char *out, int form)
 static int
 model_path(const char *in, size_t len, char *out, size_t *outlen)
 {
-	char	*d = malloc(len + 1);
-	size_t	*seg = malloc((len + 1) * sizeof(*seg));
-	size_t	*sl = malloc((len + 1) * sizeof(*sl));
-	size_t	 i, j, n, nseg = 0, o = 0;
-	long	 dl;
-	int	 rc = HTTP_STATUS_BAD_REQUEST, trailing = 0;
+	char *d = malloc(len + 1);
+	size_t *seg = malloc((len + 1) * sizeof(*seg));
+	size_t *sl = malloc((len + 1) * sizeof(*sl));
+	size_t i, j, n, nseg = 0, o = 0;
+	long dl;
+	int rc = HTTP_STATUS_BAD_REQUEST, trailing = 0;
 
 	if (d == NULL || seg == NULL || sl == NULL)
 		abort();
@@ -74,7 +74,7 @@ model_path(const char *in, size_t len, char *out, size_t *outlen)
 		for (j = i; j < (size_t)dl && d[j] != '/'; j++)
 			;
 		n = j - i;
-		trailing = j == (size_t)dl;	/* the last segment */
+		trailing = j == (size_t)dl; /* the last segment */
 		if (n == 0 || (n == 1 && d[i] == '.'))
 			continue;
 		if (n == 2 && d[i] == '.' && d[i + 1] == '.') {
@@ -107,18 +107,20 @@ out:
 static void
 path_check(const char *in, size_t len)
 {
-	char	*out = malloc(len + 1), *want = malloc(len + 2), *again;
-	size_t	 n = 0, wn = 0, an = 0;
-	int	 rc, wrc;
+	char *out = malloc(len + 1), *want = malloc(len + 2), *again;
+	size_t n = 0, wn = 0, an = 0;
+	int rc, wrc;
 
 	if (out == NULL || want == NULL)
 		abort();
 	rc = uri_path_decode(in, len, out, &n);
 	wrc = model_path(in, len, want, &wn);
 	if (rc != wrc || (rc == 0 && (n != wn || memcmp(out, want, n) != 0))) {
-		fprintf(stderr, "fuzz_uri: uri_path_decode gives %d, the model "
-		    "%d\n(\"%.*s\" and \"%.*s\")\n", rc, wrc,
-		    rc == 0 ? (int)n : 0, out, wrc == 0 ? (int)wn : 0, want);
+		fprintf(stderr,
+		    "fuzz_uri: uri_path_decode gives %d, the model "
+		    "%d\n(\"%.*s\" and \"%.*s\")\n",
+		    rc, wrc, rc == 0 ? (int)n : 0, out, wrc == 0 ? (int)wn : 0,
+		    want);
 		FUZZ_CHECK(!"uri_path_decode differs from the model");
 	}
 	if (rc == 0) {
@@ -149,10 +151,10 @@ path_check(const char *in, size_t len)
 static void
 form_check(const char *in, size_t len)
 {
-	char	*out = malloc(len + 1), *want = malloc(len + 1);
-	size_t	 n = 0;
-	long	 wn;
-	int	 rc, wrc = HTTP_STATUS_BAD_REQUEST;
+	char *out = malloc(len + 1), *want = malloc(len + 1);
+	size_t n = 0;
+	long wn;
+	int rc, wrc = HTTP_STATUS_BAD_REQUEST;
 
 	if (out == NULL || want == NULL)
 		abort();
@@ -174,9 +176,9 @@ form_check(const char *in, size_t len)
 static int
 model_name_is(const char *s, size_t len, const char *key)
 {
-	char	*name = malloc(len + 1);
-	long	 n;
-	int	 same;
+	char *name = malloc(len + 1);
+	long n;
+	int same;
 
 	if (name == NULL)
 		abort();
@@ -195,7 +197,7 @@ static int
 model_get(const char *s, size_t len, const char *key, const char **val,
     size_t *vlen)
 {
-	size_t	 i = 0, j, eq;
+	size_t i = 0, j, eq;
 
 	for (;;) {
 		for (j = i; j < len && s[j] != '&'; j++)
@@ -216,9 +218,9 @@ model_get(const char *s, size_t len, const char *key, const char **val,
 static void
 get_check(const char *s, size_t len, const char *key)
 {
-	const char	*v = NULL, *wv = NULL;
-	size_t		 vl = 0, wvl = 0;
-	int		 found, want;
+	const char *v = NULL, *wv = NULL;
+	size_t vl = 0, wvl = 0;
+	int found, want;
 
 	found = uri_form_get(s, len, key, &v, &vl);
 	want = model_get(s, len, key, &wv, &wvl);
@@ -232,10 +234,10 @@ get_check(const char *s, size_t len, const char *key)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		*in = fuzz_dup(data, size), *key;
-	const char	*v;
-	size_t		 k, vl;
-	long		 n;
+	char *in = fuzz_dup(data, size), *key;
+	const char *v;
+	size_t k, vl;
+	long n;
 
 	FUZZ_CHECK(!uri_utf8_valid(in, size) == !fuzz_utf8_ok(in, size));
 	path_check(in, size);

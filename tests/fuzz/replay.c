@@ -20,9 +20,9 @@
 
 #include "fuzz.h"
 
-static const char	*prog = "replay";
-static int		 verbose;
-static unsigned long	 nran;
+static const char *prog = "replay";
+static int verbose;
+static unsigned long nran;
 
 static int
 skipped(const char *name)
@@ -33,9 +33,9 @@ skipped(const char *name)
 static int
 read_file(const char *path, uint8_t **data, size_t *size)
 {
-	FILE	*f;
-	uint8_t	*p = NULL, *np;
-	size_t	 len = 0, cap = 0, n;
+	FILE *f;
+	uint8_t *p = NULL, *np;
+	size_t len = 0, cap = 0, n;
 
 	if ((f = fopen(path, "rb")) == NULL)
 		return -1;
@@ -69,8 +69,8 @@ read_file(const char *path, uint8_t **data, size_t *size)
 static int
 run(const char *path, const char *name)
 {
-	uint8_t	*data, *copy;
-	size_t	 size;
+	uint8_t *data, *copy;
+	size_t size;
 
 	if (read_file(path, &data, &size) == -1) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
@@ -97,12 +97,12 @@ cmp_names(const void *a, const void *b)
 static int
 walk(const char *path, const char *name)
 {
-	struct stat	  st;
-	DIR		 *d;
-	struct dirent	 *de;
-	char		**names = NULL, **nn, *sub;
-	size_t		  n = 0, cap = 0, i;
-	int		  rc = 0;
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL, **nn, *sub;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
 
 	if (stat(path, &st) == -1) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
@@ -144,8 +144,8 @@ walk(const char *path, const char *name)
 int
 main(int argc, char *argv[])
 {
-	const char	*base;
-	int		 i, rc = 0;
+	const char *base;
+	int i, rc = 0;
 
 	if (argc > 0 && (base = strrchr(argv[0], '/')) != NULL)
 		prog = base + 1;

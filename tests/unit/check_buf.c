@@ -10,9 +10,9 @@
 
 START_TEST(test_grows_within_max)
 {
-	struct buf	 b;
-	char		 chunk[100];
-	size_t		 i;
+	struct buf b;
+	char chunk[100];
+	size_t i;
 
 	ck_assert_int_eq(buf_init(&b, 0, 1000), 0);
 	ck_assert_uint_eq(b.len, 0);
@@ -36,8 +36,8 @@ END_TEST
 
 START_TEST(test_initial_capacity_used_first)
 {
-	struct buf	 b;
-	char		*first;
+	struct buf b;
+	char *first;
 
 	ck_assert_int_eq(buf_init(&b, 64, 4096), 0);
 	ck_assert_ptr_nonnull(b.data);
@@ -62,7 +62,7 @@ END_TEST
  */
 START_TEST(test_add_nothing_to_an_empty_buffer)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 16), 0);
 	ck_assert_ptr_null(b.data);
@@ -84,7 +84,7 @@ END_TEST
 /* A bound under the first allocation size still bounds the buffer. */
 START_TEST(test_cap_never_exceeds_small_max)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 10), 0);
 	buf_addc(&b, 'a');
@@ -100,7 +100,7 @@ END_TEST
 
 START_TEST(test_past_max_fails_and_keeps_content)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 10), 0);
 	buf_adds(&b, "hello");
@@ -124,8 +124,8 @@ END_TEST
 
 START_TEST(test_one_byte_past_max_fails)
 {
-	struct buf	 b;
-	char		 big[300];
+	struct buf b;
+	char big[300];
 
 	memset(big, 'z', sizeof(big));
 	ck_assert_int_eq(buf_init(&b, 0, 300), 0);
@@ -143,7 +143,7 @@ END_TEST
 
 START_TEST(test_huge_reserve_fails_without_overflow)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 1024), 0);
 	buf_adds(&b, "abc");
@@ -162,8 +162,8 @@ START_TEST(test_huge_reserve_fails_without_overflow)
 END_TEST
 
 struct addu_case {
-	uint64_t	 v;
-	const char	*s;
+	uint64_t v;
+	const char *s;
 };
 
 static const struct addu_case addus[] = {
@@ -177,12 +177,12 @@ static const struct addu_case addus[] = {
 	{ UINT64_MAX, "18446744073709551615" },
 };
 
-#define NADDUS	(int)(sizeof(addus) / sizeof(addus[0]))
+#define NADDUS (int)(sizeof(addus) / sizeof(addus[0]))
 
 START_TEST(test_addu)
 {
-	const struct addu_case	*c = &addus[_i];
-	struct buf		 b;
+	const struct addu_case *c = &addus[_i];
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 64), 0);
 	buf_addc(&b, '[');
@@ -190,16 +190,16 @@ START_TEST(test_addu)
 	buf_addc(&b, ']');
 	ck_assert_int_eq(b.failed, 0);
 	ck_assert_msg(b.len == strlen(c->s) + 2 &&
-	    memcmp(b.data + 1, c->s, strlen(c->s)) == 0 && b.data[0] == '[' &&
-	    b.data[b.len - 1] == ']', "%s: got \"%.*s\"", c->s, (int)b.len,
-	    b.data);
+		memcmp(b.data + 1, c->s, strlen(c->s)) == 0 &&
+		b.data[0] == '[' && b.data[b.len - 1] == ']',
+	    "%s: got \"%.*s\"", c->s, (int)b.len, b.data);
 	buf_free(&b);
 }
 END_TEST
 
 START_TEST(test_addu_past_max_adds_nothing)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 5), 0);
 	buf_adds(&b, "ab");
@@ -212,7 +212,7 @@ END_TEST
 
 START_TEST(test_addf)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 64), 0);
 	buf_addf(&b, "%d-%s-%c", 42, "x", 'y');
@@ -237,7 +237,7 @@ END_TEST
 /* buf_addf may use the byte for its NUL, but what fits exactly fits. */
 START_TEST(test_addf_exactly_to_max)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 8), 0);
 	buf_addf(&b, "%s", "0123456");
@@ -253,8 +253,8 @@ END_TEST
 
 START_TEST(test_pool_get_put_keep_bound)
 {
-	struct buf_pool	 p;
-	char		*a, *b, *c, *d;
+	struct buf_pool p;
+	char *a, *b, *c, *d;
 
 	ck_assert_int_eq(buf_pool_init(&p, 64, 2), 0);
 	ck_assert_uint_eq(p.nfree, 0);
@@ -276,7 +276,7 @@ START_TEST(test_pool_get_put_keep_bound)
 	ck_assert_uint_eq(p.nfree, 1);
 	buf_pool_put(&p, b);
 	ck_assert_uint_eq(p.nfree, 2);
-	buf_pool_put(&p, c);		/* over keep: freed */
+	buf_pool_put(&p, c); /* over keep: freed */
 	ck_assert_uint_eq(p.nfree, 2);
 	buf_pool_put(&p, NULL);
 	ck_assert_uint_eq(p.nfree, 2);
@@ -293,8 +293,8 @@ END_TEST
 
 START_TEST(test_pool_keep_zero_keeps_nothing)
 {
-	struct buf_pool	 p;
-	char		*a;
+	struct buf_pool p;
+	char *a;
 
 	ck_assert_int_eq(buf_pool_init(&p, 32, 0), 0);
 	a = buf_pool_get(&p);
@@ -308,8 +308,8 @@ END_TEST
 static Suite *
 buf_suite(void)
 {
-	Suite	*s = suite_create("buf");
-	TCase	*tc;
+	Suite *s = suite_create("buf");
+	TCase *tc;
 
 	tc = tcase_create("buf");
 	tcase_add_test(tc, test_grows_within_max);
@@ -335,8 +335,8 @@ buf_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(buf_suite());
 	srunner_run_all(sr, CK_NORMAL);

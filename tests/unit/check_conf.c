@@ -18,7 +18,7 @@
 #include "conf.h"
 #include "router.h"
 
-#define NAME	"t.ini"
+#define NAME "t.ini"
 
 static struct conf *
 parse(const char *text, char err[CONF_ERR_MAX])
@@ -26,56 +26,55 @@ parse(const char *text, char err[CONF_ERR_MAX])
 	return conf_parse(text, strlen(text), NAME, "/tmp", 0, err);
 }
 
-static const char every_key[] =
-	"; every key guad has\n"
-	"[server]\n"
-	"host = ::1\n"
-	"port = 8080\n"
-	"workers = 4\n"
-	"root = /srv/www\n"
-	"error_log = /var/log/guad/error.log\n"
-	"access_log = off\n"
-	"pid_file = /run/guad.pid\n"
-	"dotfiles = on\n"
-	"sendfile = off\n"
-	"file_cache = 16\n"
-	"user = nobody\n"
-	"group = nogroup\n"
-	"allow_root = on\n"
-	"sandbox = off\n"
-	"[limits]\n"
-	"connections = 10\n"
-	"request_line = 100\n"
-	"header_size = 1000\n"
-	"header_fields = 20\n"
-	"body_size = 2000\n"
-	"max_requests = 500\n"
-	"[timeouts]\n"
-	"header = 1\n"
-	"body = 2\n"
-	"keepalive = 3\n"
-	"send = 4\n"
-	"shutdown = 5\n"
-	"worker = 6\n"
-	"[msg]\n"
-	"db = /var/lib/guad/board.db\n"
-	"max_length = 280\n"
-	"page_size = 7\n"
-	"busy_timeout = 2500\n"
-	"[mime]\n"
-	"md = text/markdown\n"
-	".TXT = text/plain; charset=utf-8\n"
-	"[routes]\n"
-	"/ = file index.html\n"
-	"/static/ = dir static\n"
-	"/msg = msg msg.html\n";
+static const char every_key[] = "; every key guad has\n"
+				"[server]\n"
+				"host = ::1\n"
+				"port = 8080\n"
+				"workers = 4\n"
+				"root = /srv/www\n"
+				"error_log = /var/log/guad/error.log\n"
+				"access_log = off\n"
+				"pid_file = /run/guad.pid\n"
+				"dotfiles = on\n"
+				"sendfile = off\n"
+				"file_cache = 16\n"
+				"user = nobody\n"
+				"group = nogroup\n"
+				"allow_root = on\n"
+				"sandbox = off\n"
+				"[limits]\n"
+				"connections = 10\n"
+				"request_line = 100\n"
+				"header_size = 1000\n"
+				"header_fields = 20\n"
+				"body_size = 2000\n"
+				"max_requests = 500\n"
+				"[timeouts]\n"
+				"header = 1\n"
+				"body = 2\n"
+				"keepalive = 3\n"
+				"send = 4\n"
+				"shutdown = 5\n"
+				"worker = 6\n"
+				"[msg]\n"
+				"db = /var/lib/guad/board.db\n"
+				"max_length = 280\n"
+				"page_size = 7\n"
+				"busy_timeout = 2500\n"
+				"[mime]\n"
+				"md = text/markdown\n"
+				".TXT = text/plain; charset=utf-8\n"
+				"[routes]\n"
+				"/ = file index.html\n"
+				"/static/ = dir static\n"
+				"/msg = msg msg.html\n";
 
 /* The number of the line of text that starts with start. */
 static int
 line_of(const char *text, const char *start)
 {
-	const char	*p;
-	int		 line = 1;
+	const char *p;
+	int line = 1;
 
 	for (p = text; *p != '\0'; p++) {
 		if ((p == text || p[-1] == '\n') &&
@@ -89,8 +88,8 @@ line_of(const char *text, const char *start)
 
 START_TEST(test_every_key_sets_its_field)
 {
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse(every_key, err);
 	ck_assert_msg(c != NULL, "%s", err);
@@ -160,9 +159,9 @@ END_TEST
 /* The file above really names every key conf_keys() lists. */
 START_TEST(test_every_key_test_is_complete)
 {
-	const struct conf_key	*k;
-	char			 line[128];
-	size_t			 n, i;
+	const struct conf_key *k;
+	char line[128];
+	size_t n, i;
 
 	k = conf_keys(&n);
 	for (i = 0; i < n; i++) {
@@ -176,8 +175,8 @@ END_TEST
 
 START_TEST(test_defaults_when_absent)
 {
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse("", err);
 	ck_assert_msg(c != NULL, "%s", err);
@@ -187,10 +186,11 @@ START_TEST(test_defaults_when_absent)
 	ck_assert_uint_ge(conf_workers(c), 1);
 	ck_assert_str_eq(c->root, GUAD_WWWDIR);
 	ck_assert_msg(c->error_log == NULL ||
-	    strcmp(c->error_log, "stderr") == 0, "error_log %s", c->error_log);
+		strcmp(c->error_log, "stderr") == 0,
+	    "error_log %s", c->error_log);
 	ck_assert_msg(c->access_log == NULL ||
-	    strcmp(c->access_log, "stdout") == 0, "access_log %s",
-	    c->access_log);
+		strcmp(c->access_log, "stdout") == 0,
+	    "access_log %s", c->access_log);
 	ck_assert_ptr_null(c->pid_file);
 	ck_assert_int_eq(c->dotfiles, 0);
 	ck_assert_int_eq(c->sendfile, 1);
@@ -226,11 +226,12 @@ END_TEST
 
 START_TEST(test_relative_paths_resolve_against_dir)
 {
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse("[server]\nroot = www\nerror_log = logs/e.log\n"
-	    "access_log = stderr\n[msg]\ndb = msg.db\n", err);
+		  "access_log = stderr\n[msg]\ndb = msg.db\n",
+	    err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->dir, "/tmp");
 	ck_assert_str_eq(c->root, "/tmp/www");
@@ -249,8 +250,8 @@ END_TEST
 
 START_TEST(test_workers_auto)
 {
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse("[server]\nworkers = auto\n", err);
 	ck_assert_msg(c != NULL, "%s", err);
@@ -263,11 +264,12 @@ END_TEST
 
 START_TEST(test_same_path_file_and_dir_is_not_duplicate)
 {
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse("[routes]\n/ = file index.html\n/ = dir .\n"
-	    "/msg = msg msg.html\n", err);
+		  "/msg = msg msg.html\n",
+	    err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->nroutes, 3);
 	ck_assert_ptr_eq(router_match(&c->router, "/", 1), &c->routes[0]);
@@ -279,11 +281,12 @@ END_TEST
 
 START_TEST(test_comments_and_blank_lines)
 {
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse("; a comment\n# another\n\n[server]\n; port = 1\nport = 81\n"
-	    "\n[limits]\n# body_size = 5\n", err);
+		  "\n[limits]\n# body_size = 5\n",
+	    err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->port, 81);
 	ck_assert_uint_eq(c->limits.body_size, 1048576);
@@ -293,9 +296,9 @@ END_TEST
 
 START_TEST(test_long_line_under_the_limit_is_fine)
 {
-	char		 text[512], err[CONF_ERR_MAX];
-	struct conf	*c;
-	int		 n;
+	char text[512], err[CONF_ERR_MAX];
+	struct conf *c;
+	int n;
 
 	/* "host = " and 150 bytes: well under the limit */
 	n = snprintf(text, sizeof(text), "[server]\nhost = %0150d\nport = 1\n",
@@ -311,11 +314,12 @@ END_TEST
 
 START_TEST(test_mime_entries)
 {
-	char		 err[CONF_ERR_MAX];
-	struct conf	*c;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse("[mime]\nmd = text/markdown\n.Gmi = text/gemini\n"
-	    "svg = image/svg+xml\n", err);
+		  "svg = image/svg+xml\n",
+	    err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->nmime, 3);
 	ck_assert_str_eq(c->mime[0].ext, "md");
@@ -329,28 +333,27 @@ END_TEST
 
 /* Errors: each names its file and line. */
 struct err_case {
-	const char	*name;
-	const char	*text;
-	int		 line;
-	int		 line_alt;	/* another acceptable line, or 0 */
-	const char	*says;		/* a regular expression */
+	const char *name;
+	const char *text;
+	int line;
+	int line_alt;	  /* another acceptable line, or 0 */
+	const char *says; /* a regular expression */
 };
 
 #define A50	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define LONG300	A50 A50 A50 A50 A50 A50
+#define LONG300 A50 A50 A50 A50 A50 A50
 
 static const struct err_case errs[] = {
-	{ "unknown section", "[server]\nport = 1\n[bogus]\ncolour = blue\n",
-	    3, 4, "bogus" },
+	{ "unknown section", "[server]\nport = 1\n[bogus]\ncolour = blue\n", 3,
+	    4, "bogus" },
 	{ "unknown key", "[server]\nport = 1\nfrobnicate = 1\n", 3, 0,
 	    "frobnicate" },
-	{ "unknown key in [timeouts]", "[timeouts]\nheader = 1\nidle = 2\n",
-	    3, 0, "idle" },
+	{ "unknown key in [timeouts]", "[timeouts]\nheader = 1\nidle = 2\n", 3,
+	    0, "idle" },
 	{ "key outside a section", "; top\n\nport = 1\n[server]\n", 3, 0,
 	    "port" },
 	{ "bad number", "[server]\nport = 12a\n", 2, 0, "port" },
-	{ "empty number", "[limits]\n\nconnections =\n", 3, 0,
-	    "connections" },
+	{ "empty number", "[limits]\n\nconnections =\n", 3, 0, "connections" },
 	{ "negative number", "[limits]\nbody_size = -1\n", 2, 0, "body_size" },
 	{ "number with a sign", "[timeouts]\nsend = +5\n", 2, 0, "send" },
 	{ "port 70000", "[server]\nhost = a\nport = 70000\n", 3, 0,
@@ -376,28 +379,37 @@ static const struct err_case errs[] = {
 	    "port" },
 	{ "unknown user", "[server]\nport = 1\nuser = no-such-user-here\n", 3,
 	    0, "\\[server\\] user: no such user \"no-such-user-here\"$" },
-	{ "unknown group", "[server]\ngroup = no-such-group-here\n"
-	    "user = nobody\n", 2, 0,
-	    "\\[server\\] group: no such group \"no-such-group-here\"$" },
+	{ "unknown group",
+	    "[server]\ngroup = no-such-group-here\n"
+	    "user = nobody\n",
+	    2, 0, "\\[server\\] group: no such group \"no-such-group-here\"$" },
 	{ "group without user", "[server]\nport = 1\ngroup = nogroup\n", 3, 0,
 	    "group: needs user" },
 	{ "bad allow_root", "[server]\nallow_root = yes\n", 2, 0,
 	    "allow_root" },
-	{ "duplicate key in a repeated section", "[server]\nport = 1\n"
-	    "[limits]\nconnections = 5\n[server]\nport = 2\n", 6, 0, "port" },
-	{ "duplicate file route", "[routes]\n/a = file a\n/b = file b\n"
-	    "/a = file c\n", 4, 0, "/a.*duplicate|duplicate.*/a" },
+	{ "duplicate key in a repeated section",
+	    "[server]\nport = 1\n"
+	    "[limits]\nconnections = 5\n[server]\nport = 2\n",
+	    6, 0, "port" },
+	{ "duplicate file route",
+	    "[routes]\n/a = file a\n/b = file b\n"
+	    "/a = file c\n",
+	    4, 0, "/a.*duplicate|duplicate.*/a" },
 	{ "duplicate dir route", "[routes]\n/s/ = dir a\n\n/s/ = dir b\n", 4, 0,
 	    "duplicate" },
-	{ "duplicate msg and file route", "[routes]\n/m = msg m.html\n"
-	    "/m = file x\n", 3, 0, "duplicate" },
-	{ "unknown handler", "[routes]\n/ = file i.html\n"
-	    "/y = frobnicate index.html\n", 3, 0, "frobnicate" },
+	{ "duplicate msg and file route",
+	    "[routes]\n/m = msg m.html\n"
+	    "/m = file x\n",
+	    3, 0, "duplicate" },
+	{ "unknown handler",
+	    "[routes]\n/ = file i.html\n"
+	    "/y = frobnicate index.html\n",
+	    3, 0, "frobnicate" },
 	{ "route without argument", "[routes]\n\n/y = file\n", 3, 0, "/y" },
 	{ "route without anything", "[routes]\n/y =\n", 2, 0, "/y" },
 	{ "route with two arguments", "[routes]\n/y = file a b\n", 2, 0, "/y" },
-	{ "dir route not ending in '/'", "[routes]\n/static = dir static\n",
-	    2, 0, "/static" },
+	{ "dir route not ending in '/'", "[routes]\n/static = dir static\n", 2,
+	    0, "/static" },
 	{ "route path with ..", "[routes]\n/a/../b = file x\n", 2, 0,
 	    "/a/../b" },
 	{ "route path relative", "[routes]\na = file x\n", 2, 0, "a" },
@@ -405,13 +417,17 @@ static const struct err_case errs[] = {
 	{ "route path with .", "[routes]\n/a/./b = file x\n", 2, 0, "/a/./b" },
 	{ "route path with %", "[routes]\n/%41 = file x\n", 2, 0, "%41" },
 	{ "route path with ?", "[routes]\n/a?b = file x\n", 2, 0, "/a" },
-	{ "line without '='", "[server]\nport = 1\n"
-	    "garbage without equals sign\n", 3, 0, "." },
+	{ "line without '='",
+	    "[server]\nport = 1\n"
+	    "garbage without equals sign\n",
+	    3, 0, "." },
 	{ "unclosed section", "[server]\nport = 1\n[limits\n", 3, 0, "." },
-	{ "line longer than 200 bytes", "[server]\nport = 1\nhost = " LONG300
-	    "\n", 3, 0, "." },
-	{ "line longer than 200 bytes, the last", "[server]\nport = 1\n\n"
-	    "host = " LONG300, 4, 0, "." },
+	{ "line longer than 200 bytes",
+	    "[server]\nport = 1\nhost = " LONG300 "\n", 3, 0, "." },
+	{ "line longer than 200 bytes, the last",
+	    "[server]\nport = 1\n\n"
+	    "host = " LONG300,
+	    4, 0, "." },
 	{ "the first error wins", "[server]\nport = 70000\ngarbage\n", 2, 0,
 	    "port" },
 	{ "a syntax error before another", "[server]\ngarbage\nport = 70000\n",
@@ -419,18 +435,18 @@ static const struct err_case errs[] = {
 	{ "mime without a subtype", "[mime]\nmd = text\n", 2, 0, "md" },
 	{ "mime with an empty subtype", "[mime]\nmd = text/\n", 2, 0, "md" },
 	{ "mime with an empty type", "[mime]\nmd = /x\n", 2, 0, "md" },
-	{ "mime without an extension", "[mime]\nmd = text/x\n. = text/y\n",
-	    3, 0, "." },
-	{ "mime set twice", "[mime]\nmd = text/markdown\n.MD = text/x-md\n",
-	    3, 0, "md|MD" },
+	{ "mime without an extension", "[mime]\nmd = text/x\n. = text/y\n", 3,
+	    0, "." },
+	{ "mime set twice", "[mime]\nmd = text/markdown\n.MD = text/x-md\n", 3,
+	    0, "md|MD" },
 };
 
-#define NERRS	(int)(sizeof(errs) / sizeof(errs[0]))
+#define NERRS (int)(sizeof(errs) / sizeof(errs[0]))
 
 static void
 assert_says(const char *what, const char *err, const char *re)
 {
-	regex_t	 rx;
+	regex_t rx;
 
 	ck_assert_int_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0);
 	ck_assert_msg(regexec(&rx, err, 0, NULL, 0) == 0,
@@ -440,17 +456,17 @@ assert_says(const char *what, const char *err, const char *re)
 
 /* err starts with "name:LINE: " for line or alt, and says more after. */
 static void
-assert_err_line(const char *what, const char *err, const char *name,
-    int line, int alt)
+assert_err_line(const char *what, const char *err, const char *name, int line,
+    int alt)
 {
-	char	 want[PATH_MAX + 32], want2[PATH_MAX + 32] = "";
-	int	 n, n2 = 0;
+	char want[PATH_MAX + 32], want2[PATH_MAX + 32] = "";
+	int n, n2 = 0;
 
 	n = snprintf(want, sizeof(want), "%s:%d: ", name, line);
 	if (alt != 0)
 		n2 = snprintf(want2, sizeof(want2), "%s:%d: ", name, alt);
 	ck_assert_msg(strncmp(err, want, (size_t)n) == 0 ||
-	    (alt != 0 && strncmp(err, want2, (size_t)n2) == 0),
+		(alt != 0 && strncmp(err, want2, (size_t)n2) == 0),
 	    "%s: \"%s\" does not start with \"%s\"", what, err, want);
 	ck_assert_msg(strlen(err) > (size_t)n + 2, "%s: \"%s\" says nothing",
 	    what, err);
@@ -458,9 +474,9 @@ assert_err_line(const char *what, const char *err, const char *name,
 
 START_TEST(test_error_names_its_line)
 {
-	const struct err_case	*e = &errs[_i];
-	char			 err[CONF_ERR_MAX];
-	struct conf		*c;
+	const struct err_case *e = &errs[_i];
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = parse(e->text, err);
 	if (c != NULL)
@@ -474,9 +490,10 @@ END_TEST
 /* A NUL byte cannot hide the rest of a line. */
 START_TEST(test_nul_byte_is_an_error)
 {
-	static const char	 text[] = "[server]\nport = 1\0" "2\n";
-	char			 err[CONF_ERR_MAX];
-	struct conf		*c;
+	static const char text[] = "[server]\nport = 1\0"
+				   "2\n";
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = conf_parse(text, sizeof(text) - 1, NAME, "/tmp", 0, err);
 	if (c != NULL)
@@ -487,14 +504,14 @@ START_TEST(test_nul_byte_is_an_error)
 END_TEST
 
 /* conf_load with check_files: a real tree under a temporary folder. */
-static char	 tmp[64];		/* as made */
-static char	 realtmp[PATH_MAX];	/* after realpath */
+static char tmp[64];	       /* as made */
+static char realtmp[PATH_MAX]; /* after realpath */
 
 static void
 put(const char *rel, const char *text)
 {
-	char	 path[PATH_MAX];
-	FILE	*f;
+	char path[PATH_MAX];
+	FILE *f;
 
 	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s", tmp, rel),
 	    (int)sizeof(path));
@@ -507,7 +524,7 @@ put(const char *rel, const char *text)
 static void
 tree_setup(void)
 {
-	char	 path[PATH_MAX];
+	char path[PATH_MAX];
 
 	strcpy(tmp, "/tmp/check_conf.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
@@ -541,7 +558,7 @@ static struct conf *
 load(const char *name, const char *text, char path[PATH_MAX],
     char err[CONF_ERR_MAX])
 {
-	char	 rel[64];
+	char rel[64];
 
 	snprintf(rel, sizeof(rel), "%s.ini", name);
 	put(rel, text);
@@ -552,8 +569,8 @@ load(const char *name, const char *text, char path[PATH_MAX],
 static void
 load_fails(const char *name, const char *text, int line, const char *re)
 {
-	char		 path[PATH_MAX], err[CONF_ERR_MAX];
-	struct conf	*c;
+	char path[PATH_MAX], err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = load(name, text, path, err);
 	if (c != NULL)
@@ -565,13 +582,15 @@ load_fails(const char *name, const char *text, int line, const char *re)
 
 START_TEST(test_load_valid_tree)
 {
-	char		 path[PATH_MAX], err[CONF_ERR_MAX], want[PATH_MAX + 8];
-	struct conf	*c;
+	char path[PATH_MAX], err[CONF_ERR_MAX], want[PATH_MAX + 8];
+	struct conf *c;
 	const struct route *r;
 
-	c = load("valid", "[server]\nroot = www\n[msg]\ndb = msg.db\n"
+	c = load("valid",
+	    "[server]\nroot = www\n[msg]\ndb = msg.db\n"
 	    "[routes]\n/ = file index.html\n/msg = msg msg.html\n"
-	    "/static/ = dir static\n/all/ = dir .\n", path, err);
+	    "/static/ = dir static\n/all/ = dir .\n",
+	    path, err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->path, path);
 	ck_assert_str_eq(c->dir, realtmp);
@@ -602,11 +621,13 @@ END_TEST
 
 START_TEST(test_load_absolute_root)
 {
-	char		 path[PATH_MAX], err[CONF_ERR_MAX], text[PATH_MAX + 64];
-	struct conf	*c;
+	char path[PATH_MAX], err[CONF_ERR_MAX], text[PATH_MAX + 64];
+	struct conf *c;
 
-	snprintf(text, sizeof(text), "[server]\nroot = %s/www\n[routes]\n"
-	    "/ = file index.html\n", realtmp);
+	snprintf(text, sizeof(text),
+	    "[server]\nroot = %s/www\n[routes]\n"
+	    "/ = file index.html\n",
+	    realtmp);
 	c = load("absolute", text, path, err);
 	ck_assert_msg(c != NULL, "%s", err);
 	snprintf(text, sizeof(text), "%s/www", realtmp);
@@ -618,71 +639,87 @@ END_TEST
 
 START_TEST(test_load_missing_file_names_its_line)
 {
-	load_fails("missing", "[server]\nroot = www\n[routes]\n"
-	    "/ = file index.html\n/x = file nope.html\n", 5, "nope\\.html");
+	load_fails("missing",
+	    "[server]\nroot = www\n[routes]\n"
+	    "/ = file index.html\n/x = file nope.html\n",
+	    5, "nope\\.html");
 }
 END_TEST
 
 START_TEST(test_load_missing_dir_names_its_line)
 {
-	load_fails("missingdir", "[server]\nroot = www\n[routes]\n"
-	    "/d/ = dir nowhere\n/ = file index.html\n", 4, "nowhere");
+	load_fails("missingdir",
+	    "[server]\nroot = www\n[routes]\n"
+	    "/d/ = dir nowhere\n/ = file index.html\n",
+	    4, "nowhere");
 }
 END_TEST
 
 START_TEST(test_load_template_without_placeholder)
 {
-	load_fails("noplaceholder", "[server]\nroot = www\n[routes]\n"
-	    "/ = file index.html\n\n/msg = msg bad.html\n", 6,
-	    "\\{\\{messages\\}\\}");
+	load_fails("noplaceholder",
+	    "[server]\nroot = www\n[routes]\n"
+	    "/ = file index.html\n\n/msg = msg bad.html\n",
+	    6, "\\{\\{messages\\}\\}");
 }
 END_TEST
 
 START_TEST(test_load_template_with_two_placeholders)
 {
-	load_fails("twoplaceholders", "[server]\nroot = www\n[routes]\n"
-	    "/msg = msg twice.html\n", 4, "twice\\.html|\\{\\{messages\\}\\}");
+	load_fails("twoplaceholders",
+	    "[server]\nroot = www\n[routes]\n"
+	    "/msg = msg twice.html\n",
+	    4, "twice\\.html|\\{\\{messages\\}\\}");
 }
 END_TEST
 
 START_TEST(test_load_route_outside_root)
 {
-	load_fails("outside", "[server]\nroot = www\n[routes]\n"
-	    "/ = file index.html\n/s = file ../secret.txt\n", 5, "secret");
+	load_fails("outside",
+	    "[server]\nroot = www\n[routes]\n"
+	    "/ = file index.html\n/s = file ../secret.txt\n",
+	    5, "secret");
 }
 END_TEST
 
 START_TEST(test_load_file_route_to_a_folder)
 {
-	load_fails("folder", "[server]\nroot = www\n[routes]\n"
-	    "/s = file static\n", 4, "static");
+	load_fails("folder",
+	    "[server]\nroot = www\n[routes]\n"
+	    "/s = file static\n",
+	    4, "static");
 }
 END_TEST
 
 START_TEST(test_load_dir_route_to_a_file)
 {
-	load_fails("dirfile", "[server]\nroot = www\n[routes]\n"
-	    "/s/ = dir index.html\n", 4, "index\\.html");
+	load_fails("dirfile",
+	    "[server]\nroot = www\n[routes]\n"
+	    "/s/ = dir index.html\n",
+	    4, "index\\.html");
 }
 END_TEST
 
 START_TEST(test_load_missing_root_names_its_line)
 {
-	load_fails("noroot", "[server]\nport = 1\nroot = nowhere\n[routes]\n"
-	    "/ = file index.html\n", 3, "nowhere");
+	load_fails("noroot",
+	    "[server]\nport = 1\nroot = nowhere\n[routes]\n"
+	    "/ = file index.html\n",
+	    3, "nowhere");
 }
 END_TEST
 
 /* An empty (or route-less) gua.ini serves nothing: refused. */
 START_TEST(test_load_without_routes_is_refused)
 {
-	char		 path[PATH_MAX], err[CONF_ERR_MAX];
-	struct conf	*c;
+	char path[PATH_MAX], err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = load("empty", "", path, err);
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(err, path) != NULL && strstr(err, "[routes]")
-	    != NULL, "%s", err);
+	ck_assert_msg(strstr(err, path) != NULL &&
+		strstr(err, "[routes]") != NULL,
+	    "%s", err);
 	c = load("noroutes", "[server]\nroot = www\n", path, err);
 	ck_assert_ptr_null(c);
 	ck_assert_msg(strstr(err, "[routes]") != NULL, "%s", err);
@@ -691,8 +728,8 @@ END_TEST
 
 START_TEST(test_load_missing_config)
 {
-	char		 path[PATH_MAX], err[CONF_ERR_MAX];
-	struct conf	*c;
+	char path[PATH_MAX], err[CONF_ERR_MAX];
+	struct conf *c;
 
 	snprintf(path, sizeof(path), "%s/does-not-exist.ini", tmp);
 	c = conf_load(path, err);
@@ -705,9 +742,9 @@ END_TEST
 static char *
 slurp(const char *path)
 {
-	FILE	*f;
-	char	*s;
-	long	 n;
+	FILE *f;
+	char *s;
+	long n;
 
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "cannot open %s", path);
@@ -727,7 +764,7 @@ slurp(const char *path)
 static int
 has_key_line(const char *text, const char *key)
 {
-	char	 a[128], b[128];
+	char a[128], b[128];
 
 	snprintf(a, sizeof(a), "\n%s = ", key);
 	snprintf(b, sizeof(b), "\n; %s = ", key);
@@ -741,17 +778,18 @@ has_key_line(const char *text, const char *key)
 static int
 documented_in_section(const char *man, const char *section, const char *key)
 {
-	const char	*p, *end, *line;
-	char		 head[64];
-	size_t		 klen = strlen(key);
+	const char *p, *end, *line;
+	char head[64];
+	size_t klen = strlen(key);
 
 	snprintf(head, sizeof(head), "\n.SS [%s]\n", section);
 	if ((p = strstr(man, head)) == NULL)
 		return 0;
 	p += strlen(head);
 	for (end = p; *end != '\0'; end++)
-		if (end[-1] == '\n' && (strncmp(end, ".SS", 3) == 0 ||
-		    strncmp(end, ".SH", 3) == 0))
+		if (end[-1] == '\n' &&
+		    (strncmp(end, ".SS", 3) == 0 ||
+			strncmp(end, ".SH", 3) == 0))
 			break;
 	for (line = p; line < end; line = strchr(line, '\n') + 1) {
 		if (strncmp(line, ".B ", 3) == 0 &&
@@ -769,17 +807,19 @@ documented_in_section(const char *man, const char *section, const char *key)
 
 START_TEST(test_keys_documented_in_man_page)
 {
-	const struct conf_key	*k;
-	char			*man;
-	size_t			 n, i;
+	const struct conf_key *k;
+	char *man;
+	size_t n, i;
 
 	man = slurp(SRCDIR "/man/gua.ini.5");
 	k = conf_keys(&n);
 	ck_assert_uint_ge(n, 19);
 	for (i = 0; i < n; i++)
 		ck_assert_msg(documented_in_section(man, k[i].section,
-		    k[i].name), "gua.ini.5 does not document %s under "
-		    ".SS [%s]", k[i].name, k[i].section);
+				  k[i].name),
+		    "gua.ini.5 does not document %s under "
+		    ".SS [%s]",
+		    k[i].name, k[i].section);
 	free(man);
 }
 END_TEST
@@ -805,9 +845,9 @@ END_TEST
 
 START_TEST(test_keys_documented_in_shipped_ini)
 {
-	const struct conf_key	*k;
-	char			*ini, sect[64];
-	size_t			 n, i;
+	const struct conf_key *k;
+	char *ini, sect[64];
+	size_t n, i;
 
 	ini = slurp(SRCDIR "/conf/gua.ini");
 	k = conf_keys(&n);
@@ -826,8 +866,8 @@ END_TEST
 /* The shipped example is itself a valid configuration. */
 START_TEST(test_shipped_ini_parses)
 {
-	char		*ini, err[CONF_ERR_MAX];
-	struct conf	*c;
+	char *ini, err[CONF_ERR_MAX];
+	struct conf *c;
 
 	ini = slurp(SRCDIR "/conf/gua.ini");
 	c = conf_parse(ini, strlen(ini), "gua.ini", SRCDIR "/conf", 0, err);
@@ -842,9 +882,9 @@ END_TEST
 static int
 in_section(const char *text, const char *section, const char *key)
 {
-	const char	*p, *eol;
-	char		 cur[64] = "", want[128];
-	size_t		 n;
+	const char *p, *eol;
+	char cur[64] = "", want[128];
+	size_t n;
 
 	snprintf(want, sizeof(want), "%s = ", key);
 	for (p = text; *p != '\0'; p = *eol ? eol + 1 : eol) {
@@ -864,22 +904,33 @@ in_section(const char *text, const char *section, const char *key)
 START_TEST(test_conf_keys_lists_every_key)
 {
 	static const char *const want[][2] = {
-		{ "server", "host" }, { "server", "port" },
-		{ "server", "workers" }, { "server", "root" },
-		{ "server", "error_log" }, { "server", "access_log" },
-		{ "server", "user" }, { "server", "group" },
-		{ "server", "allow_root" }, { "server", "sandbox" },
-		{ "limits", "connections" }, { "limits", "request_line" },
-		{ "limits", "header_size" }, { "limits", "header_fields" },
+		{ "server", "host" },
+		{ "server", "port" },
+		{ "server", "workers" },
+		{ "server", "root" },
+		{ "server", "error_log" },
+		{ "server", "access_log" },
+		{ "server", "user" },
+		{ "server", "group" },
+		{ "server", "allow_root" },
+		{ "server", "sandbox" },
+		{ "limits", "connections" },
+		{ "limits", "request_line" },
+		{ "limits", "header_size" },
+		{ "limits", "header_fields" },
 		{ "limits", "body_size" },
-		{ "timeouts", "header" }, { "timeouts", "body" },
-		{ "timeouts", "keepalive" }, { "timeouts", "send" },
-		{ "msg", "db" }, { "msg", "max_length" },
-		{ "msg", "page_size" }, { "msg", "busy_timeout" },
+		{ "timeouts", "header" },
+		{ "timeouts", "body" },
+		{ "timeouts", "keepalive" },
+		{ "timeouts", "send" },
+		{ "msg", "db" },
+		{ "msg", "max_length" },
+		{ "msg", "page_size" },
+		{ "msg", "busy_timeout" },
 	};
-	const struct conf_key	*k;
-	size_t			 n, i, j;
-	int			 found;
+	const struct conf_key *k;
+	size_t n, i, j;
+	int found;
 
 	k = conf_keys(&n);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -901,8 +952,8 @@ END_TEST
 static Suite *
 conf_suite(void)
 {
-	Suite	*s = suite_create("conf");
-	TCase	*tc;
+	Suite *s = suite_create("conf");
+	TCase *tc;
 
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_every_key_sets_its_field);
@@ -950,8 +1001,8 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(conf_suite());
 	srunner_run_all(sr, CK_NORMAL);

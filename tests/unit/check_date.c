@@ -10,11 +10,11 @@
 #include "date.h"
 
 static const struct {
-	time_t		 t;
-	const char	*http;
+	time_t t;
+	const char *http;
 } formats[] = {
 	{ 0, "Thu, 01 Jan 1970 00:00:00 GMT" },
-	{ 784111777, "Sun, 06 Nov 1994 08:49:37 GMT" },	/* RFC 9110's */
+	{ 784111777, "Sun, 06 Nov 1994 08:49:37 GMT" }, /* RFC 9110's */
 	{ 951782400, "Tue, 29 Feb 2000 00:00:00 GMT" },
 	{ 1795821659, "Fri, 27 Nov 2026 23:20:59 GMT" },
 	{ 253402300799LL, "Fri, 31 Dec 9999 23:59:59 GMT" },
@@ -27,7 +27,7 @@ static const struct {
 
 START_TEST(test_format_http)
 {
-	char	 buf[DATE_HTTP_LEN + 1];
+	char buf[DATE_HTTP_LEN + 1];
 
 	memset(buf, 'x', sizeof(buf));
 	date_format_http(buf, formats[_i].t);
@@ -38,10 +38,10 @@ END_TEST
 /* The cached strings of this second agree with strftime's. */
 START_TEST(test_update_matches_strftime)
 {
-	char		 http[64], clf[64];
-	struct tm	 tm;
-	time_t		 now;
-	int		 tries;
+	char http[64], clf[64];
+	struct tm tm;
+	time_t now;
+	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
 		date_update();
@@ -60,9 +60,9 @@ START_TEST(test_update_matches_strftime)
 END_TEST
 
 static const struct {
-	const char	*s;
-	int		 rc;
-	time_t		 t;
+	const char *s;
+	int rc;
+	time_t t;
 } parses[] = {
 	{ "Sun, 06 Nov 1994 08:49:37 GMT", 0, 784111777 },
 	{ "Sunday, 06-Nov-94 08:49:37 GMT", 0, 784111777 },
@@ -82,8 +82,8 @@ static const struct {
 
 START_TEST(test_parse_http)
 {
-	time_t	 t = 12345;
-	int	 rc;
+	time_t t = 12345;
+	int rc;
 
 	rc = date_parse_http(parses[_i].s, strlen(parses[_i].s), &t);
 	ck_assert_msg(rc == parses[_i].rc, "\"%s\": %d, want %d", parses[_i].s,
@@ -97,11 +97,11 @@ END_TEST
 /* What is formatted parses back to the same second. */
 START_TEST(test_round_trip)
 {
-	char	 buf[DATE_HTTP_LEN + 1];
-	time_t	 t, back;
+	char buf[DATE_HTTP_LEN + 1];
+	time_t t, back;
 
 	for (t = (time_t)-86400 * 400; t < (time_t)86400 * 365 * 200;
-	    t += (time_t)86400 * 37 + 3727) {
+	     t += (time_t)86400 * 37 + 3727) {
 		date_format_http(buf, t);
 		ck_assert_int_eq(date_parse_http(buf, DATE_HTTP_LEN, &back), 0);
 		ck_assert_msg(back == t, "%s: %lld, want %lld", buf,
@@ -113,8 +113,8 @@ END_TEST
 /* A NUL inside the field is no date, whatever follows it. */
 START_TEST(test_parse_rejects_nul)
 {
-	const char	 s[] = "Sun, 06 Nov 1994 08:49:37 GMT\0junk";
-	time_t		 t;
+	const char s[] = "Sun, 06 Nov 1994 08:49:37 GMT\0junk";
+	time_t t;
 
 	ck_assert_int_eq(date_parse_http(s, sizeof(s) - 1, &t), -1);
 }
@@ -123,8 +123,8 @@ END_TEST
 static Suite *
 date_suite(void)
 {
-	Suite	*s = suite_create("date");
-	TCase	*tc = tcase_create("date");
+	Suite *s = suite_create("date");
+	TCase *tc = tcase_create("date");
 
 	tcase_add_loop_test(tc, test_format_http, 0,
 	    sizeof(formats) / sizeof(formats[0]));
@@ -140,8 +140,8 @@ date_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(date_suite());
-	int	 failed;
+	SRunner *sr = srunner_create(date_suite());
+	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

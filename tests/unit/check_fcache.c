@@ -12,7 +12,7 @@
 
 #include "fcache.h"
 
-static char	 dir[] = "/tmp/check_fcache.XXXXXX";
+static char dir[] = "/tmp/check_fcache.XXXXXX";
 
 static void
 setup(void)
@@ -23,7 +23,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[64];
+	char cmd[64];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
@@ -34,8 +34,8 @@ teardown(void)
 static int
 file(const char *name, const char *text, struct stat *st)
 {
-	char	 path[256];
-	int	 fd;
+	char path[256];
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
@@ -48,13 +48,13 @@ file(const char *name, const char *text, struct stat *st)
 	return fd;
 }
 
-static const int	 route_a, route_b;	/* owners: their addresses */
+static const int route_a, route_b; /* owners: their addresses */
 
 START_TEST(test_slots_round_up_to_a_power_of_two)
 {
-	static const size_t	 in[] = { 0, 1, 2, 3, 1000, 1024, 1025 };
-	static const size_t	 out[] = { 0, 1, 2, 4, 1024, 1024, 2048 };
-	struct fcache		 fc;
+	static const size_t in[] = { 0, 1, 2, 3, 1000, 1024, 1025 };
+	static const size_t out[] = { 0, 1, 2, 4, 1024, 1024, 2048 };
+	struct fcache fc;
 
 	ck_assert_int_eq(fcache_init(&fc, in[_i]), 0);
 	ck_assert_uint_eq(fc.nslots, out[_i]);
@@ -65,10 +65,10 @@ END_TEST
 
 START_TEST(test_fill_then_find_by_owner_and_name)
 {
-	struct fcache		 fc;
-	struct fcache_entry	*e;
-	struct stat		 st;
-	int			 fd;
+	struct fcache fc;
+	struct fcache_entry *e;
+	struct stat st;
+	int fd;
 
 	ck_assert_int_eq(fcache_init(&fc, 64), 0);
 	fd = file("a.html", "<p>hello</p>\n", &st);
@@ -93,10 +93,10 @@ END_TEST
 
 START_TEST(test_same_compares_inode_size_and_time)
 {
-	struct fcache		 fc;
-	struct fcache_entry	*e;
-	struct stat		 st, st2;
-	int			 fd;
+	struct fcache fc;
+	struct fcache_entry *e;
+	struct stat st, st2;
+	int fd;
 
 	ck_assert_int_eq(fcache_init(&fc, 8), 0);
 	fd = file("b", "0123456789", &st);
@@ -126,17 +126,17 @@ END_TEST
 /* With one slot every new file takes it over. */
 START_TEST(test_a_new_file_takes_the_slot)
 {
-	struct fcache	 fc;
-	struct stat	 st1, st2;
-	int		 fd1, fd2;
+	struct fcache fc;
+	struct stat st1, st2;
+	int fd1, fd2;
 
 	ck_assert_int_eq(fcache_init(&fc, 1), 0);
 	fd1 = file("one", "1", &st1);
 	fd2 = file("two", "22", &st2);
-	ck_assert_ptr_nonnull(fcache_fill(&fc, &route_a, "one", 3, fd1, &st1,
-	    1));
-	ck_assert_ptr_nonnull(fcache_fill(&fc, &route_a, "two", 3, fd2, &st2,
-	    1));
+	ck_assert_ptr_nonnull(
+	    fcache_fill(&fc, &route_a, "one", 3, fd1, &st1, 1));
+	ck_assert_ptr_nonnull(
+	    fcache_fill(&fc, &route_a, "two", 3, fd2, &st2, 1));
 	ck_assert_ptr_null(fcache_find(&fc, &route_a, "one", 3));
 	ck_assert_ptr_nonnull(fcache_find(&fc, &route_a, "two", 3));
 	close(fd1);
@@ -148,14 +148,14 @@ END_TEST
 /* A file that is not what its stat said (it grew, it shrank) is not kept. */
 START_TEST(test_a_file_that_changed_is_not_kept)
 {
-	struct fcache	 fc;
-	struct stat	 st, grown, shrunk;
-	int		 fd;
+	struct fcache fc;
+	struct stat st, grown, shrunk;
+	int fd;
 
 	ck_assert_int_eq(fcache_init(&fc, 8), 0);
 	fd = file("c", "abcdef", &st);
 	grown = st;
-	grown.st_size = 4;	/* the file has 6 bytes, not 4 */
+	grown.st_size = 4; /* the file has 6 bytes, not 4 */
 	ck_assert_ptr_null(fcache_fill(&fc, &route_a, "c", 1, fd, &grown, 1));
 	shrunk = st;
 	shrunk.st_size = 8;
@@ -170,10 +170,10 @@ END_TEST
 
 START_TEST(test_large_files_and_a_disabled_cache_keep_nothing)
 {
-	struct fcache	 fc;
-	struct stat	 st;
-	char		*big;
-	int		 fd;
+	struct fcache fc;
+	struct stat st;
+	char *big;
+	int fd;
 
 	big = malloc(FCACHE_FILE_MAX + 2);
 	ck_assert_ptr_nonnull(big);
@@ -196,8 +196,8 @@ END_TEST
 static Suite *
 fcache_suite(void)
 {
-	Suite	*s = suite_create("fcache");
-	TCase	*tc = tcase_create("fcache");
+	Suite *s = suite_create("fcache");
+	TCase *tc = tcase_create("fcache");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_slots_round_up_to_a_power_of_two, 0, 7);
@@ -213,8 +213,8 @@ fcache_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(fcache_suite());
 	srunner_run_all(sr, CK_NORMAL);

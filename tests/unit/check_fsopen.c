@@ -21,17 +21,17 @@
 #include "fsopen.h"
 
 #ifndef SYS_openat2
-#define SYS_openat2	437
+#define SYS_openat2 437
 #endif
 
-static char	 top[64];
-static int	 rootfd = -1;
+static char top[64];
+static int rootfd = -1;
 
 static void
 put(const char *rel, const char *text)
 {
-	char	 path[PATH_MAX];
-	FILE	*f;
+	char path[PATH_MAX];
+	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", top, rel);
 	f = fopen(path, "w");
@@ -43,7 +43,7 @@ put(const char *rel, const char *text)
 static void
 link_to(const char *target, const char *rel)
 {
-	char	 path[PATH_MAX];
+	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", top, rel);
 	ck_assert_int_eq(symlink(target, path), 0);
@@ -56,7 +56,7 @@ link_to(const char *target, const char *rel)
 static void
 tree_setup(void)
 {
-	char	 path[PATH_MAX];
+	char path[PATH_MAX];
 
 	snprintf(top, sizeof(top), "/tmp/check_fsopen.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(top));
@@ -81,7 +81,7 @@ tree_setup(void)
 static void
 tree_teardown(void)
 {
-	char	 cmd[PATH_MAX + 16];
+	char cmd[PATH_MAX + 16];
 
 	if (rootfd != -1)
 		close(rootfd);
@@ -94,24 +94,23 @@ tree_teardown(void)
 static void
 refuse_openat2(int err)
 {
-	struct sock_filter	 f[] = {
+	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO |
-		    ((unsigned)err & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog	 prog = { sizeof(f) / sizeof(f[0]), f };
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 
 	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
-	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog),
-	    0);
+	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
 }
 
 struct open_case {
-	const char	*path;
-	int		 ok;		/* 1: opens; 0: refused */
+	const char *path;
+	int ok; /* 1: opens; 0: refused */
 };
 
 static const struct open_case opens[] = {
@@ -128,12 +127,12 @@ static const struct open_case opens[] = {
 	{ "/proc/self/root/etc/passwd", 0 },
 };
 
-#define NOPENS	(int)(sizeof(opens) / sizeof(opens[0]))
+#define NOPENS (int)(sizeof(opens) / sizeof(opens[0]))
 
 static void
 check_open(const struct open_case *c)
 {
-	int	 fd;
+	int fd;
 
 	errno = 0;
 	fd = fsopen_beneath(rootfd, c->path, O_RDONLY);
@@ -155,7 +154,7 @@ END_TEST
 static int
 can_fork_tests(void)
 {
-	const char	*f = getenv("CK_FORK");
+	const char *f = getenv("CK_FORK");
 
 	return f == NULL || strcmp(f, "no") != 0;
 }
@@ -163,7 +162,7 @@ can_fork_tests(void)
 START_TEST(test_open_below_root_when_openat2_is_refused)
 {
 	if (!can_fork_tests())
-		return;		/* the filter would outlive the test */
+		return; /* the filter would outlive the test */
 	refuse_openat2(EPERM);
 	check_open(&opens[_i]);
 	ck_assert_int_eq(fsopen_probe(), 0);
@@ -192,7 +191,7 @@ END_TEST
 
 START_TEST(test_probe_is_stable)
 {
-	int	 first = fsopen_probe();
+	int first = fsopen_probe();
 
 	ck_assert_int_eq(fsopen_probe(), first);
 	ck_assert_ptr_nonnull(fsopen_mode());
@@ -202,16 +201,16 @@ END_TEST
 static Suite *
 fsopen_suite(void)
 {
-	Suite	*s = suite_create("fsopen");
-	TCase	*tc;
+	Suite *s = suite_create("fsopen");
+	TCase *tc;
 
 	tc = tcase_create("beneath");
 	tcase_add_unchecked_fixture(tc, tree_setup, tree_teardown);
 	tcase_add_loop_test(tc, test_open_below_root, 0, NOPENS);
-	tcase_add_loop_test(tc, test_open_below_root_when_openat2_is_refused,
-	    0, NOPENS);
-	tcase_add_loop_test(tc, test_open_below_root_when_openat2_is_missing,
-	    0, NOPENS);
+	tcase_add_loop_test(tc, test_open_below_root_when_openat2_is_refused, 0,
+	    NOPENS);
+	tcase_add_loop_test(tc, test_open_below_root_when_openat2_is_missing, 0,
+	    NOPENS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("probe");
@@ -224,8 +223,8 @@ fsopen_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(fsopen_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -9,8 +9,8 @@
 #include "html.h"
 
 struct escape_case {
-	const char	*in;
-	const char	*out;
+	const char *in;
+	const char *out;
 };
 
 static const struct escape_case escapes[] = {
@@ -33,12 +33,12 @@ static const struct escape_case escapes[] = {
 	    "&lt;img src=x onerror=&quot;a()&quot;&gt;" },
 };
 
-#define NESCAPES	(int)(sizeof(escapes) / sizeof(escapes[0]))
+#define NESCAPES (int)(sizeof(escapes) / sizeof(escapes[0]))
 
 START_TEST(test_escape)
 {
-	const struct escape_case	*c = &escapes[_i];
-	struct buf			 b;
+	const struct escape_case *c = &escapes[_i];
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
 	buf_adds(&b, "[");
@@ -46,8 +46,8 @@ START_TEST(test_escape)
 	buf_adds(&b, "]");
 	ck_assert_int_eq(b.failed, 0);
 	ck_assert_msg(b.len == strlen(c->out) + 2 &&
-	    memcmp(b.data + 1, c->out, b.len - 2) == 0 && b.data[0] == '[' &&
-	    b.data[b.len - 1] == ']',
+		memcmp(b.data + 1, c->out, b.len - 2) == 0 &&
+		b.data[0] == '[' && b.data[b.len - 1] == ']',
 	    "\"%s\": got \"%.*s\", expected \"[%s]\"", c->in, (int)b.len,
 	    b.data, c->out);
 	buf_free(&b);
@@ -57,7 +57,7 @@ END_TEST
 /* Only len bytes are escaped, NULs included. */
 START_TEST(test_escape_len_not_nul)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 64), 0);
 	html_escape(&b, "a\0<b>", 5);
@@ -72,9 +72,9 @@ START_TEST(test_escape_len_not_nul)
 END_TEST
 
 struct tmpl_case {
-	const char	*text;
-	int		 rc;
-	size_t		 head_len;	/* rc 0 */
+	const char *text;
+	int rc;
+	size_t head_len; /* rc 0 */
 };
 
 static const struct tmpl_case tmpls[] = {
@@ -94,15 +94,15 @@ static const struct tmpl_case tmpls[] = {
 	{ "{{messages}}{{messages}}{{messages}}", -1, 0 },
 };
 
-#define NTMPLS	(int)(sizeof(tmpls) / sizeof(tmpls[0]))
+#define NTMPLS (int)(sizeof(tmpls) / sizeof(tmpls[0]))
 
 START_TEST(test_template_parse)
 {
-	const struct tmpl_case	*c = &tmpls[_i];
-	struct html_template	 t;
-	size_t			 len = strlen(c->text);
-	char			*text;
-	int			 rc;
+	const struct tmpl_case *c = &tmpls[_i];
+	struct html_template t;
+	size_t len = strlen(c->text);
+	char *text;
+	int rc;
 
 	/* an exact-size copy with no NUL after it */
 	text = malloc(len + 1);
@@ -121,7 +121,8 @@ START_TEST(test_template_parse)
 		ck_assert_ptr_ne(t.text, text);
 		ck_assert_int_eq(memcmp(t.text, c->text, len), 0);
 		ck_assert_int_eq(memcmp(t.text + t.head_len, HTML_PLACEHOLDER,
-		    strlen(HTML_PLACEHOLDER)), 0);
+				     strlen(HTML_PLACEHOLDER)),
+		    0);
 		html_template_free(&t);
 		ck_assert_ptr_null(t.text);
 	}
@@ -132,8 +133,8 @@ END_TEST
 /* The template keeps its own copy: the source may go away. */
 START_TEST(test_template_owns_its_text)
 {
-	struct html_template	 t;
-	char			 src[] = "<ol>{{messages}}</ol>";
+	struct html_template t;
+	char src[] = "<ol>{{messages}}</ol>";
 
 	ck_assert_int_eq(html_template_parse(&t, src, strlen(src)), 0);
 	memset(src, 'x', sizeof(src) - 1);
@@ -152,8 +153,8 @@ END_TEST
 static Suite *
 html_suite(void)
 {
-	Suite	*s = suite_create("html");
-	TCase	*tc;
+	Suite *s = suite_create("html");
+	TCase *tc;
 
 	tc = tcase_create("escape");
 	tcase_add_loop_test(tc, test_escape, 0, NESCAPES);
@@ -171,8 +172,8 @@ html_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(html_suite());
 	srunner_run_all(sr, CK_NORMAL);

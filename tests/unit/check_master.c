@@ -7,27 +7,34 @@
 #include "master.h"
 
 static const struct {
-	unsigned	 crashes;
-	long		 ms;
+	unsigned crashes;
+	long ms;
 } delays[] = {
-	{ 1, 100 }, { 2, 200 }, { 3, 400 }, { 4, 800 }, { 5, 1600 },
-	{ 6, 3200 }, { 7, 6400 },
+	{ 1, 100 },
+	{ 2, 200 },
+	{ 3, 400 },
+	{ 4, 800 },
+	{ 5, 1600 },
+	{ 6, 3200 },
+	{ 7, 6400 },
 	/* the cap: 12,800 would be next */
-	{ 8, 10000 }, { 9, 10000 }, { 100, 10000 }, { 4000000000U, 10000 },
+	{ 8, 10000 },
+	{ 9, 10000 },
+	{ 100, 10000 },
+	{ 4000000000U, 10000 },
 };
 
 START_TEST(test_backoff_doubles_then_is_capped)
 {
-	ck_assert_int_eq(master_backoff_ms(delays[_i].crashes),
-	    delays[_i].ms);
+	ck_assert_int_eq(master_backoff_ms(delays[_i].crashes), delays[_i].ms);
 }
 END_TEST
 
 static Suite *
 master_suite(void)
 {
-	Suite	*s = suite_create("master");
-	TCase	*tc = tcase_create("backoff");
+	Suite *s = suite_create("master");
+	TCase *tc = tcase_create("backoff");
 
 	tcase_add_loop_test(tc, test_backoff_doubles_then_is_capped, 0,
 	    sizeof(delays) / sizeof(delays[0]));
@@ -38,8 +45,8 @@ master_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(master_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -17,8 +17,8 @@
 #include "mime.h"
 
 struct ext_case {
-	const char	*name;
-	const char	*type;		/* NULL: no type from the name */
+	const char *name;
+	const char *type; /* NULL: no type from the name */
 };
 
 static const struct ext_case exts[] = {
@@ -49,12 +49,12 @@ static const struct ext_case exts[] = {
 	{ "", NULL },
 };
 
-#define NEXTS	(int)(sizeof(exts) / sizeof(exts[0]))
+#define NEXTS (int)(sizeof(exts) / sizeof(exts[0]))
 
 START_TEST(test_by_ext)
 {
-	const struct ext_case	*c = &exts[_i];
-	const char		*t;
+	const struct ext_case *c = &exts[_i];
+	const char *t;
 
 	t = mime_by_ext(NULL, c->name);
 	if (c->type == NULL)
@@ -70,14 +70,15 @@ END_TEST
 static struct conf *
 mime_conf(void)
 {
-	static const char	 text[] = "[mime]\ncss = text/x-custom\n"
-				    ".MD = text/markdown\ngif = image/x-mine\n"
-				    "csv = text/csv; charset=iso-8859-1\n"
-				    "tsv = TEXT/tab-separated-values;Charset =x\n"
-				    "ics = Text/Calendar; method=PUBLISH\n"
-				    "xml = application/xml\n";
-	char			 err[CONF_ERR_MAX];
-	struct conf		*c;
+	static const char text[] =
+	    "[mime]\ncss = text/x-custom\n"
+	    ".MD = text/markdown\ngif = image/x-mine\n"
+	    "csv = text/csv; charset=iso-8859-1\n"
+	    "tsv = TEXT/tab-separated-values;Charset =x\n"
+	    "ics = Text/Calendar; method=PUBLISH\n"
+	    "xml = application/xml\n";
+	char err[CONF_ERR_MAX];
+	struct conf *c;
 
 	c = conf_parse(text, sizeof(text) - 1, "t.ini", "/tmp", 0, err);
 	ck_assert_msg(c != NULL, "%s", err);
@@ -86,7 +87,7 @@ mime_conf(void)
 
 START_TEST(test_conf_mime_overrides_builtin)
 {
-	struct conf	*c = mime_conf();
+	struct conf *c = mime_conf();
 
 	ck_assert_str_eq(mime_by_ext(c, "/a.css"),
 	    "text/x-custom; charset=utf-8");
@@ -116,8 +117,8 @@ START_TEST(test_conf_mime_overrides_builtin)
 END_TEST
 
 struct refine_case {
-	const char	*magic;
-	const char	*type;
+	const char *magic;
+	const char *type;
 };
 
 static const struct refine_case refines[] = {
@@ -137,12 +138,12 @@ static const struct refine_case refines[] = {
 	{ "", "application/octet-stream" },
 };
 
-#define NREFINES	(int)(sizeof(refines) / sizeof(refines[0]))
+#define NREFINES (int)(sizeof(refines) / sizeof(refines[0]))
 
 START_TEST(test_refine)
 {
-	const struct refine_case	*c = &refines[_i];
-	char				 out[MIME_TYPE_MAX];
+	const struct refine_case *c = &refines[_i];
+	char out[MIME_TYPE_MAX];
 
 	memset(out, 'x', sizeof(out));
 	mime_refine(c->magic, out);
@@ -156,7 +157,7 @@ END_TEST
 /* A type too long for the buffer still comes out terminated. */
 START_TEST(test_refine_long_input)
 {
-	char	 in[300], out[MIME_TYPE_MAX];
+	char in[300], out[MIME_TYPE_MAX];
 
 	memset(in, 'a', sizeof(in));
 	memcpy(in, "text/", 5);
@@ -167,7 +168,7 @@ START_TEST(test_refine_long_input)
 END_TEST
 
 /* Files in a temporary folder, sniffed by a real libmagic. */
-static char	 tmp[64];
+static char tmp[64];
 
 static void
 tree_setup(void)
@@ -191,8 +192,8 @@ tree_teardown(void)
 static void
 put(const char *name, const void *p, size_t len)
 {
-	char	 path[PATH_MAX];
-	int	 fd;
+	char path[PATH_MAX];
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", tmp, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -204,9 +205,9 @@ put(const char *name, const void *p, size_t len)
 static void
 put_random(const char *name, size_t len)
 {
-	unsigned char	*b = malloc(len);
-	uint32_t	 x = 12345;
-	size_t		 i;
+	unsigned char *b = malloc(len);
+	uint32_t x = 12345;
+	size_t i;
 
 	ck_assert_ptr_nonnull(b);
 	for (i = 0; i < len; i++) {
@@ -217,10 +218,13 @@ put_random(const char *name, size_t len)
 	free(b);
 }
 
-static const unsigned char gif[] = "GIF89a\x01\x00\x01\x00\x80\x00\x00"
+static const unsigned char gif[] =
+    "GIF89a\x01\x00\x01\x00\x80\x00\x00"
     "\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00"
-    "\x01\x00\x01\x00\x00\x02\x02" "D\x01\x00;";
-static const unsigned char png[] = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    "\x01\x00\x01\x00\x00\x02\x02"
+    "D\x01\x00;";
+static const unsigned char png[] =
+    "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
     "\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
 static const char pdf[] =
     "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n";
@@ -231,10 +235,10 @@ static void
 type_of(struct mime *m, const struct conf *c, const char *name,
     char out[MIME_TYPE_MAX])
 {
-	char		 path[PATH_MAX];
-	struct stat	 st;
-	const char	*t;
-	int		 fd;
+	char path[PATH_MAX];
+	struct stat st;
+	const char *t;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", tmp, name);
 	fd = open(path, O_RDONLY);
@@ -258,8 +262,8 @@ init(struct mime *m)
 START_TEST(test_sniff_by_content)
 {
 	static const struct {
-		const char	*name;
-		const char	*type;
+		const char *name;
+		const char *type;
 	} want[] = {
 		{ "gif", "image/gif" },
 		{ "png", "image/png" },
@@ -269,9 +273,9 @@ START_TEST(test_sniff_by_content)
 		{ "random", "application/octet-stream" },
 		{ "empty", "application/octet-stream" },
 	};
-	struct mime	 m;
-	char		 t[MIME_TYPE_MAX];
-	size_t		 i;
+	struct mime m;
+	char t[MIME_TYPE_MAX];
+	size_t i;
 
 	put("gif", gif, sizeof(gif) - 1);
 	put("png", png, sizeof(png) - 1);
@@ -295,9 +299,9 @@ END_TEST
 /* The extension decides before any sniffing, [mime] before the table. */
 START_TEST(test_extension_decides_without_sniffing)
 {
-	struct mime	 m;
-	struct conf	*c = mime_conf();
-	char		 t[MIME_TYPE_MAX];
+	struct mime m;
+	struct conf *c = mime_conf();
+	char t[MIME_TYPE_MAX];
 
 	put("looks-like.css", gif, sizeof(gif) - 1);
 	put("notes.md", text, sizeof(text) - 1);
@@ -323,9 +327,9 @@ END_TEST
 
 START_TEST(test_cache_hits_for_unchanged_file)
 {
-	struct mime	 m;
-	char		 t[MIME_TYPE_MAX];
-	int		 i;
+	struct mime m;
+	char t[MIME_TYPE_MAX];
+	int i;
 
 	put("cached", gif, sizeof(gif) - 1);
 	init(&m);
@@ -343,10 +347,10 @@ END_TEST
 
 START_TEST(test_cache_misses_when_size_changes)
 {
-	struct mime	 m;
-	char		 t[MIME_TYPE_MAX], path[PATH_MAX];
-	struct timespec	 ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
-	int		 fd;
+	struct mime m;
+	char t[MIME_TYPE_MAX], path[PATH_MAX];
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	int fd;
 
 	put("grows", gif, sizeof(gif) - 1);
 	snprintf(path, sizeof(path), "%s/grows", tmp);
@@ -372,9 +376,9 @@ END_TEST
 
 START_TEST(test_cache_misses_when_mtime_changes)
 {
-	struct mime	 m;
-	char		 t[MIME_TYPE_MAX], path[PATH_MAX];
-	struct timespec	 ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct mime m;
+	char t[MIME_TYPE_MAX], path[PATH_MAX];
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
 
 	put("touched", text, sizeof(text) - 1);
 	snprintf(path, sizeof(path), "%s/touched", tmp);
@@ -402,9 +406,9 @@ END_TEST
 /* Many files share 512 slots: whatever the cache keeps, answers are right. */
 START_TEST(test_cache_never_mixes_files)
 {
-	struct mime	 m;
-	char		 t[MIME_TYPE_MAX], name[32];
-	int		 i, round;
+	struct mime m;
+	char t[MIME_TYPE_MAX], name[32];
+	int i, round;
 
 	for (i = 0; i < 64; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
@@ -428,9 +432,9 @@ END_TEST
 
 START_TEST(test_cache_slot_stable_and_in_range)
 {
-	struct stat	 a, b;
-	static int	 used[MIME_CACHE_SLOTS];
-	size_t		 s, i, distinct = 0;
+	struct stat a, b;
+	static int used[MIME_CACHE_SLOTS];
+	size_t s, i, distinct = 0;
 
 	memset(&a, 0, sizeof(a));
 	a.st_dev = 2049;
@@ -463,8 +467,8 @@ END_TEST
 static Suite *
 mime_suite(void)
 {
-	Suite	*s = suite_create("mime");
-	TCase	*tc;
+	Suite *s = suite_create("mime");
+	TCase *tc;
 
 	tc = tcase_create("ext");
 	tcase_add_loop_test(tc, test_by_ext, 0, NEXTS);
@@ -493,8 +497,8 @@ mime_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(mime_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -13,11 +13,11 @@
 #include "msg.h"
 
 struct decode_case {
-	const char	*name;
-	const char	*raw;
-	size_t		 max;
-	int		 rc;
-	const char	*out;		/* rc 0 */
+	const char *name;
+	const char *raw;
+	size_t max;
+	int rc;
+	const char *out; /* rc 0 */
 };
 
 static const struct decode_case decodes[] = {
@@ -48,15 +48,15 @@ static const struct decode_case decodes[] = {
 	{ "spaces longer than max", "++++++", 5, 413, NULL },
 };
 
-#define NDECODES	(int)(sizeof(decodes) / sizeof(decodes[0]))
+#define NDECODES (int)(sizeof(decodes) / sizeof(decodes[0]))
 
 START_TEST(test_decode)
 {
-	const struct decode_case	*c = &decodes[_i];
-	size_t				 len = strlen(c->raw), olen = 12345;
-	const char			*why = NULL;
-	char				*out;
-	int				 rc;
+	const struct decode_case *c = &decodes[_i];
+	size_t len = strlen(c->raw), olen = 12345;
+	const char *why = NULL;
+	char *out;
+	int rc;
 
 	out = malloc(len + 1);
 	ck_assert_ptr_nonnull(out);
@@ -65,7 +65,7 @@ START_TEST(test_decode)
 	    c->rc);
 	if (rc == 0)
 		ck_assert_msg(olen == strlen(c->out) &&
-		    memcmp(out, c->out, olen) == 0,
+			memcmp(out, c->out, olen) == 0,
 		    "%s: got \"%.*s\", expected \"%s\"", c->name, (int)olen,
 		    out, c->out);
 	else
@@ -78,18 +78,18 @@ END_TEST
 /* The seed's example, exactly as the page shows it. */
 START_TEST(test_render_item_format)
 {
-	static const char	 want[] =
+	static const char want[] =
 	    "<li><time datetime=\"2026-11-24T02:39:19Z\">"
 	    "2026-11-24 02:39:19 UTC</time> "
 	    "<span class=\"text\">hello</span></li>";
-	struct buf		 b;
-	size_t			 i;
+	struct buf b;
+	size_t i;
 
 	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
 	msg_render_item(&b, 1795487959, "hello", 5);
 	ck_assert_int_eq(b.failed, 0);
 	ck_assert_msg(b.len >= sizeof(want) - 1 &&
-	    memcmp(b.data, want, sizeof(want) - 1) == 0,
+		memcmp(b.data, want, sizeof(want) - 1) == 0,
 	    "got \"%.*s\"", (int)b.len, b.data);
 	for (i = sizeof(want) - 1; i < b.len; i++)
 		ck_assert_msg(b.data[i] == '\n' || b.data[i] == ' ',
@@ -100,11 +100,11 @@ END_TEST
 
 START_TEST(test_render_item_escapes_text)
 {
-	static const char	 text[] = "<script>alert(\"x&y\")</script>'";
-	static const char	 want[] = "<span class=\"text\">&lt;script&gt;"
-				    "alert(&quot;x&amp;y&quot;)&lt;/script&gt;"
-				    "&#39;</span>";
-	struct buf		 b;
+	static const char text[] = "<script>alert(\"x&y\")</script>'";
+	static const char want[] = "<span class=\"text\">&lt;script&gt;"
+				   "alert(&quot;x&amp;y&quot;)&lt;/script&gt;"
+				   "&#39;</span>";
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
 	msg_render_item(&b, 0, text, sizeof(text) - 1);
@@ -112,7 +112,8 @@ START_TEST(test_render_item_escapes_text)
 	buf_addc(&b, '\0');
 	ck_assert_msg(strstr(b.data, want) != NULL, "got \"%s\"", b.data);
 	ck_assert_ptr_null(strstr(b.data, "<script>"));
-	ck_assert_ptr_nonnull(strstr(b.data, "datetime=\"1970-01-01T00:00:00Z"
+	ck_assert_ptr_nonnull(strstr(b.data,
+	    "datetime=\"1970-01-01T00:00:00Z"
 	    "\">1970-01-01 00:00:00 UTC</time>"));
 	buf_free(&b);
 }
@@ -121,8 +122,8 @@ END_TEST
 /* Items append: a list is items one after another. */
 START_TEST(test_render_items_append)
 {
-	struct buf	 b;
-	char		*second;
+	struct buf b;
+	char *second;
 
 	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
 	msg_render_item(&b, 86400, "one", 3);
@@ -133,7 +134,8 @@ START_TEST(test_render_items_append)
 	    "<span class=\"text\">one</span></li>"));
 	second = strstr(b.data, "</li>");
 	ck_assert_ptr_nonnull(second);
-	ck_assert_ptr_nonnull(strstr(second, "<li><time datetime=\"1971-01-02"
+	ck_assert_ptr_nonnull(strstr(second,
+	    "<li><time datetime=\"1971-01-02"
 	    "T00:00:00Z\">1971-01-02 00:00:00 UTC</time> "
 	    "<span class=\"text\">two</span></li>"));
 	buf_free(&b);
@@ -143,7 +145,7 @@ END_TEST
 /* Only len bytes of the text are shown. */
 START_TEST(test_render_item_uses_len)
 {
-	struct buf	 b;
+	struct buf b;
 
 	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
 	msg_render_item(&b, 0, "abcdef", 3);
@@ -159,37 +161,39 @@ END_TEST
  * or whatever an unfilled struct tm held.
  */
 static const struct {
-	int64_t		 created;
-	const char	*datetime;	/* "" for "(unknown time)" */
+	int64_t created;
+	const char *datetime; /* "" for "(unknown time)" */
 } edges[] = {
 	{ INT64_MAX, "" },
 	{ INT64_MIN, "" },
-	{ 67768036191676800LL, "" },	/* gmtime_r fails from here */
-	{ 67767976233532800LL, "" },	/* year 2^31: wraps in strftime */
+	{ 67768036191676800LL, "" }, /* gmtime_r fails from here */
+	{ 67767976233532800LL, "" }, /* year 2^31: wraps in strftime */
 	{ 67767976233532799LL, "2147483647-12-31T23:59:59Z" },
 	{ -67768040609740800LL, "-2147481748-01-01T00:00:00Z" },
-	{ -67768040609740801LL, "" },	/* gmtime_r fails below */
+	{ -67768040609740801LL, "" }, /* gmtime_r fails below */
 	{ 253402300799LL, "9999-12-31T23:59:59Z" },
 	{ -1, "1969-12-31T23:59:59Z" },
 };
 
-#define NEDGES	(int)(sizeof(edges) / sizeof(edges[0]))
+#define NEDGES (int)(sizeof(edges) / sizeof(edges[0]))
 
 START_TEST(test_render_item_time_out_of_range_is_unknown)
 {
-	struct buf	 b;
-	char		 want[200], human[64];
-	size_t		 n;
+	struct buf b;
+	char want[200], human[64];
+	size_t n;
 
 	if (edges[_i].datetime[0] == '\0')
-		snprintf(want, sizeof(want), "<li><time datetime=\"\">"
+		snprintf(want, sizeof(want),
+		    "<li><time datetime=\"\">"
 		    "(unknown time)</time> <span class=\"text\">x</span></li>");
 	else {
 		/* "Y-MM-DDTHH:MM:SSZ" -> "Y-MM-DD HH:MM:SS UTC" */
 		n = strlen(edges[_i].datetime);
 		snprintf(human, sizeof(human), "%.*s %.8s UTC", (int)n - 10,
 		    edges[_i].datetime, edges[_i].datetime + n - 9);
-		snprintf(want, sizeof(want), "<li><time datetime=\"%s\">%s"
+		snprintf(want, sizeof(want),
+		    "<li><time datetime=\"%s\">%s"
 		    "</time> <span class=\"text\">x</span></li>",
 		    edges[_i].datetime, human);
 	}
@@ -197,7 +201,7 @@ START_TEST(test_render_item_time_out_of_range_is_unknown)
 	msg_render_item(&b, edges[_i].created, "x", 1);
 	ck_assert_int_eq(b.failed, 0);
 	ck_assert_msg(b.len >= strlen(want) &&
-	    memcmp(b.data, want, strlen(want)) == 0,
+		memcmp(b.data, want, strlen(want)) == 0,
 	    "%lld: got \"%.*s\", want \"%s\"", (long long)edges[_i].created,
 	    (int)b.len, b.data, want);
 	buf_free(&b);
@@ -206,10 +210,10 @@ END_TEST
 
 /* The worst item of each length fits in what msg_list_max allows it. */
 struct worst_case {
-	const char	*name;
-	int64_t		 created;
-	size_t		 len;
-	char		 fill;
+	const char *name;
+	int64_t created;
+	size_t len;
+	char fill;
 };
 
 static const struct worst_case worsts[] = {
@@ -220,14 +224,14 @@ static const struct worst_case worsts[] = {
 	{ "plain text", 1795487959, 280, 'a' },
 };
 
-#define NWORSTS	(int)(sizeof(worsts) / sizeof(worsts[0]))
+#define NWORSTS (int)(sizeof(worsts) / sizeof(worsts[0]))
 
 START_TEST(test_list_max_holds_the_worst_items)
 {
-	const struct worst_case	*c = &worsts[_i];
-	struct buf		 b;
-	char			*text;
-	size_t			 max, n = 3;
+	const struct worst_case *c = &worsts[_i];
+	struct buf b;
+	char *text;
+	size_t max, n = 3;
 
 	text = malloc(c->len);
 	ck_assert_ptr_nonnull(text);
@@ -257,8 +261,8 @@ END_TEST
 static Suite *
 msg_suite(void)
 {
-	Suite	*s = suite_create("msg");
-	TCase	*tc;
+	Suite *s = suite_create("msg");
+	TCase *tc;
 
 	tc = tcase_create("decode");
 	tcase_add_loop_test(tc, test_decode, 0, NDECODES);
@@ -281,8 +285,8 @@ msg_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(msg_suite());
 	srunner_run_all(sr, CK_NORMAL);

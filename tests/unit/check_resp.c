@@ -11,14 +11,14 @@
 #include "http.h"
 #include "resp.h"
 
-static struct buf	 b;
-static char		 head[2048];
+static struct buf b;
+static char head[2048];
 
 /* Renders r into head (NUL-terminated) and checks its framing. */
 static void
 render(const struct response *r, int keep_alive, int http10)
 {
-	char	*end;
+	char *end;
 
 	date_update();
 	ck_assert_int_eq(buf_init(&b, 0, 4096), 0);
@@ -38,10 +38,10 @@ render(const struct response *r, int keep_alive, int http10)
 static const char *
 field(const char *name)
 {
-	static char	 val[512];
-	char		 key[64];
-	const char	*p, *e;
-	size_t		 n;
+	static char val[512];
+	char key[64];
+	const char *p, *e;
+	size_t n;
 
 	snprintf(key, sizeof(key), "\r\n%s: ", name);
 	if ((p = strstr(head, key)) == NULL)
@@ -60,11 +60,11 @@ field(const char *name)
 static void
 field_is(const char *name, const char *want)
 {
-	const char	*v = field(name);
+	const char *v = field(name);
 
 	ck_assert_msg(v != NULL, "no %s:\n%s", name, head);
-	ck_assert_msg(strcmp(v, want) == 0, "%s: \"%s\", expected \"%s\"",
-	    name, v, want);
+	ck_assert_msg(strcmp(v, want) == 0, "%s: \"%s\", expected \"%s\"", name,
+	    v, want);
 }
 
 static void
@@ -77,16 +77,16 @@ no_field(const char *name)
 static void
 lines_well_formed(void)
 {
-	const char	*p = head, *e, *colon;
+	const char *p = head, *e, *colon;
 
 	e = strstr(p, "\r\n");
-	p = e + 2;				/* the status line */
+	p = e + 2; /* the status line */
 	while ((e = strstr(p, "\r\n")) != NULL && e != p) {
 		colon = memchr(p, ':', (size_t)(e - p));
 		ck_assert_msg(colon != NULL && colon > p && colon[1] == ' ',
 		    "bad field line in:\n%s", head);
 		ck_assert_msg(memchr(p, '\n', (size_t)(e - p)) == NULL &&
-		    memchr(p, '\r', (size_t)(e - p)) == NULL,
+			memchr(p, '\r', (size_t)(e - p)) == NULL,
 		    "bare CR or LF in:\n%s", head);
 		p = e + 2;
 	}
@@ -94,7 +94,7 @@ lines_well_formed(void)
 
 START_TEST(test_head_200_with_body)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.content_type = "text/plain; charset=utf-8";
@@ -110,7 +110,8 @@ START_TEST(test_head_200_with_body)
 	field_is("Date", date_http());
 	ck_assert_uint_eq(strlen(field("Date")), DATE_HTTP_LEN);
 	ck_assert_msg(strcmp(field("Date") + 25, " GMT") == 0 &&
-	    field("Date")[3] == ',', "Date: %s", field("Date"));
+		field("Date")[3] == ',',
+	    "Date: %s", field("Date"));
 	field_is("Content-Type", "text/plain; charset=utf-8");
 	field_is("Content-Length", "12");
 	field_is("X-Content-Type-Options", "nosniff");
@@ -122,7 +123,7 @@ END_TEST
 
 START_TEST(test_head_empty_body_has_length_zero)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.content_type = "text/plain";
@@ -133,11 +134,11 @@ END_TEST
 
 START_TEST(test_head_file_body_length)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.content_type = "image/gif";
-	r.fd = 0;			/* never read by resp_head */
+	r.fd = 0; /* never read by resp_head */
 	r.file_len = 123456789012LL;
 	render(&r, 1, 0);
 	field_is("Content-Length", "123456789012");
@@ -146,7 +147,7 @@ END_TEST
 
 START_TEST(test_head_keep_alive_zero_says_close)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.content_type = "text/plain";
@@ -159,7 +160,7 @@ END_TEST
 
 START_TEST(test_head_http10_keep_alive_says_so)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.content_type = "text/plain";
@@ -172,7 +173,7 @@ END_TEST
 
 START_TEST(test_head_304_has_no_length)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.status = HTTP_STATUS_NOT_MODIFIED;
@@ -191,7 +192,7 @@ END_TEST
 
 START_TEST(test_head_204_has_no_length)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.status = HTTP_STATUS_NO_CONTENT;
@@ -204,7 +205,7 @@ END_TEST
 
 START_TEST(test_head_206_content_range)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.status = HTTP_STATUS_PARTIAL_CONTENT;
@@ -216,7 +217,8 @@ START_TEST(test_head_206_content_range)
 	strcpy(r.etag, "\"e\"");
 	render(&r, 1, 0);
 	ck_assert_msg(strncmp(head, "HTTP/1.1 206 Partial Content\r\n", 30) ==
-	    0, "%s", head);
+		0,
+	    "%s", head);
 	field_is("Content-Range", "bytes 10-29/100");
 	field_is("Content-Length", "20");
 	field_is("Accept-Ranges", "bytes");
@@ -225,7 +227,7 @@ END_TEST
 
 START_TEST(test_head_206_last_byte)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.status = HTTP_STATUS_PARTIAL_CONTENT;
@@ -241,14 +243,15 @@ END_TEST
 
 START_TEST(test_head_416_content_range)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	resp_error(&r, HTTP_STATUS_RANGE_NOT_SATISFIABLE);
 	r.range_total = 50;
 	render(&r, 1, 0);
 	ck_assert_msg(strncmp(head, "HTTP/1.1 416 Range Not Satisfiable\r\n",
-	    36) == 0, "%s", head);
+			  36) == 0,
+	    "%s", head);
 	field_is("Content-Range", "bytes */50");
 	ck_assert_ptr_nonnull(field("Content-Length"));
 	ck_assert_int_eq(atoi(field("Content-Length")),
@@ -258,7 +261,7 @@ END_TEST
 
 START_TEST(test_head_location_and_allow)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.status = HTTP_STATUS_SEE_OTHER;
@@ -279,7 +282,7 @@ END_TEST
 
 START_TEST(test_head_cache_control)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.content_type = "text/html; charset=utf-8";
@@ -292,7 +295,7 @@ END_TEST
 /* A redirect keeps its Cache-Control; an error drops it. */
 START_TEST(test_error_keeps_cache_control_only_on_redirect)
 {
-	struct response	 r;
+	struct response r;
 
 	resp_init(&r);
 	r.cache_control = "public,max-age=60";
@@ -313,18 +316,33 @@ END_TEST
 
 /* Errors: a small HTML page that says the status and its reason. */
 static const int errors[] = {
-	400, 403, 404, 405, 408, 411, 412, 413, 414, 415, 416, 417, 431,
-	500, 501, 503, 505,
+	400,
+	403,
+	404,
+	405,
+	408,
+	411,
+	412,
+	413,
+	414,
+	415,
+	416,
+	417,
+	431,
+	500,
+	501,
+	503,
+	505,
 };
 
-#define NERRORS	(int)(sizeof(errors) / sizeof(errors[0]))
+#define NERRORS (int)(sizeof(errors) / sizeof(errors[0]))
 
 static char *
 body_of(const struct response *r)
 {
-	static char	 page[1024];
-	size_t		 n = 0;
-	int		 i;
+	static char page[1024];
+	size_t n = 0;
+	int i;
 
 	for (i = 0; i < r->nbody; i++) {
 		ck_assert_uint_lt(n + r->body[i].len, sizeof(page));
@@ -337,9 +355,9 @@ body_of(const struct response *r)
 
 START_TEST(test_error_page)
 {
-	struct response	 r;
-	const char	*reason = http_status_reason(errors[_i]);
-	char		 want[128], *page;
+	struct response r;
+	const char *reason = http_status_reason(errors[_i]);
+	char want[128], *page;
 
 	ck_assert_ptr_nonnull(reason);
 	resp_init(&r);
@@ -370,8 +388,8 @@ END_TEST
 
 START_TEST(test_error_detail)
 {
-	struct response	 r;
-	char		*page;
+	struct response r;
+	char *page;
 
 	resp_init(&r);
 	resp_error_detail(&r, HTTP_STATUS_CONTENT_TOO_LARGE,
@@ -386,8 +404,8 @@ END_TEST
 /* An error replaces whatever body the handler had set. */
 START_TEST(test_error_replaces_body)
 {
-	struct response	 r;
-	char		*page;
+	struct response r;
+	char *page;
 
 	resp_init(&r);
 	resp_body(&r, "partial", 7);
@@ -400,8 +418,8 @@ END_TEST
 
 START_TEST(test_body_segments_bounded)
 {
-	struct response	 r;
-	int		 i;
+	struct response r;
+	int i;
 
 	resp_init(&r);
 	ck_assert_int_eq(r.status, 200);
@@ -418,8 +436,8 @@ END_TEST
 static Suite *
 resp_suite(void)
 {
-	Suite	*s = suite_create("resp");
-	TCase	*tc;
+	Suite *s = suite_create("resp");
+	TCase *tc;
 
 	tc = tcase_create("head");
 	tcase_add_test(tc, test_head_200_with_body);
@@ -449,8 +467,8 @@ resp_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(resp_suite());
 	srunner_run_all(sr, CK_NORMAL);

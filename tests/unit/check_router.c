@@ -17,7 +17,7 @@ route_set(struct route *r, const char *path, enum route_handler h, int line)
 	r->path = (char *)(uintptr_t)path;
 	r->len = strlen(path);
 	r->handler = h;
-	r->arg = (char *)(uintptr_t)"x";
+	r->arg = (char *)(uintptr_t) "x";
 	r->line = line;
 	r->fd = -1;
 }
@@ -31,15 +31,15 @@ match(const struct router *rt, const char *path)
 static void
 build(struct router *rt, struct route *routes, size_t n)
 {
-	const struct route	*dup = NULL;
+	const struct route *dup = NULL;
 
 	ck_assert_int_eq(router_build(rt, routes, n, &dup), 0);
 }
 
 START_TEST(test_exact_beats_prefix)
 {
-	struct route	 r[3];
-	struct router	 rt;
+	struct route r[3];
+	struct router rt;
 
 	route_set(&r[0], "/", ROUTE_DIR, 1);
 	route_set(&r[1], "/msg", ROUTE_MSG, 2);
@@ -57,8 +57,8 @@ END_TEST
 
 START_TEST(test_exact_only_matches_exactly)
 {
-	struct route	 r[2];
-	struct router	 rt;
+	struct route r[2];
+	struct router rt;
 
 	route_set(&r[0], "/a", ROUTE_FILE, 1);
 	route_set(&r[1], "/", ROUTE_FILE, 2);
@@ -77,8 +77,8 @@ END_TEST
 
 START_TEST(test_longest_prefix_wins)
 {
-	struct route	 r[4];
-	struct router	 rt;
+	struct route r[4];
+	struct router rt;
 
 	/* given longest first, so that order of definition cannot help */
 	route_set(&r[0], "/static/img/", ROUTE_DIR, 1);
@@ -102,11 +102,17 @@ END_TEST
 START_TEST(test_root_dir_catches_all)
 {
 	static const char *const paths[] = {
-		"/", "/a", "/a/", "/a/b/c/d.txt", "/msg", "/.hidden", "/%",
+		"/",
+		"/a",
+		"/a/",
+		"/a/b/c/d.txt",
+		"/msg",
+		"/.hidden",
+		"/%",
 	};
-	struct route	 r[1];
-	struct router	 rt;
-	size_t		 i;
+	struct route r[1];
+	struct router rt;
+	size_t i;
 
 	route_set(&r[0], "/", ROUTE_DIR, 1);
 	build(&rt, r, 1);
@@ -118,8 +124,8 @@ END_TEST
 
 START_TEST(test_root_dir_and_file_and_msg)
 {
-	struct route	 r[3];
-	struct router	 rt;
+	struct route r[3];
+	struct router rt;
 
 	/* "/ = file index.html", "/ = dir .", "/msg = msg msg.html" */
 	route_set(&r[0], "/", ROUTE_FILE, 1);
@@ -136,8 +142,8 @@ END_TEST
 
 START_TEST(test_dir_needs_trailing_slash)
 {
-	struct route	 r[1];
-	struct router	 rt;
+	struct route r[1];
+	struct router rt;
 
 	route_set(&r[0], "/static/", ROUTE_DIR, 1);
 	build(&rt, r, 1);
@@ -157,8 +163,8 @@ END_TEST
 /* router_find_dir: the dir route with exactly this prefix, no shorter one. */
 START_TEST(test_find_dir_is_exact)
 {
-	struct route	 r[3];
-	struct router	 rt;
+	struct route r[3];
+	struct router rt;
 
 	route_set(&r[0], "/", ROUTE_DIR, 1);
 	route_set(&r[1], "/static/", ROUTE_DIR, 2);
@@ -175,7 +181,7 @@ END_TEST
 
 START_TEST(test_no_routes)
 {
-	struct router	 rt;
+	struct router rt;
 
 	build(&rt, NULL, 0);
 	ck_assert_ptr_null(match(&rt, "/"));
@@ -186,9 +192,9 @@ END_TEST
 
 START_TEST(test_duplicate_is_the_later_line)
 {
-	struct route		 r[4];
-	struct router		 rt;
-	const struct route	*dup = NULL;
+	struct route r[4];
+	struct router rt;
+	const struct route *dup = NULL;
 
 	route_set(&r[0], "/b", ROUTE_FILE, 9);
 	route_set(&r[1], "/a", ROUTE_FILE, 7);
@@ -208,22 +214,22 @@ START_TEST(test_duplicate_is_the_later_line)
 }
 END_TEST
 
-#define MANY	1000
+#define MANY 1000
 
 /* A thousand routes, half exact, half prefixes, given out of order. */
 START_TEST(test_thousand_routes_all_found)
 {
-	struct route	*r;
-	struct router	 rt;
-	char		 (*paths)[32], look[48];
-	size_t		 i, k;
+	struct route *r;
+	struct router rt;
+	char(*paths)[32], look[48];
+	size_t i, k;
 
 	r = calloc(MANY, sizeof(*r));
 	paths = calloc(MANY, sizeof(*paths));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(paths);
 	for (i = 0; i < MANY; i++) {
-		k = (i * 7919) % MANY;		/* a permutation */
+		k = (i * 7919) % MANY; /* a permutation */
 		if (k % 2 == 0)
 			snprintf(paths[i], sizeof(paths[i]), "/f%zu", k);
 		else
@@ -253,11 +259,12 @@ END_TEST
 
 START_TEST(test_handler_names)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < ROUTE_HANDLER_COUNT; i++)
 		ck_assert_msg(route_handler_names[i] != NULL &&
-		    route_handler_names[i][0] != '\0', "handler %d", i);
+			route_handler_names[i][0] != '\0',
+		    "handler %d", i);
 	ck_assert_str_eq(route_handler_names[ROUTE_FILE], "file");
 	ck_assert_str_eq(route_handler_names[ROUTE_DIR], "dir");
 	ck_assert_str_eq(route_handler_names[ROUTE_MSG], "msg");
@@ -267,8 +274,8 @@ END_TEST
 static Suite *
 router_suite(void)
 {
-	Suite	*s = suite_create("router");
-	TCase	*tc;
+	Suite *s = suite_create("router");
+	TCase *tc;
 
 	tc = tcase_create("match");
 	tcase_add_test(tc, test_exact_beats_prefix);
@@ -289,8 +296,8 @@ router_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(router_suite());
 	srunner_run_all(sr, CK_NORMAL);

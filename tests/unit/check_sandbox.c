@@ -18,10 +18,10 @@
 #include "sandbox.h"
 #include "store.h"
 
-#define TEMPLATE	"/tmp/check_sandbox.XXXXXX"
+#define TEMPLATE "/tmp/check_sandbox.XXXXXX"
 
-static char	 tmp[sizeof(TEMPLATE)];
-static char	 path[4096];
+static char tmp[sizeof(TEMPLATE)];
+static char path[4096];
 
 static const char *
 at(const char *rel)
@@ -33,7 +33,7 @@ at(const char *rel)
 static void
 put(const char *rel, const char *text)
 {
-	FILE	*f = fopen(at(rel), "w");
+	FILE *f = fopen(at(rel), "w");
 
 	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
@@ -49,9 +49,9 @@ rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 static struct conf *
 load(void)
 {
-	struct conf	*c;
-	char		 text[8192], err[CONF_ERR_MAX];
-	int		 n;
+	struct conf *c;
+	char text[8192], err[CONF_ERR_MAX];
+	int n;
 
 	memcpy(tmp, TEMPLATE, sizeof(TEMPLATE));
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
@@ -62,9 +62,11 @@ load(void)
 	put("www/static/a.css", "a {}\n");
 	put("www/msg.html", "<ul>" HTML_PLACEHOLDER "</ul>\n");
 	put("outside.txt", "secret\n");
-	n = snprintf(text, sizeof(text), "[server]\nroot = %s/www\n"
+	n = snprintf(text, sizeof(text),
+	    "[server]\nroot = %s/www\n"
 	    "[msg]\ndb = %s/store/msg.db\n[routes]\n/ = file index.html\n"
-	    "/static/ = dir static\n/msg = msg msg.html\n", tmp, tmp);
+	    "/static/ = dir static\n/msg = msg msg.html\n",
+	    tmp, tmp);
 	ck_assert(n > 0 && (size_t)n < sizeof(text));
 	c = conf_parse(text, (size_t)n, "gua.ini", tmp, 1, err);
 	ck_assert_msg(c != NULL, "%s", err);
@@ -75,8 +77,8 @@ load(void)
 static int
 confined_checks(void)
 {
-	struct store	 s;
-	int		 fd;
+	struct store s;
+	int fd;
 
 	/* reading outside the allowed folders */
 	if (open(at("outside.txt"), O_RDONLY) != -1 || errno != EACCES)
@@ -118,9 +120,9 @@ confined_checks(void)
 
 START_TEST(test_confinement_holds)
 {
-	struct conf	*c = load();
-	pid_t		 pid;
-	int		 status, rc;
+	struct conf *c = load();
+	pid_t pid;
+	int status, rc;
 
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
@@ -130,8 +132,10 @@ START_TEST(test_confinement_holds)
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
-	ck_assert_msg(WEXITSTATUS(status) == 0, "confinement check %d failed "
-	    "(see confined_checks)", WEXITSTATUS(status));
+	ck_assert_msg(WEXITSTATUS(status) == 0,
+	    "confinement check %d failed "
+	    "(see confined_checks)",
+	    WEXITSTATUS(status));
 	/* the parent is not confined */
 	rc = open(at("outside.txt"), O_RDONLY);
 	ck_assert_int_ne(rc, -1);
@@ -143,9 +147,9 @@ END_TEST
 
 START_TEST(test_store_folder_missing_still_confines)
 {
-	struct conf	*c = load();
-	pid_t		 pid;
-	int		 status;
+	struct conf *c = load();
+	pid_t pid;
+	int status;
 
 	ck_assert_int_eq(rmdir(at("store")), 0);
 	pid = fork();
@@ -170,15 +174,16 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s;
-	TCase	*tc;
-	SRunner	*sr;
-	char	 why[128];
-	int	 failed, abi;
+	Suite *s;
+	TCase *tc;
+	SRunner *sr;
+	char why[128];
+	int failed, abi;
 
 	if ((abi = sandbox_abi(why, sizeof(why))) == 0) {
 		printf("SKIP: Landlock is unavailable (%s): the confinement "
-		    "cannot be checked here\n", why);
+		       "cannot be checked here\n",
+		    why);
 		return 77;
 	}
 	printf("Landlock ABI %d\n", abi);

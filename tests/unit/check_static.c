@@ -12,11 +12,11 @@
 #include "static.h"
 
 struct range_case {
-	const char	*range;		/* NULL: no header */
-	off_t		 size;
-	int		 rc;
-	off_t		 start;		/* rc 1 */
-	off_t		 len;
+	const char *range; /* NULL: no header */
+	off_t size;
+	int rc;
+	off_t start; /* rc 1 */
+	off_t len;
 };
 
 static const struct range_case ranges[] = {
@@ -66,22 +66,22 @@ static const struct range_case ranges[] = {
 	{ "bytes=99999999999999999999999-", 10, -1, 0, 0 },
 	{ "bytes=9223372036854775807-", 10, -1, 0, 0 },
 	{ "bytes=10-99999999999999999999999", 10, -1, 0, 0 },
-	{ "bytes=99999999999999999999999-99999999999999999999999", 10, -1,
-	    0, 0 },
+	{ "bytes=99999999999999999999999-99999999999999999999999", 10, -1, 0,
+	    0 },
 	{ "bytes=-99999999999999999999999", 10, 1, 0, 10 },
 	/* a last-pos before the first-pos: invalid, so ignored */
 	{ "bytes=99999999999999999999999-5", 10, 0, 0, 0 },
 };
 
-#define NRANGES	(int)(sizeof(ranges) / sizeof(ranges[0]))
+#define NRANGES (int)(sizeof(ranges) / sizeof(ranges[0]))
 
 START_TEST(test_range)
 {
-	const struct range_case	*c = &ranges[_i];
-	struct http_slice	 h = { NULL, 0 };
-	off_t			 start = -7, len = -7;
-	char			*copy = NULL;
-	int			 rc;
+	const struct range_case *c = &ranges[_i];
+	struct http_slice h = { NULL, 0 };
+	off_t start = -7, len = -7;
+	char *copy = NULL;
+	int rc;
 
 	if (c->range != NULL) {
 		/* an exact-size copy: the header is not NUL-terminated */
@@ -106,8 +106,8 @@ END_TEST
 /* Only h->len bytes count: "bytes=0-1" cut at 8 is "bytes=0-". */
 START_TEST(test_range_respects_len)
 {
-	struct http_slice	 h = { "bytes=0-1", 8 };
-	off_t			 start, len;
+	struct http_slice h = { "bytes=0-1", 8 };
+	off_t start, len;
 
 	ck_assert_int_eq(static_range(&h, 10, &start, &len), 1);
 	ck_assert_int_eq(start, 0);
@@ -123,31 +123,32 @@ START_TEST(test_range_huge_numbers)
 		"bytes=0-99999999999999999999999",
 		"bytes=-99999999999999999999999",
 	};
-	struct http_slice	 h;
-	off_t			 start, len;
-	size_t			 i;
-	int			 rc;
+	struct http_slice h;
+	off_t start, len;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
 		h.p = huge[i];
 		h.len = strlen(huge[i]);
 		start = len = -7;
 		rc = static_range(&h, 10, &start, &len);
-		ck_assert_msg(rc != 1 || (start >= 0 && len > 0 &&
-		    start + len <= 10), "%s: %d %lld+%lld", huge[i], rc,
-		    (long long)start, (long long)len);
+		ck_assert_msg(rc != 1 ||
+			(start >= 0 && len > 0 && start + len <= 10),
+		    "%s: %d %lld+%lld", huge[i], rc, (long long)start,
+		    (long long)len);
 	}
 }
 END_TEST
 
 /* If-Range against the etag "\"e1\"" and a file last changed at MTIME. */
-#define MTIME	((time_t)1700000000)
+#define MTIME ((time_t)1700000000)
 
 struct if_range_case {
-	const char	*name;
-	const char	*value;		/* NULL: no header; "@": MTIME's date */
-	time_t		 now;
-	int		 applies;
+	const char *name;
+	const char *value; /* NULL: no header; "@": MTIME's date */
+	time_t now;
+	int applies;
 };
 
 static const struct if_range_case if_ranges[] = {
@@ -164,14 +165,14 @@ static const struct if_range_case if_ranges[] = {
 	{ "empty", "", MTIME + 3600, 0 },
 };
 
-#define NIF_RANGES	(int)(sizeof(if_ranges) / sizeof(if_ranges[0]))
+#define NIF_RANGES (int)(sizeof(if_ranges) / sizeof(if_ranges[0]))
 
 START_TEST(test_if_range)
 {
-	const struct if_range_case	*c = &if_ranges[_i];
-	struct http_slice		 h = { NULL, 0 };
-	char				 date[DATE_HTTP_LEN + 1];
-	int				 got;
+	const struct if_range_case *c = &if_ranges[_i];
+	struct http_slice h = { NULL, 0 };
+	char date[DATE_HTTP_LEN + 1];
+	int got;
 
 	if (c->value != NULL && strcmp(c->value, "@") == 0) {
 		date_format_http(date, MTIME);
@@ -201,8 +202,8 @@ stat_set(struct stat *st, off_t size, time_t sec, long nsec)
 
 START_TEST(test_etag_stable_for_same_stat)
 {
-	struct stat	 a, b;
-	char		 ea[40], eb[40];
+	struct stat a, b;
+	char ea[40], eb[40];
 
 	stat_set(&a, 1234, 1795487959, 500);
 	stat_set(&b, 1234, 1795487959, 500);
@@ -227,8 +228,8 @@ END_TEST
 
 START_TEST(test_etag_changes_with_size_or_mtime)
 {
-	struct stat	 st;
-	char		 base[40], e[40];
+	struct stat st;
+	char base[40], e[40];
 
 	stat_set(&st, 1234, 1795487959, 500);
 	static_etag(base, &st, NULL);
@@ -255,9 +256,9 @@ END_TEST
 START_TEST(test_etag_fits)
 {
 	static const char *const codings[] = { NULL, "gz", "br" };
-	struct stat	 st;
-	char		 e[41];
-	size_t		 i;
+	struct stat st;
+	char e[41];
+	size_t i;
 
 	for (i = 0; i < sizeof(codings) / sizeof(codings[0]); i++) {
 		e[40] = '!';
@@ -276,8 +277,8 @@ END_TEST
 /* A variant of the same size and time as its original: distinct tags. */
 START_TEST(test_etag_names_the_coding)
 {
-	struct stat	 st;
-	char		 plain[40], gz[40], br[40];
+	struct stat st;
+	char plain[40], gz[40], br[40];
 
 	stat_set(&st, 16, 1795487959, 0);
 	static_etag(plain, &st, NULL);
@@ -292,10 +293,10 @@ START_TEST(test_etag_names_the_coding)
 END_TEST
 
 struct location_case {
-	const char	*path;		/* decoded, normalised */
-	const char	*query;		/* NULL: none */
-	int		 status;
-	const char	*location;	/* status 0 */
+	const char *path;  /* decoded, normalised */
+	const char *query; /* NULL: none */
+	int status;
+	const char *location; /* status 0 */
 };
 
 static const struct location_case locations[] = {
@@ -319,22 +320,22 @@ static const struct location_case locations[] = {
 	{ "sub", NULL, HTTP_STATUS_NOT_FOUND, NULL },
 };
 
-#define NLOCATIONS	(int)(sizeof(locations) / sizeof(locations[0]))
+#define NLOCATIONS (int)(sizeof(locations) / sizeof(locations[0]))
 
 START_TEST(test_location)
 {
 	const struct location_case *c = &locations[_i];
-	struct http_slice	 q = { NULL, 0 };
-	char			 out[128];
-	int			 status;
+	struct http_slice q = { NULL, 0 };
+	char out[128];
+	int status;
 
 	if (c->query != NULL) {
 		q.p = c->query;
 		q.len = strlen(c->query);
 	}
 	memset(out, 'x', sizeof(out));
-	status = static_location(out, sizeof(out), c->path, strlen(c->path),
-	    &q);
+	status =
+	    static_location(out, sizeof(out), c->path, strlen(c->path), &q);
 	ck_assert_msg(status == c->status, "\"%s\": got %d, expected %d",
 	    c->path, status, c->status);
 	if (status == 0) {
@@ -347,7 +348,7 @@ END_TEST
 /* A NUL never goes out raw (strchr would call it allowed). */
 START_TEST(test_location_encodes_nul)
 {
-	char	 out[32];
+	char out[32];
 
 	ck_assert_int_eq(static_location(out, sizeof(out), "/a\0b", 4, NULL),
 	    0);
@@ -358,8 +359,8 @@ END_TEST
 /* Too long for the buffer: 414, never a cut-off target. */
 START_TEST(test_location_too_long)
 {
-	struct http_slice	 q = { "abc", 3 };
-	char			 out[8];
+	struct http_slice q = { "abc", 3 };
+	char out[8];
 
 	ck_assert_int_eq(static_location(out, sizeof(out), "/abcd", 5, NULL),
 	    0);
@@ -374,8 +375,8 @@ END_TEST
 static Suite *
 static_suite(void)
 {
-	Suite	*s = suite_create("static");
-	TCase	*tc;
+	Suite *s = suite_create("static");
+	TCase *tc;
 
 	tc = tcase_create("range");
 	tcase_add_loop_test(tc, test_range, 0, NRANGES);
@@ -402,8 +403,8 @@ static_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(static_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -9,9 +9,9 @@
 #include "uri.h"
 
 struct decode_case {
-	const char	*in;
-	int		 rc;
-	const char	*out;		/* rc 0 */
+	const char *in;
+	int rc;
+	const char *out; /* rc 0 */
 };
 
 static const struct decode_case paths[] = {
@@ -88,14 +88,14 @@ static const struct decode_case paths[] = {
 	{ "%2f", 400, NULL },
 };
 
-#define NPATHS	(int)(sizeof(paths) / sizeof(paths[0]))
+#define NPATHS (int)(sizeof(paths) / sizeof(paths[0]))
 
 START_TEST(test_path_decode)
 {
-	const struct decode_case	*c = &paths[_i];
-	size_t				 len = strlen(c->in), olen = 12345;
-	char				*out;
-	int				 rc;
+	const struct decode_case *c = &paths[_i];
+	size_t len = strlen(c->in), olen = 12345;
+	char *out;
+	int rc;
 
 	/* out gets exactly the len + 1 bytes the API asks for */
 	out = malloc(len + 1);
@@ -105,9 +105,9 @@ START_TEST(test_path_decode)
 	    c->rc);
 	if (rc == 0) {
 		ck_assert_msg(olen == strlen(c->out) &&
-		    strcmp(out, c->out) == 0,
-		    "\"%s\": got \"%s\" (%zu), expected \"%s\"", c->in,
-		    out, olen, c->out);
+			strcmp(out, c->out) == 0,
+		    "\"%s\": got \"%s\" (%zu), expected \"%s\"", c->in, out,
+		    olen, c->out);
 	}
 	free(out);
 }
@@ -116,8 +116,8 @@ END_TEST
 /* Decoding is done once: decoding the result again would differ. */
 START_TEST(test_path_decode_once_not_twice)
 {
-	char	 out[32];
-	size_t	 olen;
+	char out[32];
+	size_t olen;
 
 	ck_assert_int_eq(uri_path_decode("/%2541", 6, out, &olen), 0);
 	ck_assert_str_eq(out, "/%41");
@@ -128,8 +128,8 @@ END_TEST
 /* Only len bytes are read: what follows is not part of the path. */
 START_TEST(test_path_decode_reads_only_len)
 {
-	char	 out[32];
-	size_t	 olen;
+	char out[32];
+	size_t olen;
 
 	ck_assert_int_eq(uri_path_decode("/ab/..?x", 2, out, &olen), 0);
 	ck_assert_str_eq(out, "/a");
@@ -169,14 +169,14 @@ static const struct decode_case forms[] = {
 	{ "\xff", 400, NULL },
 };
 
-#define NFORMS	(int)(sizeof(forms) / sizeof(forms[0]))
+#define NFORMS (int)(sizeof(forms) / sizeof(forms[0]))
 
 START_TEST(test_form_decode)
 {
-	const struct decode_case	*c = &forms[_i];
-	size_t				 len = strlen(c->in), olen = 12345;
-	char				*out;
-	int				 rc;
+	const struct decode_case *c = &forms[_i];
+	size_t len = strlen(c->in), olen = 12345;
+	char *out;
+	int rc;
 
 	out = malloc(len + 1);
 	ck_assert_ptr_nonnull(out);
@@ -185,7 +185,7 @@ START_TEST(test_form_decode)
 	    c->rc);
 	if (rc == 0)
 		ck_assert_msg(olen == strlen(c->out) &&
-		    memcmp(out, c->out, olen) == 0 && out[olen] == '\0',
+			memcmp(out, c->out, olen) == 0 && out[olen] == '\0',
 		    "\"%s\": got \"%.*s\" (%zu), expected \"%s\"", c->in,
 		    (int)olen, out, olen, c->out);
 	free(out);
@@ -193,10 +193,10 @@ START_TEST(test_form_decode)
 END_TEST
 
 struct get_case {
-	const char	*s;		/* NULL: no string at all */
-	const char	*key;
-	int		 found;
-	const char	*val;		/* found: the raw value */
+	const char *s; /* NULL: no string at all */
+	const char *key;
+	int found;
+	const char *val; /* found: the raw value */
 };
 
 static const struct get_case gets[] = {
@@ -238,22 +238,22 @@ static const struct get_case gets[] = {
 	{ "a=1", "ab", 0, NULL },
 };
 
-#define NGETS	(int)(sizeof(gets) / sizeof(gets[0]))
+#define NGETS (int)(sizeof(gets) / sizeof(gets[0]))
 
 START_TEST(test_form_get)
 {
-	const struct get_case	*c = &gets[_i];
-	const char		*val = NULL;
-	size_t			 vlen = 12345;
-	int			 found;
+	const struct get_case *c = &gets[_i];
+	const char *val = NULL;
+	size_t vlen = 12345;
+	int found;
 
-	found = uri_form_get(c->s, c->s ? strlen(c->s) : 0, c->key, &val,
-	    &vlen);
+	found =
+	    uri_form_get(c->s, c->s ? strlen(c->s) : 0, c->key, &val, &vlen);
 	ck_assert_msg(found == c->found, "\"%s\" key %s: found %d", c->s,
 	    c->key, found);
 	if (found)
 		ck_assert_msg(val != NULL && vlen == strlen(c->val) &&
-		    memcmp(val, c->val, vlen) == 0,
+			memcmp(val, c->val, vlen) == 0,
 		    "\"%s\" key %s: got \"%.*s\", expected \"%s\"", c->s,
 		    c->key, (int)vlen, val ? val : "", c->val);
 }
@@ -262,12 +262,12 @@ END_TEST
 /* The value points into the string, not into a copy. */
 START_TEST(test_form_get_points_into_input)
 {
-	static const char	 s[] = "x=1&message=hi";
-	const char		*val;
-	size_t			 vlen;
+	static const char s[] = "x=1&message=hi";
+	const char *val;
+	size_t vlen;
 
-	ck_assert_int_eq(uri_form_get(s, sizeof(s) - 1, "message", &val,
-	    &vlen), 1);
+	ck_assert_int_eq(uri_form_get(s, sizeof(s) - 1, "message", &val, &vlen),
+	    1);
 	ck_assert_ptr_eq(val, s + 12);
 	ck_assert_uint_eq(vlen, 2);
 	/* only len bytes count */
@@ -276,9 +276,9 @@ START_TEST(test_form_get_points_into_input)
 END_TEST
 
 struct utf8_case {
-	const char	*name;
-	const char	*s;
-	int		 valid;
+	const char *name;
+	const char *s;
+	int valid;
 };
 
 static const struct utf8_case utf8[] = {
@@ -319,19 +319,22 @@ static const struct utf8_case utf8[] = {
 	{ "truncated 2", "\xc3", 0 },
 	{ "truncated 3", "\xe4\xbd", 0 },
 	{ "truncated 4", "\xf0\x9f\x98", 0 },
-	{ "truncated then ASCII", "\xe4\xbd" "a", 0 },
+	{ "truncated then ASCII",
+	    "\xe4\xbd"
+	    "a",
+	    0 },
 	{ "truncated at the end", "abc\xf0\x9f", 0 },
 	{ "bad continuation", "\xc3\x28", 0 },
 	{ "too many continuations", "\xc3\xa9\xa9", 0 },
 };
 
-#define NUTF8	(int)(sizeof(utf8) / sizeof(utf8[0]))
+#define NUTF8 (int)(sizeof(utf8) / sizeof(utf8[0]))
 
 START_TEST(test_utf8_valid)
 {
-	const struct utf8_case	*c = &utf8[_i];
-	size_t			 len = strlen(c->s);
-	char			*s = malloc(len + 1);
+	const struct utf8_case *c = &utf8[_i];
+	size_t len = strlen(c->s);
+	char *s = malloc(len + 1);
 
 	ck_assert_ptr_nonnull(s);
 	memcpy(s, c->s, len);
@@ -353,8 +356,8 @@ END_TEST
 static Suite *
 uri_suite(void)
 {
-	Suite	*s = suite_create("uri");
-	TCase	*tc;
+	Suite *s = suite_create("uri");
+	TCase *tc;
 
 	tc = tcase_create("path_decode");
 	tcase_add_loop_test(tc, test_path_decode, 0, NPATHS);
@@ -378,8 +381,8 @@ uri_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner *sr;
+	int failed;
 
 	sr = srunner_create(uri_suite());
 	srunner_run_all(sr, CK_NORMAL);
