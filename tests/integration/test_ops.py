@@ -817,6 +817,52 @@ class MaxRequestsTest(unittest.TestCase):
                 self.assertEqual(get(s.port, "/?later=%d" % i).status, 200)
             self.assertIsNone(s.proc.poll(), "master died")
 
+    def test_recycling_is_one_at_a_time_replacement_first(self):
+        # Two workers that each reach max_requests many times under load:
+        # a replacement starts before the worker it replaces is told to
+        # go (never fewer than two live), and only one worker is retiring
+        # at a time (never more than three).
+        limit, total, threads = 10, 240, 4
+        with Server(workers=2,
+                    sections={"limits": {"max_requests": str(limit)}}) as s:
+            n_workers(s, 2)
+            counts, stop = [], threading.Event()
+
+            def sample():
+                while not stop.is_set():
+                    counts.append(len(guadtest.workers(s.pid)))
+                    time.sleep(0.002)
+
+            statuses, lock = [], threading.Lock()
+
+            def client(n):
+                # spread over a few seconds: the master looks once a second
+                for i in range(n):
+                    st = get(s.port, "/?r=%d" % i).status
+                    with lock:
+                        statuses.append(st)
+                    time.sleep(0.08)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            clients = [threading.Thread(target=client,
+                                        args=(total // threads,))
+                       for _ in range(threads)]
+            for t in clients:
+                t.start()
+            for t in clients:
+                t.join(60)
+            stop.set()
+            sampler.join(5)
+            self.assertEqual(statuses, [200] * total)
+            recycled = len(re.findall(r"recycling it", s.log()))
+            self.assertGreaterEqual(recycled, 3, s.log())
+            self.assertGreaterEqual(min(counts), 2,
+                                    "a worker left before its replacement")
+            self.assertLessEqual(max(counts), 3,
+                                 "two workers were retiring at once")
+            n_workers(s, 2)
+
 
 if __name__ == "__main__":
     unittest.main()
