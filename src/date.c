@@ -8,7 +8,8 @@
 
 static struct {
 	int64_t mono_ms;
-	time_t now; /* the second the strings below show */
+	uint64_t turn; /* date_update calls: event loop turns */
+	time_t now;    /* the second the strings below show */
 	char http[DATE_HTTP_LEN + 1];
 	char clf[DATE_CLF_LEN + 1];
 } dc;
@@ -97,6 +98,7 @@ date_update(void)
 	struct timespec ts;
 	struct tm tm;
 
+	dc.turn++;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	dc.mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
@@ -120,6 +122,17 @@ int64_t
 date_mono_ms(void)
 {
 	return dc.mono_ms;
+}
+
+/*
+ * Which turn of the event loop this is. Everything handled in one turn
+ * arrived before that turn's wait returned, so a check made once per turn
+ * sees every change a request of the turn could have been told about.
+ */
+uint64_t
+date_turn(void)
+{
+	return dc.turn;
 }
 
 time_t

@@ -10,6 +10,7 @@
 
 void date_update(void);
 int64_t date_mono_ms(void);
+uint64_t date_turn(void);
 time_t date_now(void);
 const char *date_http(void);
 const char *date_clf(void);

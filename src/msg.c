@@ -150,7 +150,7 @@ render(struct msg *m)
 {
 	int rc;
 
-	if (m->list_ok && !store_changed(&m->store))
+	if (m->list_ok && !store_changed(&m->store, date_turn()))
 		return 0;
 	m->list.len = 0;
 	m->list.failed = 0;

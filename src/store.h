@@ -20,7 +20,8 @@ struct store {
 	void *list;
 	void *ver;
 	int64_t data_version;
-	int dirty; /* this connection wrote */
+	uint64_t checked; /* the turn data_version was last read */
+	int dirty;	  /* this connection wrote */
 };
 
 typedef int store_row_cb(void *arg, int64_t id, int64_t created,
@@ -30,7 +31,7 @@ int store_prepare(const char *path);
 int store_open(struct store *, const char *path);
 void store_close(struct store *);
 int store_add(struct store *, const char *text, size_t len, int64_t now);
-int store_changed(struct store *);
+int store_changed(struct store *, uint64_t turn);
 int store_list(struct store *, size_t limit, store_row_cb *, void *arg);
 
 #endif

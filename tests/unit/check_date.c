@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,19 @@ START_TEST(test_parse_rejects_nul)
 }
 END_TEST
 
+/* Each date_update is one turn of the event loop. */
+START_TEST(test_turn_counts_updates)
+{
+	uint64_t t0;
+
+	date_update();
+	t0 = date_turn();
+	date_update();
+	date_update();
+	ck_assert_uint_eq(date_turn(), t0 + 2);
+}
+END_TEST
+
 static Suite *
 date_suite(void)
 {
@@ -133,6 +147,7 @@ date_suite(void)
 	    sizeof(parses) / sizeof(parses[0]));
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_parse_rejects_nul);
+	tcase_add_test(tc, test_turn_counts_updates);
 	suite_add_tcase(s, tc);
 	return s;
 }
