@@ -253,8 +253,8 @@ if_range_check(const char *in, size_t len, int dated, time_t t)
 
 /*
  * If in is "*" or a list of entity tags (RFC 9110 8.8.3, 5.6.1: empty
- * elements and OWS around commas allowed), returns 1 and fills tags (up
- * to max) with the opaque tags, quotes included; else 0.
+ * elements and OWS around commas allowed) of at most max tags, returns 1
+ * and fills tags with the opaque tags, quotes included; else 0.
  */
 static int
 etag_list(const char *in, size_t len, struct http_slice *tags, size_t max,
@@ -289,8 +289,9 @@ etag_list(const char *in, size_t len, struct http_slice *tags, size_t max,
 		}
 		if (j == len)
 			return 0;
-		if (*ntags < max)
-			tags[(*ntags)++] = slice(in + i, j + 1 - i);
+		if (*ntags == max)
+			return 0; /* longer than the model keeps: no verdict */
+		tags[(*ntags)++] = slice(in + i, j + 1 - i);
 		for (i = j + 1; i < len && OWS(in[i]); i++)
 			;
 		if (i < len && in[i] != ',')
