@@ -97,12 +97,16 @@ def alive(pid, start=None):
     return start is None or st[2] == start
 
 
-def workers(pid):
-    """Sorted list of the live (non-zombie) child pids of pid."""
+def children(pid):
+    """Set of the child pids of pid that the kernel lists, zombies
+    included (empty if pid is gone)."""
     found = set()
-    # Fast path: /proc/PID/task/*/children (CONFIG_PROC_CHILDREN).
+    # Fast path: /proc/PID/task/*/children (CONFIG_PROC_CHILDREN). The
+    # kernel walks that list by position, so a sibling reaped during the
+    # read can shift the child after it out of the answer; the union of
+    # two reads misses a child only if two are reaped within microseconds.
     try:
-        for tid in os.listdir("/proc/%d/task" % pid):
+        for tid in os.listdir("/proc/%d/task" % pid) * 2:
             try:
                 with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
                     found.update(int(x) for x in f.read().split())
@@ -110,7 +114,7 @@ def workers(pid):
                 found = None
                 break
     except OSError:
-        return []
+        return set()
     if found is None:
         # Fallback: scan every process for its parent pid.
         found = set()
@@ -119,12 +123,18 @@ def workers(pid):
                 st = _stat(int(name))
                 if st and st[1] == pid:
                     found.add(int(name))
-    result = []
-    for child in found:
-        st = _stat(child)
-        if st and st[1] == pid and st[0] not in ("Z", "X"):
-            result.append(child)
-    return sorted(result)
+    return found
+
+
+def live_child(pid, child):
+    """True if child is, right now, a child of pid that has not exited."""
+    st = _stat(child)
+    return bool(st) and st[1] == pid and st[0] not in ("Z", "X")
+
+
+def workers(pid):
+    """Sorted list of the live (non-zombie) child pids of pid."""
+    return sorted(c for c in children(pid) if live_child(pid, c))
 
 
 def unread_bytes(server_port, client_port):
