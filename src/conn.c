@@ -192,12 +192,19 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
 		    16);
 	}
 	conn_timer_set(c, CONN_TIMER_HEADER);
+	/*
+	 * Served before it joins the epoll set: the request is usually
+	 * there already, and a Connection: close exchange is then over
+	 * without an epoll_ctl. EPOLL_CTL_ADD reports what is ready when it
+	 * is made, so input that arrives in between is not missed.
+	 */
+	conn_drain(c);
+	if (c->ev.fd == -1)
+		return; /* answered and closed */
 	if (ev_add(w->loop, &c->ev, EV_READ | EV_WRITE | EV_EDGE) == -1) {
 		log_warn("epoll add");
 		conn_close(c);
-		return;
 	}
-	conn_drain(c);
 }
 
 /* Closes the socket and returns the slot to the worker. */
