@@ -32,13 +32,22 @@
  * worker from its other connections, its listener and its timers.
  */
 #define DRAIN_STEPS 32
+/*
+ * Bytes of a file one sendfile call may queue before the connection goes
+ * to the back of the ready queue. Without it, a reader as fast as the
+ * loopback keeps the worker in one connection until its socket buffer
+ * (megabytes, once autotuned) is full. lighttpd writes 256 KiB per pass
+ * too; nginx's sendfile_max_chunk is there for the same reason.
+ */
+#define SENDFILE_CHUNK (256 * 1024)
 /* Bytes of a chunked body on the wire allowed per byte of body_size. */
 #define CHUNKED_OVERHEAD(n) ((n)*2 + 4096)
 
 enum step {
-	STEP_DONE,  /* did something; go on */
-	STEP_WAIT,  /* needs an event */
-	STEP_CLOSED /* the connection is gone */
+	STEP_DONE,   /* did something; go on */
+	STEP_WAIT,   /* needs an event */
+	STEP_CLOSED, /* the connection is gone */
+	STEP_YIELD   /* can go on, after the other connections' turn */
 };
 
 static void
@@ -179,7 +188,7 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
 	c->file_fd = -1;
 	c->timer = CONN_TIMER_NONE;
 	c->state = CONN_IDLE;
-	c->readable = 1; /* TCP_DEFER_ACCEPT: data is likely there */
+	c->readable = 1; /* clients write right after connecting */
 	if (sa->sa_family == AF_INET) {
 		c->family = AF_INET;
 		memcpy(c->addr,
@@ -638,13 +647,18 @@ flush(struct conn *c)
 			continue;
 		} else {
 			chunk = (size_t)(c->file_end - c->file_off);
-			if (chunk > (1 << 30))
-				chunk = 1 << 30;
+			if (chunk > SENDFILE_CHUNK)
+				chunk = SENDFILE_CHUNK;
 			n = sendfile(c->ev.fd, c->file_fd, &c->file_off, chunk);
 			if (n == 0) {
 				log_warnx("file shrank while being sent");
 				conn_close(c);
 				return STEP_CLOSED;
+			}
+			if (n == (ssize_t)chunk && c->file_off < c->file_end) {
+				if (c->timer == CONN_TIMER_SEND)
+					conn_timer_set(c, CONN_TIMER_SEND);
+				return STEP_YIELD;
 			}
 		}
 		if (n == -1) {
@@ -806,6 +820,8 @@ conn_drain(struct conn *c)
 		}
 		if (output_pending(c)) {
 			s = flush(c);
+			if (s == STEP_YIELD)
+				ready_add(c);
 			if (s != STEP_DONE)
 				return;
 			if (c->closing) {
