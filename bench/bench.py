@@ -6,6 +6,7 @@ Every network call goes to 127.0.0.1 and is bounded by a socket timeout.
   freeport                       print a free TCP port on 127.0.0.1
   waitport PORT SECS             wait until PORT accepts a connection
   fetch PORT PATH [OUT] [HDR..]  GET PATH; print "status length"; body -> OUT
+  rawresp PORT PATH OUT ka|close the whole response (head and body) -> OUT
   post PORT N                    POST N messages to /msg; print how many got 303
   tree PID                       print PID and its descendants
   cpu PID                        CPU ticks (utime+stime, incl. reaped children) of PID's tree
@@ -176,6 +177,32 @@ def cmd_fetch(port, path, out=None, *hdrs):
         with open(out, "wb") as f:
             f.write(body)
     print(st, len(body))
+
+
+def cmd_rawresp(port, path, out, mode):
+    """Saves the exact bytes of one response, for bench/floor.c to send."""
+    s = connect(int(port))
+    s.sendall(request_bytes(path, close=(mode == "close")))
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("EOF before the response head")
+        buf += chunk
+    head = buf[:buf.index(b"\r\n\r\n") + 4]
+    m = re.search(rb"\r\ncontent-length: *(\d+)", head, re.I)
+    if not m:
+        raise ConnectionError("no Content-Length in the response")
+    total = len(head) + int(m.group(1))
+    while len(buf) < total:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("EOF in the body")
+        buf += chunk
+    s.close()
+    with open(out, "wb") as f:
+        f.write(buf[:total])
+    print(total)
 
 
 def cmd_post(port, n):
@@ -631,7 +658,7 @@ def scaling_rows(vals, rnd, P):
     rows = []
     med = lambda k, s="guad": statistics.median(vals[(s, k)]) if vals.get((s, k)) else None
     f0 = lambda v, fmt="%.0f": "—" if v is None else fmt % v
-    for s in SERVERS:
+    for s in SERVERS + ["floor"]:
         rr = round_ratios(rnd, s, "ka_high.rps_steady", "small_ka.rps_steady")
         if rr:
             rows.append(["concurrency: small file keep-alive req/s once connected (mean of wrk's "
@@ -678,6 +705,123 @@ def scaling_rows(vals, rnd, P):
         rows.append(["message board: Ir per GET /msg, %s messages against 100 (difference %+.0f Ir)"
                      % (P["MSG_BIG"], b - a), "guad", f0(a), f0(b), "%.3f" % (b / a),
                      "no slowdown (≈ 1.00)"])
+    return rows
+
+
+# What bench/floor.c (read and write, nothing else) costs, beside the servers
+FLOOR_KEYS = [
+    ("small_ka.cpu_us", "small file, keep-alive: server CPU per request", "µs", "%.2f"),
+    ("ka_high.cpu_us", "small file, keep-alive, {CONNS_HIGH} connections: server CPU per request",
+     "µs", "%.2f"),
+    ("small_close.cpu_us", "small file, Connection: close: server CPU per request", "µs", "%.2f"),
+    ("sys_ka", "syscalls per request, keep-alive", "calls", "%.2f"),
+    ("sys_close", "syscalls per request, Connection: close", "calls", "%.2f"),
+    ("small_ka.rps", "small file, keep-alive: req/s", "req/s", "%.0f"),
+    ("small_close.rps", "small file, Connection: close: req/s", "req/s", "%.0f"),
+]
+FLOOR_HDR = ["metric", "floor", "guad", "nginx", "lighttpd", "guad/floor", "floor/nginx",
+             "floor/lighttpd"]
+
+
+def floor_rows(vals, P):
+    rows = []
+    for key, label, unit, fmt in FLOOR_KEYS:
+        f = vals.get(("floor", key))
+        if not f:
+            continue
+        rows.append([label.format(**P) + " (" + unit + ")", fmt_cell(f, fmt, [])]
+                    + [fmt_cell(vals.get((s, key), []), fmt, []) for s in SERVERS]
+                    + [ratio(vals.get(("guad", key)), f), ratio(f, vals.get(("nginx", key))),
+                       ratio(f, vals.get(("lighttpd", key)))])
+    return rows
+
+
+def target_rows(vals, rnd, P):
+    """Rows: target, measured, verdict, what bounds it (for a miss)."""
+    med = lambda s, k: statistics.median(vals[(s, k)]) if vals.get((s, k)) else None
+    rows = []
+
+    def add(target, measured, ok, bound=""):
+        verdict = "not measured" if ok is None else ("met" if ok else "missed")
+        rows.append([target, measured, verdict, bound if ok is False else ""])
+
+    def vs_floor(key, peer, target):
+        f, p, g = med("floor", key), med(peer, key), med("guad", key)
+        if f is None or p is None or g is None:
+            return ""
+        txt = ("the floor (bench/floor.c: read and write, nothing else) costs %.2f× %s's; "
+               "guad costs %.2f× the floor" % (f / p, peer, g / f))
+        if f / p > target:
+            txt += (": the kernel's read and write alone cost more than the target allows "
+                    "on this machine")
+        return txt
+
+    def bound_by(srv, scen):
+        w = med(srv, scen + ".wrk_cpu")
+        return "" if w is None else ("wrk used %.0f%% of its core: wrk-bound" % w if w >= 90
+                                     else "wrk used %.0f%% of its core" % w)
+
+    peers = [s for s in ("nginx", "lighttpd") if med(s, "small_ka.rps")]
+    g = med("guad", "small_ka.rps")
+    if g and peers:
+        best = max(peers, key=lambda s: med(s, "small_ka.rps"))
+        r = g / med(best, "small_ka.rps")
+        add("keep-alive req/s at least level with the faster peer",
+            "%.2f× %s" % (r, best), r >= 1.0, bound_by("guad", "small_ka"))
+    for key, what, lim in (("small_ka.cpu_us", "server CPU per keep-alive request", 0.6),
+                           ("ir_ka", "instructions per keep-alive request", 0.6)):
+        g, l = med("guad", key), med("lighttpd", key)
+        if g and l:
+            add("%s at most %.1f× lighttpd's" % (what, lim), "%.2f×" % (g / l), g / l <= lim,
+                vs_floor(key, "lighttpd", lim) if key.endswith("cpu_us") else "")
+    g = med("guad", "sys_ka")
+    if g:
+        add("at most 3 syscalls per keep-alive request", "%.2f" % g, g <= 3)
+    for key, what in (("small_close.cpu_us", "server CPU per Connection: close request"),
+                      ("ir_close", "instructions per Connection: close request")):
+        g = med("guad", key)
+        ps = [(med(s, key), s) for s in ("nginx", "lighttpd") if med(s, key)]
+        if g and ps:
+            best, who = min(ps)
+            add("%s at most 0.8× the better peer's" % what, "%.2f× %s" % (g / best, who),
+                g / best <= 0.8, vs_floor(key, who, 0.8) if key.endswith("cpu_us") else "")
+    g, l = med("guad", "big.mbps"), med("lighttpd", "big.mbps")
+    if g and l:
+        add("1 MiB file: MiB/s at least level with lighttpd", "%.2f×" % (g / l), g / l >= 1.0,
+            "%s; lighttpd's run: %s" % (bound_by("guad", "big"), bound_by("lighttpd", "big")))
+    g, sl = med("guad", "idle_rss"), med("guad", "slot_rss")
+    if g is not None:
+        add("at most 256 B of memory per idle keep-alive connection",
+            "%.0f B" % (g + (sl or 0)), g + (sl or 0) <= 256)
+    gm, gs = med("guad", "msg.rps"), med("guad", "msgstatic.rps")
+    if gm and gs:
+        add("GET /msg (100 messages) at least 0.8× the req/s of a static file of its size",
+            "%.2f×" % (gm / gs), gm / gs >= 0.8)
+    rr = round_ratios(rnd, "guad", "ka_high.rps_steady", "small_ka.rps_steady")
+    if rr:
+        m = statistics.median(rr)
+        bound = bound_by("guad", "ka_high")
+        others = ["%s %.2f" % (s, statistics.median(round_ratios(rnd, s, "ka_high.rps_steady",
+                                                                 "small_ka.rps_steady")))
+                  for s in ("nginx", "lighttpd", "floor")
+                  if round_ratios(rnd, s, "ka_high.rps_steady", "small_ka.rps_steady")]
+        if others:
+            bound += "; the same ratio for " + ", ".join(others)
+        cr = round_ratios(rnd, "guad", "ka_high.cpu_us", "small_ka.cpu_us")
+        fr = round_ratios(rnd, "floor", "ka_high.cpu_us", "small_ka.cpu_us")
+        if cr and fr:
+            bound += ("; CPU per request grows %.2f× for guad, %.2f× for the floor"
+                      % (statistics.median(cr), statistics.median(fr)))
+        add("%s keep-alive connections: req/s within 10%% of %s" % (P["CONNS_HIGH"], P["CONNS"]),
+            "%.2f×" % m, m >= 0.9, bound)
+    for a, b, what in (("ir_rt1_file_adj", "ir_rtn_file_adj", "a file route"),
+                       ("ir_rt1_dir_adj", "ir_rtn_dir_adj", "a file under a dir route"),
+                       ("ir_msg", "ir_msgbig", "GET /msg")):
+        x, y = med("guad", a), med("guad", b)
+        if x and y:
+            n = P["MSG_BIG"] + " messages" if a == "ir_msg" else P["ROUTES_N"] + " routes"
+            add("%s costs no more with %s" % (what, n), "%.3f× the instructions" % (y / x),
+                y / x <= 1.02)
     return rows
 
 
@@ -810,10 +954,22 @@ def cmd_report(tsv, meta, out_md):
             lines.append("    ↳ " + r[6])
     srows = scaling_rows(vals, rnd, P)
     shdr = ["how cost grows", "server", "low", "high", "ratio high/low: median [min–max] over rounds", "target"]
+    trows = target_rows(vals, rnd, P)
+    thdr = ["target", "guad", "verdict", "what bounds a miss"]
+    frows = floor_rows(vals, P)
     mem = memory_lines(vals, P)
     print("\n".join(meta_lines))
     print()
+    for t in trows:
+        print("%-8s %s: %s%s" % (t[2], t[0], t[1], (" (" + t[3] + ")") if t[3] else ""))
+    print()
     print("\n".join(lines))
+    if frows:
+        print()
+        fw = [max(len(str(r[i])) for r in frows + [FLOOR_HDR]) for i in range(len(FLOOR_HDR))]
+        print("  ".join(h.ljust(fw[i]) for i, h in enumerate(FLOOR_HDR)))
+        for r in frows:
+            print("  ".join(str(r[i]).ljust(fw[i]) for i in range(len(FLOOR_HDR))))
     for d in derived:
         print(d)
     if srows:
@@ -850,6 +1006,16 @@ def cmd_report(tsv, meta, out_md):
     md.append("")
     for m in meta_lines:
         md.append("- " + m)
+    if trows:
+        md.append("")
+        md.append("## Targets")
+        md.append("")
+        md.append("| " + " | ".join(thdr) + " |")
+        md.append("|" + "|".join(["---"] * len(thdr)) + "|")
+        for r in trows:
+            md.append("| " + " | ".join(str(x) for x in r) + " |")
+    md.append("")
+    md.append("## Measurements")
     md.append("")
     md.append("| " + " | ".join(hdr) + " |")
     md.append("|" + "|".join(["---"] * len(hdr)) + "|")
@@ -858,6 +1024,24 @@ def cmd_report(tsv, meta, out_md):
     md.append("")
     for d in derived:
         md.append("- " + d)
+    if frows:
+        md.append("")
+        md.append("## The floor: what reading and writing alone cost")
+        md.append("")
+        md.append("bench/floor.c answers every request with guad's own response bytes and "
+                  "does nothing else: no parsing, no file, one read and one write per "
+                  "request (accept4, epoll_ctl and close too with Connection: close). It "
+                  "runs like the servers (CPU 0, same wrk runs), so its figures are what the "
+                  "kernel's loopback TCP path costs per request on this machine. CPU per "
+                  "request also depends on how busy a process is: one that keeps up with wrk "
+                  "waits, and is woken, more often per request than one that does not, so a "
+                  "server can come out somewhat under the floor; the floor still shows how much "
+                  "of each figure is the kernel's. Ratios are medians over medians.")
+        md.append("")
+        md.append("| " + " | ".join(FLOOR_HDR) + " |")
+        md.append("|" + "|".join(["---"] * len(FLOOR_HDR)) + "|")
+        for r in frows:
+            md.append("| " + " | ".join(str(x) for x in r) + " |")
     if srows:
         md.append("")
         md.append("## How cost grows")

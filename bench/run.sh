@@ -9,6 +9,10 @@
 # rounds and prints a table, also written to bench/RESULTS.md. Raw outputs
 # of the last run are kept in bench/build/raw/.
 #
+# Beside the servers runs bench/floor.c, which answers with guad's own
+# response bytes and does nothing but read and write: what the kernel
+# costs per request, the floor under every server's CPU figures.
+#
 # Besides the per-request costs it measures how cost grows:
 #   - concurrency: small file keep-alive req/s with CONNS connections
 #     against CONNS_HIGH (every server);
@@ -35,6 +39,7 @@
 # for other processes to leave the CPUs alone, per run / in all,
 # SKIP_CALLGRIND=1, SKIP_STRACE=1, SKIP_CONC=1 (no CONNS_HIGH run),
 # SKIP_ROUTES=1, SKIP_MSGBIG=1, SKIP_SLOTS=1 (no per-slot memory),
+# SKIP_FLOOR=1 (no run of bench/floor.c, the read-and-write yardstick),
 # SKIP_BUILD=1 (reuse bench/build/tree/src/guad), SERVERS ("guad nginx
 # lighttpd").
 set -u -o pipefail
@@ -56,6 +61,7 @@ SKIP_CONC=${SKIP_CONC:-0}
 SKIP_ROUTES=${SKIP_ROUTES:-0}
 SKIP_MSGBIG=${SKIP_MSGBIG:-0}
 SKIP_SLOTS=${SKIP_SLOTS:-0}
+SKIP_FLOOR=${SKIP_FLOOR:-0}
 _lim=$CONNS_HIGH
 [ "$IDLE_N" -gt "$_lim" ] && _lim=$IDLE_N
 CONN_LIMIT=${CONN_LIMIT:-$((_lim + 1024))}
@@ -204,6 +210,13 @@ build_guad() {
 		tail -15 "$BUILD/build.log" >&2
 	fi
 	die "building guad failed (see $BUILD/build.log)"
+}
+
+# bench/floor.c: the yardstick that only reads and writes (see its header)
+build_floor() {
+	FLOOR=$BUILD/floor
+	gcc -O2 -o "$FLOOR" "$BENCH/floor.c" >> "$BUILD/build.log" 2>&1 ||
+	    die "building bench/floor.c failed (see $BUILD/build.log)"
 }
 
 # ------------------------------------------------------------------ helpers
@@ -396,6 +409,25 @@ EOF
 	if ! PY waitport "$SRV_PORT" 120 || ! kill -0 "$SRV_PID" 2>/dev/null; then
 		log "lighttpd did not start; its log:"
 		tail -20 "$SRV_LOG" "$d/lighttpd.$SEQ.stdout.log" >&2
+		kill_tree "$SRV_PID" KILL 1
+		return 1
+	fi
+	SRV_WORKER=$SRV_PID
+}
+
+# floor: answers with guad's own response bytes for /small.html, saved
+# from guad in round 1 (FLOOR_KA, FLOOR_CLOSE)
+start_floor() {
+	local d=$TMP/floor
+	SEQ=$((SEQ + 1))
+	SRV_NAME=floor SRV_VG=0 SRV_LOG=$d/floor.$SEQ.log
+	SRV_PORT=$(PY freeport)
+	taskset -c "$SRV_CPU" "$FLOOR" "$SRV_PORT" "$d/ka.resp" "$d/close.resp" \
+	    > "$SRV_LOG" 2>&1 &
+	SRV_PID=$!
+	track "$SRV_PID"
+	if ! PY waitport "$SRV_PORT" 30 || ! kill -0 "$SRV_PID" 2>/dev/null; then
+		log "floor did not start: $(tail -3 "$SRV_LOG")"
 		kill_tree "$SRV_PID" KILL 1
 		return 1
 	fi
@@ -808,10 +840,11 @@ mkdir -p "$BUILD"
 rm -rf "$RAW"
 mkdir -p "$RAW"
 build_guad
+build_floor
 
 TMP=$(mktemp -d /tmp/guad-bench.XXXXXX) || die "mktemp"
 chmod 755 "$TMP"
-mkdir -p "$TMP/guad" "$TMP/nginx" "$TMP/lighttpd" "$TMP/cg"
+mkdir -p "$TMP/guad" "$TMP/nginx" "$TMP/lighttpd" "$TMP/cg" "$TMP/floor"
 DOC=$TMP/www
 mkdir -p "$DOC"
 cp -r "$REPO/www/." "$DOC/"
@@ -848,7 +881,7 @@ fi
 [ "$HAVE_GUAD" = 1 ] && [ "$SKIP_ROUTES" != 1 ] && routes_setup
 [ "$HAVE_GUAD" = 1 ] && [ "$SKIP_MSGBIG" != 1 ] && msgbig_setup
 
-MSG_READY=0
+MSG_READY=0 FLOOR_READY=0
 for ((r = 1; r <= ROUNDS; r++)); do
 	for s in "${SERVERS[@]}"; do
 		log "round $r/$ROUNDS: $s"
@@ -857,6 +890,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			continue
 		fi
 		check_paths "$r"
+		if [ "$s" = guad ] && [ "$FLOOR_READY" = 0 ] && [ "$SKIP_FLOOR" != 1 ] &&
+		    PY rawresp "$SRV_PORT" /small.html "$TMP/floor/ka.resp" ka > /dev/null &&
+		    PY rawresp "$SRV_PORT" /small.html "$TMP/floor/close.resp" close > /dev/null; then
+			FLOOR_READY=1
+		fi
 		run_idle "$r"
 		run_wrk "$r" small_ka /small.html
 		[ "$SKIP_CONC" != 1 ] && WRK_C=$CONNS_HIGH WRK_D=$CONC_DURATION run_wrk "$r" ka_high /small.html
@@ -889,6 +927,21 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			[ -n "$RT_FILE" ] && run_routes "$r"
 		fi
 	done
+	if [ "$FLOOR_READY" = 1 ]; then
+		log "round $r/$ROUNDS: floor"
+		if start_floor; then
+			run_wrk "$r" small_ka /small.html
+			[ "$SKIP_CONC" != 1 ] && WRK_C=$CONNS_HIGH WRK_D=$CONC_DURATION run_wrk "$r" ka_high /small.html
+			run_wrk "$r" small_close /small.html 'Connection: close'
+			if [ "$SKIP_STRACE" != 1 ]; then
+				run_strace "$r" ka
+				run_strace "$r" close
+			fi
+			stop_server
+		else
+			rec "$r" floor start FAIL "did not start"
+		fi
+	fi
 done
 
 if [ "$SKIP_CALLGRIND" != 1 ]; then
@@ -929,7 +982,7 @@ META=$RAW/meta.txt
 	fi
 	echo "Parameters: ROUNDS=$ROUNDS DURATION=${DURATION}s CONNS=$CONNS CONNS_HIGH=$CONNS_HIGH for CONC_DURATION=${CONC_DURATION}s (wrk -t1), CONN_LIMIT=$CONN_LIMIT (every server's connection limit), listen backlog $BACKLOG, STRACE_DURATION=${STRACE_DURATION}s, CG_N=$CG_N, CG_WARM=$CG_WARM, IDLE_N=$IDLE_N, ROUTES_N=$ROUTES_N, MSG_BIG=$MSG_BIG; server on CPU $SRV_CPU, wrk on CPU $WRK_CPU"
 	skipped=
-	for v in SKIP_CALLGRIND SKIP_STRACE SKIP_CONC SKIP_ROUTES SKIP_MSGBIG SKIP_SLOTS; do
+	for v in SKIP_CALLGRIND SKIP_STRACE SKIP_CONC SKIP_ROUTES SKIP_MSGBIG SKIP_SLOTS SKIP_FLOOR; do
 		[ "${!v}" = 1 ] && skipped="$skipped $v=1"
 	done
 	[ -n "$skipped" ] && echo "Skipped:$skipped"
