@@ -787,8 +787,18 @@ def target_rows(vals, rnd, P):
                 g / best <= 0.8, vs_floor(key, who, 0.8) if key.endswith("cpu_us") else "")
     g, l = med("guad", "big.mbps"), med("lighttpd", "big.mbps")
     if g and l:
+        bound = "%s; lighttpd's run: %s" % (bound_by("guad", "big"), bound_by("lighttpd", "big"))
+        gc, lc = med("guad", "big.cpu_us"), med("lighttpd", "big.cpu_us")
+        if gc and lc:
+            bound += "; guad's CPU per file is %.2f× lighttpd's" % (gc / lc)
+        # wrk's own CPU per file: its share of a core over the files it got per second
+        gw, lw = med("guad", "big.wrk_cpu"), med("lighttpd", "big.wrk_cpu")
+        gr, lr = med("guad", "big.rps"), med("lighttpd", "big.rps")
+        if gw and lw and gr and lr:
+            bound += ("; wrk's CPU per file (receiving it) is %.0f µs against guad, %.0f µs "
+                      "against lighttpd" % (gw / 100 / gr * 1e6, lw / 100 / lr * 1e6))
         add("1 MiB file: MiB/s at least level with lighttpd", "%.2f×" % (g / l), g / l >= 1.0,
-            "%s; lighttpd's run: %s" % (bound_by("guad", "big"), bound_by("lighttpd", "big")))
+            bound)
     g, sl = med("guad", "idle_rss"), med("guad", "slot_rss")
     if g is not None:
         add("at most 256 B of memory per idle keep-alive connection",

@@ -26,7 +26,7 @@
 #     per connection, what they reserve per connection slot whether used
 #     or not, and the kernel's socket memory (from /proc/slabinfo).
 #
-# Environment: ROUNDS (3), DURATION (5, seconds per wrk run), CONNS (64),
+# Environment: ROUNDS (5), DURATION (5, seconds per wrk run), CONNS (64),
 # CONNS_HIGH (10000 connections for the concurrency run), CONC_DURATION
 # (2 x DURATION: its wrk run, longer because wrk first spends about a
 # second opening CONNS_HIGH connections), CONN_LIMIT
@@ -44,7 +44,7 @@
 # lighttpd").
 set -u -o pipefail
 
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-64}
 STRACE_DURATION=${STRACE_DURATION:-3}
