@@ -39,7 +39,7 @@
  * (megabytes, once autotuned) is full. lighttpd writes 256 KiB per pass
  * too; nginx's sendfile_max_chunk is there for the same reason.
  */
-#define SENDFILE_CHUNK (256 * 1024)
+#define SENDFILE_CHUNK ((size_t)256 * 1024)
 /* Bytes of a chunked body on the wire allowed per byte of body_size. */
 #define CHUNKED_OVERHEAD(n) ((n)*2 + 4096)
 
