@@ -918,6 +918,12 @@ def limit_note(vals, srv_list, scen):
     return "; ".join(out)
 
 
+def md_table(hdr, rows):
+    """A Markdown table; a '|' inside a cell would split it, so it becomes '/'."""
+    return (["| " + " | ".join(hdr) + " |", "|" + "|".join(["---"] * len(hdr)) + "|"]
+            + ["| " + " | ".join(str(x).replace("|", "/") for x in r) + " |" for r in rows])
+
+
 def cmd_report(tsv, meta, out_md):
     vals, fails, notes = load_tsv(tsv)
     rnd = by_round(tsv)
@@ -1020,17 +1026,11 @@ def cmd_report(tsv, meta, out_md):
         md.append("")
         md.append("## Targets")
         md.append("")
-        md.append("| " + " | ".join(thdr) + " |")
-        md.append("|" + "|".join(["---"] * len(thdr)) + "|")
-        for r in trows:
-            md.append("| " + " | ".join(str(x) for x in r) + " |")
+        md.extend(md_table(thdr, trows))
     md.append("")
     md.append("## Measurements")
     md.append("")
-    md.append("| " + " | ".join(hdr) + " |")
-    md.append("|" + "|".join(["---"] * len(hdr)) + "|")
-    for r in rows:
-        md.append("| " + " | ".join(str(x).replace("|", "/") for x in r) + " |")
+    md.extend(md_table(hdr, rows))
     md.append("")
     for d in derived:
         md.append("- " + d)
@@ -1040,7 +1040,7 @@ def cmd_report(tsv, meta, out_md):
         md.append("")
         md.append("bench/floor.c answers every request with guad's own response bytes and "
                   "does nothing else: no parsing, no file, one read and one write per "
-                  "request (accept4, epoll_ctl and close too with Connection: close). It "
+                  "request (with Connection: close: accept4, read, write, close). It "
                   "runs like the servers (CPU 0, same wrk runs), so its figures are what the "
                   "kernel's loopback TCP path costs per request on this machine. CPU per "
                   "request also depends on how busy a process is: one that keeps up with wrk "
@@ -1048,10 +1048,7 @@ def cmd_report(tsv, meta, out_md):
                   "server can come out somewhat under the floor; the floor still shows how much "
                   "of each figure is the kernel's. Ratios are medians over medians.")
         md.append("")
-        md.append("| " + " | ".join(FLOOR_HDR) + " |")
-        md.append("|" + "|".join(["---"] * len(FLOOR_HDR)) + "|")
-        for r in frows:
-            md.append("| " + " | ".join(str(x) for x in r) + " |")
+        md.extend(md_table(FLOOR_HDR, frows))
     if srows:
         md.append("")
         md.append("## How cost grows")
@@ -1059,10 +1056,7 @@ def cmd_report(tsv, meta, out_md):
         md.append("Ratios are taken within each round (both sides measured minutes apart, "
                   "on the same build), then summarised; callgrind figures come from one run each.")
         md.append("")
-        md.append("| " + " | ".join(shdr) + " |")
-        md.append("|" + "|".join(["---"] * len(shdr)) + "|")
-        for r in srows:
-            md.append("| " + " | ".join(str(x) for x in r) + " |")
+        md.extend(md_table(shdr, srows))
     if mem:
         md.append("")
         md.append("## Memory per idle keep-alive connection")
