@@ -924,6 +924,11 @@ def md_table(hdr, rows):
             + ["| " + " | ".join(str(x).replace("|", "/") for x in r) + " |" for r in rows])
 
 
+def md_section(md, title, intro=None):
+    """Appends a "## title" heading, and its opening paragraph if any."""
+    md.extend(["", "## " + title, ""] + ([intro, ""] if intro else []))
+
+
 def cmd_report(tsv, meta, out_md):
     vals, fails, notes = load_tsv(tsv)
     rnd = by_round(tsv)
@@ -1023,67 +1028,46 @@ def cmd_report(tsv, meta, out_md):
     for m in meta_lines:
         md.append("- " + m)
     if trows:
-        md.append("")
-        md.append("## Targets")
-        md.append("")
+        md_section(md, "Targets")
         md.extend(md_table(thdr, trows))
-    md.append("")
-    md.append("## Measurements")
-    md.append("")
+    md_section(md, "Measurements")
     md.extend(md_table(hdr, rows))
     md.append("")
-    for d in derived:
-        md.append("- " + d)
+    md.extend("- " + d for d in derived)
     if frows:
-        md.append("")
-        md.append("## The floor: what reading and writing alone cost")
-        md.append("")
-        md.append("bench/floor.c answers every request with guad's own response bytes and "
-                  "does nothing else: no parsing, no file, one read and one write per "
-                  "request (with Connection: close: accept4, read, write, close). It "
-                  "runs like the servers (CPU 0, same wrk runs), so its figures are what the "
-                  "kernel's loopback TCP path costs per request on this machine. CPU per "
-                  "request also depends on how busy a process is: one that keeps up with wrk "
-                  "waits, and is woken, more often per request than one that does not, so a "
-                  "server can come out somewhat under the floor; the floor still shows how much "
-                  "of each figure is the kernel's. Ratios are medians over medians.")
-        md.append("")
+        md_section(md, "The floor: what reading and writing alone cost",
+                   "bench/floor.c answers every request with guad's own response bytes and "
+                   "does nothing else: no parsing, no file, one read and one write per "
+                   "request (with Connection: close: accept4, read, write, close). It "
+                   "runs like the servers (CPU 0, same wrk runs), so its figures are what the "
+                   "kernel's loopback TCP path costs per request on this machine. CPU per "
+                   "request also depends on how busy a process is: one that keeps up with wrk "
+                   "waits, and is woken, more often per request than one that does not, so a "
+                   "server can come out somewhat under the floor; the floor still shows how "
+                   "much of each figure is the kernel's. Ratios are medians over medians.")
         md.extend(md_table(FLOOR_HDR, frows))
     if srows:
-        md.append("")
-        md.append("## How cost grows")
-        md.append("")
-        md.append("Ratios are taken within each round (both sides measured minutes apart, "
-                  "on the same build), then summarised; callgrind figures come from one run each.")
-        md.append("")
+        md_section(md, "How cost grows",
+                   "Ratios are taken within each round (both sides measured minutes apart, "
+                   "on the same build), then summarised; callgrind figures come from one run "
+                   "each.")
         md.extend(md_table(shdr, srows))
     if mem:
-        md.append("")
-        md.append("## Memory per idle keep-alive connection")
-        md.append("")
-        md.append("Target: at most 256 bytes. User space = the growth of the server's processes "
-                  "per connection opened plus what they reserve per connection slot (every "
-                  "configured slot, used or not; measured between connection limits of 1024 "
-                  "and %s). Kernel = socket slab objects (see Method); it is about the same "
-                  "for any server that keeps one socket per connection in an epoll set." % P["CONN_LIMIT"])
-        md.append("")
-        for m in mem:
-            md.append("- " + m)
+        md_section(md, "Memory per idle keep-alive connection",
+                   "Target: at most 256 bytes. User space = the growth of the server's "
+                   "processes per connection opened plus what they reserve per connection "
+                   "slot (every configured slot, used or not; measured between connection "
+                   "limits of 1024 and %s). Kernel = socket slab objects (see Method); it is "
+                   "about the same for any server that keeps one socket per connection in an "
+                   "epoll set." % P["CONN_LIMIT"])
+        md.extend("- " + m for m in mem)
     if fail_lines:
-        md.append("")
-        md.append("## Failures")
-        md.append("")
-        for x in fail_lines:
-            md.append("- " + x)
+        md_section(md, "Failures")
+        md.extend("- " + x for x in fail_lines)
     if note_lines:
-        md.append("")
-        md.append("## Notes recorded during the run")
-        md.append("")
-        for x in note_lines:
-            md.append("- " + x)
-    md.append("")
-    md.append("## Method")
-    md.append("")
+        md_section(md, "Notes recorded during the run")
+        md.extend("- " + x for x in note_lines)
+    md_section(md, "Method")
     md.append(METHOD)
     with open(out_md, "w") as f:
         f.write("\n".join(md) + "\n")

@@ -122,7 +122,22 @@ class Stats:
             self.acked.append(text)
 
 
-class Traffic(threading.Thread):
+class Client(threading.Thread):
+    """One of the soak's client threads: runs for rounds, or until the
+    deadline; an unexpected exception is kept in error for the test."""
+
+    def __init__(self, soak, name, deadline=None, rounds=None):
+        super().__init__(daemon=True)
+        self.soak = soak
+        self.stats = soak.stats
+        self.port = soak.server.port
+        self.deadline = deadline
+        self.rounds = rounds
+        self.rng = random.Random(name)
+        self.error = None
+
+
+class Traffic(Client):
     """Well-formed requests on keep-alive connections (sometimes closed
     by the client), and now and then a malformed one on its own."""
 
@@ -131,18 +146,11 @@ class Traffic(threading.Thread):
            ("malformed", 1)]
 
     def __init__(self, soak, name, deadline=None, rounds=None):
-        super().__init__(daemon=True)
-        self.soak = soak
-        self.stats = soak.stats
-        self.port = soak.server.port
+        super().__init__(soak, name, deadline, rounds)
         self.prefix = name
-        self.deadline = deadline
-        self.rounds = rounds
-        self.rng = random.Random(name)
         self.conn = None
         self.used = 0.0
         self.n = 0
-        self.error = None
         self.ops = [op for op, w in self.OPS for _ in range(w)]
 
     # -- connections
@@ -341,20 +349,10 @@ class Traffic(threading.Thread):
             self.drop()
 
 
-class Slow(threading.Thread):
+class Slow(Client):
     """Clients that trickle a request within the header timeout, and
     connections left idle (before any byte, or after a response) that
     the server must close by its timeouts."""
-
-    def __init__(self, soak, name, deadline=None, rounds=None):
-        super().__init__(daemon=True)
-        self.soak = soak
-        self.stats = soak.stats
-        self.port = soak.server.port
-        self.deadline = deadline
-        self.rounds = rounds
-        self.rng = random.Random(name)
-        self.error = None
 
     def trickle(self):
         path = self.rng.choice(self.soak.small)
