@@ -3,15 +3,12 @@
 
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
 #include <sched.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,7 +18,9 @@
 
 #include "conf.h"
 #include "fsopen.h"
-#include "uri.h"
+#include "mime.h"
+#include "route.h"
+#include "user.h"
 
 /* How a [section] key's value is read and where it goes. */
 enum conf_type {
@@ -274,217 +273,40 @@ set_key(struct parse *ps, const struct key_spec *k, const char *value)
 	return 0;
 }
 
-/* A MIME type: type "/" subtype, tokens, optional parameters. */
-static int
-mime_type_ok(const char *t)
-{
-	const char *slash = strchr(t, '/');
-	size_t i;
-
-	if (slash == NULL || slash == t || slash[1] == '\0')
-		return 0;
-	for (i = 0; t[i] != '\0'; i++)
-		if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
-/* Does a media type carry a charset parameter? */
-static int
-has_charset(const char *t)
-{
-	const char *p;
-
-	for (p = strchr(t, ';'); p != NULL; p = strchr(p, ';')) {
-		for (p++; *p == ' ' || *p == '\t'; p++)
-			;
-		if (strncasecmp(p, "charset", 7) != 0)
-			continue;
-		for (p += 7; *p == ' ' || *p == '\t'; p++)
-			;
-		if (*p == '=')
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The type an [mime] entry sends: a text type without a charset is
- * declared UTF-8, like the built-in ones, or a browser guesses. Returns
- * an allocated string, or NULL.
- */
-static char *
-mime_with_charset(const char *type)
-{
-	static const char utf8[] = "; charset=utf-8";
-	size_t len = strlen(type);
-	char *t;
-
-	if (strncasecmp(type, "text/", 5) != 0 || has_charset(type))
-		return strdup(type);
-	if ((t = malloc(len + sizeof(utf8))) == NULL)
-		return NULL;
-	memcpy(t, type, len);
-	memcpy(t + len, utf8, sizeof(utf8));
-	return t;
-}
-
-static int
-add_mime(struct parse *ps, const char *ext, const char *type)
-{
-	struct conf *c = ps->conf;
-	struct conf_mime *m;
-	size_t i;
-
-	if (*ext == '.')
-		ext++;
-	if (*ext == '\0' || strchr(ext, '/') != NULL || !mime_type_ok(type)) {
-		seterr(ps, ps->lineno,
-		    "[mime] %s: expected EXTENSION = "
-		    "TYPE/SUBTYPE",
-		    ext);
-		return 0;
-	}
-	for (i = 0; i < c->nmime; i++)
-		if (strcasecmp(c->mime[i].ext, ext) == 0) {
-			seterr(ps, ps->lineno, "[mime] %s: set twice", ext);
-			return 0;
-		}
-	m = realloc(c->mime, (c->nmime + 1) * sizeof(*m));
-	if (m == NULL)
-		goto oom;
-	c->mime = m;
-	m = &c->mime[c->nmime];
-	m->ext = strdup(ext);
-	m->type = mime_with_charset(type);
-	if (m->ext == NULL || m->type == NULL) {
-		free(m->ext);
-		free(m->type);
-		goto oom;
-	}
-	for (i = 0; m->ext[i] != '\0'; i++)
-		m->ext[i] = (char)tolower((unsigned char)m->ext[i]);
-	c->nmime++;
-	return 1;
-oom:
-	seterr(ps, ps->lineno, "out of memory");
-	return 0;
-}
-
-/* Route options after the argument: listing, precompressed, cache=VALUE. */
-static int
-route_option(struct parse *ps, struct route *r, const char *opt)
-{
-	if (strcmp(opt, "listing") == 0 && r->handler == ROUTE_DIR)
-		r->listing = 1;
-	else if (strcmp(opt, "precompressed") == 0 && r->handler != ROUTE_MSG)
-		r->precompressed = 1;
-	else if (strncmp(opt, "cache=", 6) == 0 && opt[6] != '\0' &&
-	    r->handler != ROUTE_MSG) {
-		free(r->cache_control);
-		if ((r->cache_control = strdup(opt + 6)) == NULL) {
-			seterr(ps, ps->lineno, "out of memory");
-			return 0;
-		}
-	} else {
-		seterr(ps, ps->lineno,
-		    "[routes] %s: unknown option \"%s\" for "
-		    "a %s route",
-		    r->path, opt, route_handler_names[r->handler]);
-		return 0;
-	}
-	return 1;
-}
-
 static int
 add_route(struct parse *ps, const char *path, const char *value)
 {
 	struct conf *c = ps->conf;
 	struct route *r;
-	char *words, *w, *save, *norm;
-	char *handler, *arg;
-	size_t len = strlen(path), nlen;
-	int h, ok;
+	char msg[CONF_ERR_MAX];
 
-	if ((words = strdup(value)) == NULL)
-		goto oom;
-	handler = strtok_r(words, " \t", &save);
-	arg = handler ? strtok_r(NULL, " \t", &save) : NULL;
-	if (arg == NULL) {
-		free(words);
-		seterr(ps, ps->lineno,
-		    "[routes] %s: expected HANDLER "
-		    "ARGUMENT (file FILE, dir DIR or msg TEMPLATE)",
-		    path);
-		return 0;
-	}
-	for (h = 0; h < ROUTE_HANDLER_COUNT; h++)
-		if (strcmp(handler, route_handler_names[h]) == 0)
-			break;
-	if (h == ROUTE_HANDLER_COUNT) {
-		seterr(ps, ps->lineno,
-		    "[routes] %s: unknown handler \"%s\" "
-		    "(file, dir or msg)",
-		    path, handler);
-		free(words);
-		return 0;
-	}
-	/* The path must be what a request decodes and normalises to. */
-	if ((norm = malloc(len + 1)) == NULL) {
-		free(words);
-		goto oom;
-	}
-	ok = *path == '/' && strchr(path, '%') == NULL &&
-	    strchr(path, '?') == NULL &&
-	    uri_path_decode(path, len, norm, &nlen) == 0 && nlen == len &&
-	    memcmp(norm, path, len) == 0;
-	free(norm);
-	if (!ok) {
-		free(words);
-		seterr(ps, ps->lineno,
-		    "[routes] %s: the URL path must start "
-		    "with '/' and be normalised (no \"//\", \".\", \"..\", "
-		    "'%%' or '?')",
-		    path);
-		return 0;
-	}
-	if (h == ROUTE_DIR && path[len - 1] != '/') {
-		free(words);
-		seterr(ps, ps->lineno,
-		    "[routes] %s: a dir route's path must "
-		    "end with '/' (%s/)",
-		    path, path);
-		return 0;
-	}
 	r = realloc(c->routes, (c->nroutes + 1) * sizeof(*r));
 	if (r == NULL) {
-		free(words);
-		goto oom;
+		seterr(ps, ps->lineno, "out of memory");
+		return 0;
 	}
 	c->routes = r;
-	r = &c->routes[c->nroutes];
+	r = &c->routes[c->nroutes++]; /* from here conf_free owns it */
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
-	r->handler = (enum route_handler)h;
 	r->line = ps->lineno;
-	r->len = len;
-	r->path = strdup(path);
-	r->arg = strdup(arg);
-	c->nroutes++; /* from here conf_free owns it */
-	if (r->path == NULL || r->arg == NULL) {
-		free(words);
-		goto oom;
+	if (route_parse(r, path, value, msg, sizeof(msg)) == -1) {
+		seterr(ps, ps->lineno, "%s", msg);
+		return 0;
 	}
-	while ((w = strtok_r(NULL, " \t", &save)) != NULL)
-		if (!route_option(ps, r, w)) {
-			free(words);
-			return 0;
-		}
-	free(words);
 	return 1;
-oom:
-	seterr(ps, ps->lineno, "out of memory");
-	return 0;
+}
+
+static int
+add_mime(struct parse *ps, const char *ext, const char *type)
+{
+	char msg[CONF_ERR_MAX];
+
+	if (mime_conf_add(ps->conf, ext, type, msg, sizeof(msg)) == -1) {
+		seterr(ps, ps->lineno, "%s", msg);
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -584,81 +406,14 @@ line_of(const struct parse *ps, const char *name)
 	return 0;
 }
 
-static int
-read_all(const char *path, char **out, size_t *outlen)
-{
-	FILE *f;
-	char *s = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	do {
-		if (cap - len < 4096) {
-			char *ns = realloc(s, cap + 65536);
-			if (ns == NULL) {
-				free(s);
-				fclose(f);
-				errno = ENOMEM;
-				return -1;
-			}
-			s = ns;
-			cap += 65536;
-		}
-		n = fread(s + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0 && len < (size_t)16 * 1024 * 1024);
-	if (ferror(f)) {
-		free(s);
-		fclose(f);
-		errno = EIO;
-		return -1;
-	}
-	fclose(f);
-	s[len] = '\0';
-	*out = s;
-	*outlen = len;
-	return 0;
-}
-
-/*
- * Reads the path of a dir route's directory as the kernel resolves its
- * fd: the static handler compares what it opened against it to refuse a
- * dotfile reached through a symlink. Returns 0, or -1 (error set).
- */
-static int
-real_path(struct parse *ps, struct route *r)
-{
-	char proc[64], buf[PATH_MAX];
-	ssize_t n;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->fd);
-	if ((n = readlink(proc, buf, sizeof(buf) - 1)) <= 0 || buf[0] != '/') {
-		seterr(ps, r->line,
-		    "[routes] %s: dir %s: cannot read its "
-		    "path through /proc: %s",
-		    r->path, r->arg, n == -1 ? strerror(errno) : "not a path");
-		return -1;
-	}
-	buf[n] = '\0';
-	if ((r->real = strdup(buf)) == NULL) {
-		seterr(ps, r->line, "out of memory");
-		return -1;
-	}
-	r->reallen = (size_t)n;
-	return 0;
-}
-
 /* Opens what each route names, below the root; reports the first failure. */
 static int
 check_routes(struct parse *ps)
 {
 	struct conf *c = ps->conf;
 	struct route *r;
-	struct stat st;
-	char *text, path[PATH_MAX];
-	size_t i, len;
-	int fd, n;
+	char msg[CONF_ERR_MAX];
+	size_t i;
 
 	c->root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->root_fd == -1) {
@@ -668,48 +423,9 @@ check_routes(struct parse *ps)
 	}
 	for (i = 0; i < c->nroutes; i++) {
 		r = &c->routes[i];
-		fd = fsopen_beneath(c->root_fd, r->arg,
-		    r->handler == ROUTE_DIR ? O_PATH | O_DIRECTORY
-					    : O_RDONLY | O_NONBLOCK);
-		if (fd == -1 || fstat(fd, &st) == -1) {
-			seterr(ps, r->line, "[routes] %s: %s %s: %s", r->path,
-			    route_handler_names[r->handler], r->arg,
-			    errno == EXDEV ? "outside the root"
-					   : strerror(errno));
-			if (fd != -1)
-				close(fd);
-			return -1;
-		}
-		if (r->handler == ROUTE_DIR) {
-			r->fd = fd;
-			if (real_path(ps, r) == -1)
-				return -1;
-			continue;
-		}
-		close(fd);
-		if (!S_ISREG(st.st_mode)) {
-			seterr(ps, r->line,
-			    "[routes] %s: %s %s: not a regular "
-			    "file",
-			    r->path, route_handler_names[r->handler], r->arg);
-			return -1;
-		}
-		if (r->handler != ROUTE_MSG)
-			continue;
-		n = snprintf(path, sizeof(path), "%s/%s", c->root, r->arg);
-		if (n < 0 || (size_t)n >= sizeof(path) ||
-		    read_all(path, &text, &len) == -1) {
-			seterr(ps, r->line, "[routes] %s: msg %s: %s", r->path,
-			    r->arg, strerror(errno));
-			return -1;
-		}
-		n = html_template_parse(&r->tmpl, text, len);
-		free(text);
-		if (n == -1) {
-			seterr(ps, r->line,
-			    "[routes] %s: msg %s: the template "
-			    "needs the placeholder %s exactly once",
-			    r->path, r->arg, HTML_PLACEHOLDER);
+		if (route_open(r, c->root_fd, c->root, msg, sizeof(msg)) ==
+		    -1) {
+			seterr(ps, r->line, "%s", msg);
 			return -1;
 		}
 	}
@@ -721,48 +437,14 @@ static int
 resolve_user(struct parse *ps)
 {
 	struct conf *c = ps->conf;
-	struct passwd *pw;
-	struct group *gr;
+	char msg[CONF_ERR_MAX];
+	const char *bad = NULL;
 
-	if (c->group != NULL && c->user == NULL) {
-		seterr(ps, line_of(ps, "group"), "[server] group: needs user");
+	if (user_resolve(c->user, c->group, &c->uid, &c->gid, &bad, msg,
+		sizeof(msg)) == -1) {
+		seterr(ps, line_of(ps, bad), "%s", msg);
 		return -1;
 	}
-	if (c->user == NULL)
-		return 0;
-	errno = 0;
-	if ((pw = getpwnam(c->user)) == NULL) {
-		if (errno == 0 || errno == ENOENT)
-			seterr(ps, line_of(ps, "user"),
-			    "[server] user: no "
-			    "such user \"%s\"",
-			    c->user);
-		else
-			seterr(ps, line_of(ps, "user"),
-			    "[server] user: \"%s\": "
-			    "%s",
-			    c->user, strerror(errno));
-		return -1;
-	}
-	c->uid = pw->pw_uid;
-	c->gid = pw->pw_gid;
-	if (c->group == NULL)
-		return 0;
-	errno = 0;
-	if ((gr = getgrnam(c->group)) == NULL) {
-		if (errno == 0 || errno == ENOENT)
-			seterr(ps, line_of(ps, "group"),
-			    "[server] group: no "
-			    "such group \"%s\"",
-			    c->group);
-		else
-			seterr(ps, line_of(ps, "group"),
-			    "[server] group: "
-			    "\"%s\": %s",
-			    c->group, strerror(errno));
-		return -1;
-	}
-	c->gid = gr->gr_gid;
 	return 0;
 }
 
@@ -870,7 +552,7 @@ conf_read(const char *path, int check_files, char err[CONF_ERR_MAX])
 	char *text, *copy, *dir, real[PATH_MAX];
 	size_t len;
 
-	if (read_all(path, &text, &len) == -1) {
+	if (fsopen_read_all(path, &text, &len) == -1) {
 		snprintf(err, CONF_ERR_MAX, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -915,24 +597,13 @@ conf_free(struct conf *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nroutes; i++) {
-		free(c->routes[i].path);
-		free(c->routes[i].arg);
-		free(c->routes[i].cache_control);
-		free(c->routes[i].real);
-		if (c->routes[i].fd != -1)
-			close(c->routes[i].fd);
-		html_template_free(&c->routes[i].tmpl);
-	}
-	for (i = 0; i < c->nmime; i++) {
-		free(c->mime[i].ext);
-		free(c->mime[i].type);
-	}
+	for (i = 0; i < c->nroutes; i++)
+		route_free(&c->routes[i]);
+	mime_conf_free(c);
 	if (c->root_fd != -1)
 		close(c->root_fd);
 	router_free(&c->router);
 	free(c->routes);
-	free(c->mime);
 	free(c->path);
 	free(c->dir);
 	free(c->host);
@@ -944,56 +615,4 @@ conf_free(struct conf *c)
 	free(c->group);
 	free(c->msg_db);
 	free(c);
-}
-
-/*
- * Finds [server] pid_file in gua.ini, whatever else the file holds, so
- * that guad -s can signal a master even when the file is broken. Returns
- * the path (resolved against the file's folder; the caller frees it), or
- * NULL if there is none or the file cannot be read (errno set).
- */
-char *
-conf_pid_file(const char *path)
-{
-	FILE *f;
-	char line[1024], *p, *e, *v, *out = NULL, *copy;
-	int server = 0;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return NULL;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		for (p = line; *p == ' ' || *p == '\t'; p++)
-			;
-		if (*p == '[') {
-			server = strncmp(p, "[server]", 8) == 0;
-			continue;
-		}
-		if (!server || strncmp(p, "pid_file", 8) != 0)
-			continue;
-		for (v = p + 8; *v == ' ' || *v == '\t'; v++)
-			;
-		if (*v != '=' && *v != ':')
-			continue;
-		for (v++; *v == ' ' || *v == '\t'; v++)
-			;
-		e = v + strcspn(v, "\r\n");
-		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		*e = '\0';
-		if (*v == '\0')
-			continue;
-		free(out);
-		out = NULL;
-		if (*v == '/')
-			out = strdup(v);
-		else if ((copy = strdup(path)) != NULL) {
-			if (asprintf(&out, "%s/%s", dirname(copy), v) == -1)
-				out = NULL;
-			free(copy);
-		}
-	}
-	fclose(f);
-	if (out == NULL)
-		errno = ENOENT;
-	return out;
 }

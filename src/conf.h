@@ -77,7 +77,6 @@ struct conf *conf_parse(const char *text, size_t len, const char *name,
     const char *dir, int check_files, char err[CONF_ERR_MAX]);
 void conf_free(struct conf *);
 unsigned conf_workers(const struct conf *);
-char *conf_pid_file(const char *path);
 const struct conf_key *conf_keys(size_t *n);
 
 #endif

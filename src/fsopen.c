@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,4 +142,45 @@ fsopen_beneath(int dirfd, const char *path, int flags)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Reads a whole file (up to 16 MiB) into a NUL-terminated buffer the
+ * caller frees. Returns 0, or -1 with errno set.
+ */
+int
+fsopen_read_all(const char *path, char **out, size_t *outlen)
+{
+	FILE *f;
+	char *s = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	do {
+		if (cap - len < 4096) {
+			char *ns = realloc(s, cap + 65536);
+			if (ns == NULL) {
+				free(s);
+				fclose(f);
+				errno = ENOMEM;
+				return -1;
+			}
+			s = ns;
+			cap += 65536;
+		}
+		n = fread(s + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0 && len < (size_t)16 * 1024 * 1024);
+	if (ferror(f)) {
+		free(s);
+		fclose(f);
+		errno = EIO;
+		return -1;
+	}
+	fclose(f);
+	s[len] = '\0';
+	*out = s;
+	*outlen = len;
+	return 0;
 }

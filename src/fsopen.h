@@ -2,8 +2,11 @@
 #ifndef GUAD_FSOPEN_H
 #define GUAD_FSOPEN_H
 
+#include <stddef.h>
+
 int fsopen_beneath(int dirfd, const char *path, int flags);
 int fsopen_probe(void);
 const char *fsopen_mode(void);
+int fsopen_read_all(const char *path, char **out, size_t *outlen);
 
 #endif

@@ -62,7 +62,7 @@ send_command(const char *path, const char *cmd)
 		    cmd);
 		return 2;
 	}
-	if ((pid_file = conf_pid_file(path)) == NULL) {
+	if ((pid_file = pidfile_find(path)) == NULL) {
 		if (errno == ENOENT && access(path, R_OK) == 0)
 			fprintf(stderr, "guad: %s: no pid_file in [server]\n",
 			    path);

@@ -1,6 +1,7 @@
 /* mime.c: Content-Type from gua.ini, a built-in extension table and libmagic. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <magic.h>
 #include <stdio.h>
@@ -184,4 +185,119 @@ mime_type(struct mime *m, const struct conf *c, int fd, const struct stat *st,
 	e->size = st->st_size;
 	e->mtime = st->st_mtim;
 	return e->type;
+}
+
+/* A MIME type: type "/" subtype, tokens, optional parameters. */
+static int
+mime_type_ok(const char *t)
+{
+	const char *slash = strchr(t, '/');
+	size_t i;
+
+	if (slash == NULL || slash == t || slash[1] == '\0')
+		return 0;
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Does a media type carry a charset parameter? */
+static int
+has_charset(const char *t)
+{
+	const char *p;
+
+	for (p = strchr(t, ';'); p != NULL; p = strchr(p, ';')) {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (strncasecmp(p, "charset", 7) != 0)
+			continue;
+		for (p += 7; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The type an [mime] entry sends: a text type without a charset is
+ * declared UTF-8, like the built-in ones, or a browser guesses. Returns
+ * an allocated string, or NULL.
+ */
+static char *
+mime_with_charset(const char *type)
+{
+	static const char utf8[] = "; charset=utf-8";
+	size_t len = strlen(type);
+	char *t;
+
+	if (strncasecmp(type, "text/", 5) != 0 || has_charset(type))
+		return strdup(type);
+	if ((t = malloc(len + sizeof(utf8))) == NULL)
+		return NULL;
+	memcpy(t, type, len);
+	memcpy(t + len, utf8, sizeof(utf8));
+	return t;
+}
+
+/*
+ * Adds one [mime] line, "extension = type", to the configuration.
+ * Returns 0, or -1 with a message in err ("[mime] ...", without the file
+ * and line).
+ */
+int
+mime_conf_add(struct conf *c, const char *ext, const char *type, char *err,
+    size_t errlen)
+{
+	struct conf_mime *m;
+	size_t i;
+
+	if (*ext == '.')
+		ext++;
+	if (*ext == '\0' || strchr(ext, '/') != NULL || !mime_type_ok(type)) {
+		snprintf(err, errlen,
+		    "[mime] %s: expected EXTENSION = TYPE/SUBTYPE", ext);
+		return -1;
+	}
+	for (i = 0; i < c->nmime; i++)
+		if (strcasecmp(c->mime[i].ext, ext) == 0) {
+			snprintf(err, errlen, "[mime] %s: set twice", ext);
+			return -1;
+		}
+	m = realloc(c->mime, (c->nmime + 1) * sizeof(*m));
+	if (m == NULL)
+		goto oom;
+	c->mime = m;
+	m = &c->mime[c->nmime];
+	m->ext = strdup(ext);
+	m->type = mime_with_charset(type);
+	if (m->ext == NULL || m->type == NULL) {
+		free(m->ext);
+		free(m->type);
+		goto oom;
+	}
+	for (i = 0; m->ext[i] != '\0'; i++)
+		m->ext[i] = (char)tolower((unsigned char)m->ext[i]);
+	c->nmime++;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Frees the [mime] entries of a configuration. */
+void
+mime_conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmime; i++) {
+		free(c->mime[i].ext);
+		free(c->mime[i].type);
+	}
+	free(c->mime);
+	c->mime = NULL;
+	c->nmime = 0;
 }

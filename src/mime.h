@@ -34,5 +34,8 @@ const char *mime_type(struct mime *, const struct conf *, int fd,
     const struct stat *, const char *name);
 size_t mime_cache_slot(const struct stat *);
 void mime_refine(const char *magic, char out[MIME_TYPE_MAX]);
+int mime_conf_add(struct conf *, const char *ext, const char *type, char *err,
+    size_t errlen);
+void mime_conf_free(struct conf *);
 
 #endif

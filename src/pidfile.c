@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,4 +66,56 @@ pidfile_write(const char *path)
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * Finds [server] pid_file in gua.ini, whatever else the file holds, so
+ * that guad -s can signal a master even when the file is broken. Returns
+ * the path (resolved against the file's folder; the caller frees it), or
+ * NULL if there is none or the file cannot be read (errno set).
+ */
+char *
+pidfile_find(const char *path)
+{
+	FILE *f;
+	char line[1024], *p, *e, *v, *out = NULL, *copy;
+	int server = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return NULL;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '[') {
+			server = strncmp(p, "[server]", 8) == 0;
+			continue;
+		}
+		if (!server || strncmp(p, "pid_file", 8) != 0)
+			continue;
+		for (v = p + 8; *v == ' ' || *v == '\t'; v++)
+			;
+		if (*v != '=' && *v != ':')
+			continue;
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		e = v + strcspn(v, "\r\n");
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		*e = '\0';
+		if (*v == '\0')
+			continue;
+		free(out);
+		out = NULL;
+		if (*v == '/')
+			out = strdup(v);
+		else if ((copy = strdup(path)) != NULL) {
+			if (asprintf(&out, "%s/%s", dirname(copy), v) == -1)
+				out = NULL;
+			free(copy);
+		}
+	}
+	fclose(f);
+	if (out == NULL)
+		errno = ENOENT;
+	return out;
 }

@@ -6,5 +6,6 @@
 
 int pidfile_write(const char *path);
 pid_t pidfile_read(const char *path);
+char *pidfile_find(const char *conf_path);
 
 #endif

@@ -1,0 +1,15 @@
+/* route.h: one [routes] line of gua.ini, parsed and opened. */
+#ifndef GUAD_ROUTE_H
+#define GUAD_ROUTE_H
+
+#include <stddef.h>
+
+#include "router.h"
+
+int route_parse(struct route *, const char *path, const char *value, char *err,
+    size_t errlen);
+int route_open(struct route *, int root_fd, const char *root, char *err,
+    size_t errlen);
+void route_free(struct route *);
+
+#endif
