@@ -20,6 +20,7 @@
 #include "fsopen.h"
 #include "mime.h"
 #include "route.h"
+#include "store.h"
 #include "user.h"
 
 /* How a [section] key's value is read and where it goes. */
@@ -488,7 +489,9 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 
 	if ((c->host == NULL && (c->host = strdup("0.0.0.0")) == NULL) ||
 	    resolve(c, &c->root, GUAD_WWWDIR, 0) == -1 ||
-	    resolve(c, &c->msg_db, GUAD_DBPATH, 0) == -1 ||
+	    (c->msg_db == NULL && (c->msg_db = strdup(GUAD_DBPATH)) == NULL) ||
+	    (store_is_path(c->msg_db) &&
+		resolve(c, &c->msg_db, GUAD_DBPATH, 0) == -1) ||
 	    (c->error_log != NULL && resolve(c, &c->error_log, "", 1) == -1) ||
 	    (c->access_log != NULL &&
 		resolve(c, &c->access_log, "", 1) == -1) ||

@@ -378,26 +378,17 @@ announce(struct master *m)
 }
 
 /*
- * The board's database, if a route uses it, created by the workers' user
- * in a folder it owns; a failure is not fatal.
+ * The board's store, if a route uses it: its backend creates or upgrades
+ * the schema; a failure is not fatal (logged: the board answers 503).
  */
 static void
 prepare_store(const struct conf *c)
 {
 	size_t i;
-	int rc;
 
 	for (i = 0; i < c->nroutes; i++)
 		if (c->routes[i].handler == ROUTE_MSG) {
-			priv_own_store(c);
-			priv_fs_as_user(c, 1);
-			rc = store_prepare(c->msg_db);
-			priv_fs_as_user(c, 0);
-			if (rc == -1)
-				log_warnx("the message board answers 503 until "
-					  "%s can be opened%s%s",
-				    c->msg_db, c->user ? " by " : "",
-				    c->user ? c->user : "");
+			(void)store_prepare(c);
 			return;
 		}
 }

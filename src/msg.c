@@ -1,4 +1,4 @@
-/* msg.c: the message board page: GET and POST ways in, SQLite behind. */
+/* msg.c: the message board page: GET and POST ways in, a store behind. */
 #include "config.h"
 
 #include <limits.h>
@@ -158,7 +158,7 @@ render(struct msg *m)
 		 &m->list)) != 0 ||
 	    m->list.failed) {
 		m->list_ok = 0;
-		return rc == STORE_BUSY ? STORE_BUSY : -1;
+		return rc == STORE_BUSY || rc == STORE_WAIT ? STORE_BUSY : -1;
 	}
 	m->list_ok = 1;
 	return 0;
@@ -196,6 +196,7 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
 	case 0:
 		return 0;
 	case STORE_BUSY:
+	case STORE_WAIT:
 		return RESP_LATER;
 	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,

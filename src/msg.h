@@ -1,4 +1,4 @@
-/* msg.h: the message board page: GET and POST ways in, SQLite behind. */
+/* msg.h: the message board page: GET and POST ways in, a store behind. */
 #ifndef GUAD_MSG_H
 #define GUAD_MSG_H
 

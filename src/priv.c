@@ -130,30 +130,30 @@ give(const struct conf *c, const char *path)
 }
 
 /*
- * In the master, as root with a user set: the message store's folder is
- * created if missing (one level), and it and the database files in it
- * are given to the workers' user, so that they can write them. A folder
- * anyone may write (such as /tmp) is left alone. Failures are logged: the
- * board then answers 503.
+ * In the master, as root with a user set: the folder of path is created
+ * if missing (one level), and it and the files path + each of suffix (a
+ * NULL-terminated list) are given to the workers' user, so that they can
+ * write them. A folder anyone may write (such as /tmp) is left alone.
+ * Failures are logged: what needs the files then fails in the workers.
  */
 void
-priv_own_store(const struct conf *c)
+priv_own_files(const struct conf *c, const char *path,
+    const char *const *suffix)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
 	struct stat st;
-	char *copy, *dir, path[4096];
+	char *copy, *dir, name[4096];
 	size_t i;
 	int n;
 
 	if (!switching(c))
 		return;
-	if ((copy = strdup(c->msg_db)) == NULL) {
+	if ((copy = strdup(path)) == NULL) {
 		log_warn("strdup");
 		return;
 	}
 	dir = dirname(copy);
 	if (mkdir(dir, 0750) == 0)
-		log_info("created %s for the message store", dir);
+		log_info("created %s for %s", dir, path);
 	else if (errno != EEXIST) {
 		log_warn("mkdir %s", dir);
 		goto done;
@@ -170,20 +170,20 @@ priv_own_store(const struct conf *c)
 		goto done;
 	if (st.st_mode & (S_IWOTH | S_ISVTX)) {
 		log_warnx("%s is writable by anyone: not giving it to %s; put "
-			  "[msg] db in a folder of its own",
-		    dir, c->user);
+			  "%s in a folder of its own",
+		    dir, c->user, path);
 		goto done;
 	}
 	/* the files first: root may not search the folder once it is given */
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		n = snprintf(path, sizeof(path), "%s%s", c->msg_db, suffix[i]);
-		if (n > 0 && (size_t)n < sizeof(path))
-			give(c, path);
+	for (i = 0; suffix[i] != NULL; i++) {
+		n = snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (n > 0 && (size_t)n < sizeof(name))
+			give(c, name);
 	}
 	if (chown(dir, c->uid, c->gid) == -1)
 		log_warn("chown %s to %s", dir, c->user);
 	else
-		log_info("gave %s to %s for the message store", dir, c->user);
+		log_info("gave %s to %s for %s", dir, c->user, path);
 done:
 	free(copy);
 }

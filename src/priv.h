@@ -8,7 +8,8 @@ struct conf;
 
 int priv_check(const struct conf *, char *err, size_t len);
 int priv_drop(const struct conf *);
-void priv_own_store(const struct conf *);
+void priv_own_files(const struct conf *, const char *path,
+    const char *const *suffix);
 void priv_fs_as_user(const struct conf *, int on);
 
 #endif

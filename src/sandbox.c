@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "log.h"
 #include "router.h"
 #include "sandbox.h"
+#include "store.h"
 
 #ifdef HAVE_LINUX_LANDLOCK_H
 
@@ -75,6 +75,38 @@ allow(int ruleset, int dirfd, uint64_t rights)
 	    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
 }
 
+/*
+ * Allows what the message store's backend needs (store_needs): its
+ * folder, read or written. Returns 0, or -1 (logged).
+ */
+static int
+allow_store(const struct conf *c, int rs, uint64_t handled)
+{
+	struct store_needs n;
+	int fd, rc = -1;
+
+	if (store_needs(c->msg_db, &n) == -1)
+		return -1;
+	if (n.dir == NULL)
+		return 0;
+	fd = open(n.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* a folder that appears later is reached after a reload */
+	if (fd == -1) {
+		log_warn("sandbox: %s (the message board cannot write there "
+			 "until a reload)",
+		    n.dir);
+		rc = 0;
+	} else if (allow(rs, fd,
+		       (n.dir_write ? FS_STORE : FS_READ) & handled) == -1)
+		log_warn("landlock: %s", n.dir);
+	else
+		rc = 0;
+	if (fd != -1)
+		close(fd);
+	free(n.dir);
+	return rc;
+}
+
 #endif /* HAVE_LINUX_LANDLOCK_H */
 
 /*
@@ -105,8 +137,8 @@ sandbox_abi(char *why, size_t len)
 /*
  * Confines the calling process for good: no_new_privs, then, where the
  * kernel has Landlock, reading only beneath the document root and the
- * routes' folders and writing only in the message store's folder (SQLite
- * adds -wal, -shm and -journal files beside the database). Everything
+ * routes' folders and reaching only what the message store's backend
+ * needs (store_needs). Everything
  * else a worker needs (libmagic's database, the store's connection, the
  * logs) must be open before. Returns 0 when confined, 1 when Landlock is
  * unavailable (only no_new_privs holds), -1 on failure (logged).
@@ -116,9 +148,9 @@ sandbox_apply(const struct conf *c)
 {
 #ifdef HAVE_LINUX_LANDLOCK_H
 	struct landlock_ruleset_attr attr;
-	char *copy, *dir, why[64];
+	char why[64];
 	size_t i;
-	int abi, rs, fd, rc = -1, store = 0;
+	int abi, rs, rc = -1, store = 0;
 #endif
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
@@ -148,29 +180,8 @@ sandbox_apply(const struct conf *c)
 			goto done;
 		}
 	}
-	if (store) {
-		if ((copy = strdup(c->msg_db)) == NULL) {
-			log_warn("strdup");
-			goto done;
-		}
-		dir = dirname(copy);
-		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		/* a folder that appears later is reached after a reload */
-		if (fd == -1)
-			log_warn("sandbox: %s (the message board cannot write "
-				 "there until a reload)",
-			    dir);
-		else if (allow(rs, fd, FS_STORE & attr.handled_access_fs) ==
-		    -1) {
-			log_warn("landlock: %s", dir);
-			close(fd);
-			free(copy);
-			goto done;
-		}
-		if (fd != -1)
-			close(fd);
-		free(copy);
-	}
+	if (store && allow_store(c, rs, attr.handled_access_fs) == -1)
+		goto done;
 	if (syscall(SYS_landlock_restrict_self, rs, 0) == -1) {
 		log_warn("landlock_restrict_self");
 		goto done;

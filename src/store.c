@@ -1,268 +1,126 @@
-/* store.c: the message board's SQLite database, one connection per worker. */
+/* store.c: the message store interface; one backend per kind of [msg] db. */
 #include "config.h"
 
-#include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "log.h"
+#include "conf.h"
 #include "store.h"
+#include "store_sqlite.h"
+
+/* Asked in order; the last one takes any value. */
+static const struct store_ops *const backends[] = {
+	&store_sqlite,
+};
+
+/* The backend for a [msg] db value; never NULL. */
+const struct store_ops *
+store_backend(const char *db)
+{
+	size_t i, n = sizeof(backends) / sizeof(backends[0]);
+
+	for (i = 0; i + 1 < n; i++)
+		if (backends[i]->claims(db))
+			return backends[i];
+	return backends[n - 1];
+}
+
+/* True if db names a file (resolved relative to gua.ini's folder). */
+int
+store_is_path(const char *db)
+{
+	return store_backend(db)->path;
+}
+
+/* 0 if db is well formed for its backend, or -1 with the reason in err. */
+int
+store_check(const char *db, char *err, size_t len)
+{
+	const struct store_ops *b = store_backend(db);
+
+	return b->check != NULL ? b->check(db, err, len) : 0;
+}
+
+/* In the master before fork: the schema, created or upgraded. 0 or -1. */
+int
+store_prepare(const struct conf *c)
+{
+	const struct store_ops *b = store_backend(c->msg_db);
+
+	return b->prepare != NULL ? b->prepare(c) : 0;
+}
+
+/* For guad -t: whether the store answers, in msg. 0, or -1. */
+int
+store_probe(const struct conf *c, char *msg, size_t len)
+{
+	const struct store_ops *b = store_backend(c->msg_db);
+
+	msg[0] = '\0';
+	return b->probe != NULL ? b->probe(c, msg, len) : 0;
+}
+
+/* What a confined worker must reach; n->dir is the caller's to free. */
+int
+store_needs(const char *db, struct store_needs *n)
+{
+	const struct store_ops *b = store_backend(db);
+
+	memset(n, 0, sizeof(*n));
+	return b->needs != NULL ? b->needs(db, n) : 0;
+}
 
 /*
- * The worker's event loop must not wait for another process's write lock:
- * a busy insert gives up after one short nap (long enough for another
- * worker's usual commit) and the request is parked and tried again later
- * (see conn.c), so that other connections keep being served meanwhile.
+ * Opens a worker's connection without waiting: 0, STORE_BUSY (try again
+ * soon) or -1 (logged).
  */
-static int
-busy_nap(void *arg, int count)
+int
+store_open(struct store *s, const char *db)
 {
-	struct timespec ts = { 0, STORE_NAP_MS * 1000000L };
-
-	if (count > 0)
-		return 0;
-	nanosleep(&ts, NULL);
-	return 1;
-}
-
-static const char schema[] = "CREATE TABLE IF NOT EXISTS message ("
-			     " id INTEGER PRIMARY KEY,"
-			     " created INTEGER NOT NULL,"
-			     " text TEXT NOT NULL);";
-
-static int
-is_busy(int rc)
-{
-	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-}
-
-/*
- * Closes s after a failure: STORE_BUSY (not logged) if another connection
- * held a lock, else -1 with the reason logged.
- */
-static int
-fail(struct store *s, const char *path, const char *what)
-{
-	int busy = s->db != NULL && is_busy(sqlite3_errcode(s->db));
-
-	if (!busy)
-		log_warnx("message store: %s: %s%s%s", path, what ? what : "",
-		    what ? ": " : "",
-		    s->db ? sqlite3_errmsg(s->db) : "cannot allocate");
-	store_close(s);
-	return busy ? STORE_BUSY : -1;
-}
-
-static int
-exec(struct store *s, const char *sql)
-{
-	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-/*
- * Opens (creating it and its schema if needed) the database in WAL mode
- * with synchronous=FULL, so a message is on disk when it is acknowledged.
- * A patient open waits up to STORE_PREPARE_MS for locks; the other kind
- * naps at most STORE_NAP_MS, here and in every later statement.
- */
-static int
-open_db(struct store *s, const char *path, int patient)
-{
-	sqlite3_stmt *st;
-	int version;
-
 	memset(s, 0, sizeof(*s));
-	if (sqlite3_open_v2(path, (sqlite3 **)&s->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX,
-		NULL) != SQLITE_OK)
-		return fail(s, path, NULL);
-	if (sqlite3_db_readonly(s->db, "main") == 1) {
-		/* SQLite falls back to reading what it cannot write */
-		log_warnx(
-		    "message store: %s: opened read-only (the file or its "
-		    "folder is not writable by this process, or the disk is "
-		    "mounted read-only)",
-		    path);
-		store_close(s);
-		return -1;
-	}
-	if (patient)
-		sqlite3_busy_timeout(s->db, STORE_PREPARE_MS);
-	else
-		sqlite3_busy_handler(s->db, busy_nap, NULL);
-	if (exec(s, "PRAGMA journal_mode=WAL") == -1)
-		return fail(s, path, "PRAGMA journal_mode=WAL");
-	if (exec(s, "PRAGMA synchronous=FULL") == -1)
-		return fail(s, path, "PRAGMA synchronous=FULL");
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
-		SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return fail(s, path, "PRAGMA user_version");
-	}
-	version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version > STORE_SCHEMA_VERSION) {
-		/* written by a newer guad: never guess at its layout */
-		log_warnx("message store: %s: schema version %d is newer than "
-			  "this guad's %d",
-		    path, version, STORE_SCHEMA_VERSION);
-		store_close(s);
-		return -1;
-	}
-	if (version < STORE_SCHEMA_VERSION &&
-	    (exec(s, "BEGIN IMMEDIATE") == -1 || exec(s, schema) == -1 ||
-		exec(s, "PRAGMA user_version=1") == -1 ||
-		exec(s, "COMMIT") == -1))
-		return fail(s, path, "creating the schema");
-	if (sqlite3_prepare_v3(s->db,
-		"INSERT INTO message (created, text) "
-		"VALUES (?, ?)",
-		-1, SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->ins,
-		NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db,
-		"SELECT id, created, text FROM message "
-		"ORDER BY id DESC LIMIT ?",
-		-1, SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->list,
-		NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, "PRAGMA data_version", -1,
-		SQLITE_PREPARE_PERSISTENT, (sqlite3_stmt **)&s->ver,
-		NULL) != SQLITE_OK)
-		return fail(s, path, "preparing statements");
-	s->dirty = 1;
-	s->checked = UINT64_MAX; /* no turn yet */
-	return 0;
+	s->ops = store_backend(db);
+	s->wait.fd = -1;
+	return s->ops->open(s, db);
 }
 
-/*
- * Creates the database and its schema, or upgrades it, once in the
- * master before the workers start, so they never race to do it (switching
- * to WAL mode takes an exclusive lock). The master may wait for locks.
- * Returns 0, or -1 (logged).
- */
-int
-store_prepare(const char *path)
-{
-	struct store s;
-
-	if (open_db(&s, path, 1) != 0)
-		return -1;
-	store_close(&s);
-	return 0;
-}
-
-/*
- * Opens the store for a worker, never waiting long for a lock: 0,
- * STORE_BUSY if another connection held one (try again soon), or -1
- * (logged) if the database cannot be used.
- */
-int
-store_open(struct store *s, const char *path)
-{
-	return open_db(s, path, 0);
-}
-
+/* Closes what store_open opened, or began to; s may be closed already. */
 void
 store_close(struct store *s)
 {
-	sqlite3_finalize(s->ins);
-	sqlite3_finalize(s->list);
-	sqlite3_finalize(s->ver);
-	if (s->db != NULL)
-		sqlite3_close(s->db);
+	if (s->ops != NULL && s->ops->close != NULL)
+		s->ops->close(s);
 	memset(s, 0, sizeof(*s));
+	s->wait.fd = -1;
 }
 
 /*
- * Stores a message and returns once it is committed: 0; STORE_BUSY if
- * another connection holds the write lock (nothing was written: try
- * again later); or -1 (logged) if the database is full or unwritable.
+ * Stores a message: 0 once committed; STORE_BUSY (nothing written: try
+ * again later); STORE_WAIT (call again with the same message once
+ * s->wait says); or -1 (logged).
  */
 int
 store_add(struct store *s, const char *text, size_t len, int64_t now)
 {
-	sqlite3_stmt *st = s->ins;
-	int rc;
-
-	sqlite3_reset(st);
-	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC) !=
-		SQLITE_OK)
-		goto err;
-	rc = sqlite3_step(st);
-	sqlite3_clear_bindings(st);
-	sqlite3_reset(st);
-	if (is_busy(rc))
-		return STORE_BUSY;
-	if (rc != SQLITE_DONE)
-		goto err;
-	s->dirty = 1;
-	return 0;
-err:
-	log_warnx("message store: insert: %s", sqlite3_errmsg(s->db));
-	return -1;
+	return s->ops->add(s, text, len, now);
 }
 
 /*
- * True if the messages may have changed since the last call: this
- * connection wrote, or PRAGMA data_version says another one committed.
- * The pragma opens a read transaction (some 20,000 instructions and
- * three system calls), so it is read once per event loop turn (turn, from
- * date_turn): a request handled in a turn arrived before the turn began,
- * after every commit its client had seen acknowledged.
+ * True if the messages may have changed since the last call; called at
+ * most once per event loop turn for an answer (turn, from date_turn).
  */
 int
 store_changed(struct store *s, uint64_t turn)
 {
-	sqlite3_stmt *st = s->ver;
-	int64_t v;
-	int changed = s->dirty;
-
-	if (turn == s->checked && !changed)
-		return 0;
-	s->checked = turn;
-
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		v = sqlite3_column_int64(st, 0);
-		if (v != s->data_version)
-			changed = 1;
-		s->data_version = v;
-	} else
-		changed = 1;
-	sqlite3_reset(st);
-	s->dirty = 0;
-	return changed;
+	return s->ops->changed(s, turn);
 }
 
 /*
- * Calls cb for the newest limit messages, newest first. Returns 0,
- * STORE_BUSY if another connection held a lock, or -1 (logged).
+ * Calls cb for the newest limit messages, newest first: 0, STORE_BUSY,
+ * STORE_WAIT (call again with the same arguments once s->wait says: no
+ * row was given to cb yet), or -1 (logged).
  */
 int
 store_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 {
-	sqlite3_stmt *st = s->list;
-	int rc;
-
-	sqlite3_reset(st);
-	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)limit) != SQLITE_OK)
-		goto err;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cb(arg, sqlite3_column_int64(st, 0),
-			sqlite3_column_int64(st, 1),
-			(const char *)sqlite3_column_text(st, 2),
-			(size_t)sqlite3_column_bytes(st, 2)) == -1)
-			break;
-	}
-	sqlite3_reset(st);
-	if (is_busy(rc))
-		return STORE_BUSY;
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		goto err;
-	return 0;
-err:
-	log_warnx("message store: list: %s", sqlite3_errmsg(s->db));
-	sqlite3_reset(st);
-	return -1;
+	return s->ops->list(s, limit, cb, arg);
 }
