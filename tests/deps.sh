@@ -3,8 +3,9 @@
 # run it, "test" to run its whole test suite as well.
 set -eu
 
+# media-types: /etc/mime.types, the table of types by file extension.
 build="build-essential autoconf automake pkg-config libinih-dev libmagic-dev
-libsqlite3-dev check"
+libsqlite3-dev check media-types"
 # chromium, nodejs and a CJK font: the browser tests (tests/e2e) and their
 # screenshots; clang: the sanitizer build and the fuzzers; cppcheck,
 # clang-tidy and clang-format: make lint.

@@ -1,4 +1,4 @@
-/* check_mime.c: Content-Type by extension, by [mime], and by libmagic. */
+/* check_mime.c: Content-Type by extension first, libmagic, never active. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -22,27 +22,27 @@ struct ext_case {
 };
 
 static const struct ext_case exts[] = {
-	{ "/style.css", "text/css; charset=utf-8" },
-	{ "/static/app.js", "text/javascript; charset=utf-8" },
-	{ "/m.mjs", "text/javascript; charset=utf-8" },
+	{ "/style.css", "text/css" },
+	{ "/static/app.js", "text/javascript" },
+	{ "/m.mjs", "text/javascript" },
 	{ "/data.json", "application/json" },
 	{ "/logo.svg", "image/svg+xml" },
 	{ "/a.wasm", "application/wasm" },
 	{ "/app.js.map", "application/json" },
 	{ "/site.webmanifest", "application/manifest+json" },
-	{ "/index.html", "text/html; charset=utf-8" },
-	{ "/STYLE.CSS", "text/css; charset=utf-8" },
-	{ "/App.Js", "text/javascript; charset=utf-8" },
-	{ "/Index.HTML", "text/html; charset=utf-8" },
+	{ "/index.html", "text/html" },
+	{ "/STYLE.CSS", "text/css" },
+	{ "/App.Js", "text/javascript" },
+	{ "/Index.HTML", "text/html" },
 	{ "relative/x.json", "application/json" },
 	{ "x.svg", "image/svg+xml" },
+	{ "/notes.txt", "text/plain" },
 	{ "/README", NULL },
 	{ "/a/README", NULL },
 	{ "/a.b/c", NULL },
 	{ "/a.css/c", NULL },
 	{ "/file.", NULL },
 	{ "/doge.gif", NULL },
-	{ "/notes.txt", NULL },
 	{ "/x.cssx", NULL },
 	{ "/x.xcss", NULL },
 	{ "/css", NULL },
@@ -56,7 +56,7 @@ START_TEST(test_by_ext)
 	const struct ext_case *c = &exts[_i];
 	const char *t;
 
-	t = mime_by_ext(NULL, c->name);
+	t = mime_by_ext(NULL, NULL, c->name);
 	if (c->type == NULL)
 		ck_assert_msg(t == NULL, "\"%s\": got \"%s\", expected none",
 		    c->name, t);
@@ -89,29 +89,29 @@ START_TEST(test_conf_mime_overrides_builtin)
 {
 	struct conf *c = mime_conf();
 
-	ck_assert_str_eq(mime_by_ext(c, "/a.css"),
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/a.css"),
 	    "text/x-custom; charset=utf-8");
-	ck_assert_str_eq(mime_by_ext(c, "/A.CSS"),
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/A.CSS"),
 	    "text/x-custom; charset=utf-8");
-	ck_assert_str_eq(mime_by_ext(c, "/README.md"),
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/README.md"),
 	    "text/markdown; charset=utf-8");
-	ck_assert_str_eq(mime_by_ext(c, "/README.Md"),
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/README.Md"),
 	    "text/markdown; charset=utf-8");
-	ck_assert_str_eq(mime_by_ext(c, "/doge.gif"), "image/x-mine");
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/doge.gif"), "image/x-mine");
 	/* a text type keeps the charset it names, and gets one if not */
-	ck_assert_str_eq(mime_by_ext(c, "/a.csv"),
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/a.csv"),
 	    "text/csv; charset=iso-8859-1");
-	ck_assert_str_eq(mime_by_ext(c, "/a.tsv"),
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/a.tsv"),
 	    "TEXT/tab-separated-values;Charset =x");
-	ck_assert_str_eq(mime_by_ext(c, "/a.ics"),
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/a.ics"),
 	    "Text/Calendar; method=PUBLISH; charset=utf-8");
-	ck_assert_str_eq(mime_by_ext(c, "/a.xml"), "application/xml");
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/a.xml"), "application/xml");
 	/* what [mime] does not name still comes from the built-in table */
-	ck_assert_str_eq(mime_by_ext(c, "/a.js"),
-	    "text/javascript; charset=utf-8");
-	ck_assert_ptr_null(mime_by_ext(c, "/a.txt"));
-	ck_assert_ptr_null(mime_by_ext(c, "/md"));
-	ck_assert_ptr_null(mime_by_ext(c, "/x.md/y"));
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/a.js"), "text/javascript");
+	ck_assert_str_eq(mime_by_ext(NULL, c, "/a.txt"), "text/plain");
+	ck_assert_ptr_null(mime_by_ext(NULL, c, "/a.zzz"));
+	ck_assert_ptr_null(mime_by_ext(NULL, c, "/md"));
+	ck_assert_ptr_null(mime_by_ext(NULL, c, "/x.md/y"));
 	conf_free(c);
 }
 END_TEST
@@ -123,7 +123,21 @@ struct refine_case {
 
 static const struct refine_case refines[] = {
 	{ "text/plain; charset=us-ascii", "text/plain; charset=utf-8" },
-	{ "text/html; charset=us-ascii", "text/html; charset=utf-8" },
+	/* a sniffed active type is never sent: text, or bytes */
+	{ "text/html; charset=us-ascii", "text/plain; charset=utf-8" },
+	{ "text/html; charset=iso-8859-1", "text/plain; charset=iso-8859-1" },
+	{ "application/xhtml+xml; charset=utf-8", "text/plain; charset=utf-8" },
+	{ "image/svg+xml; charset=us-ascii", "text/plain; charset=utf-8" },
+	{ "text/xml; charset=us-ascii", "text/plain; charset=utf-8" },
+	{ "application/xml; charset=utf-8", "text/plain; charset=utf-8" },
+	{ "application/javascript; charset=us-ascii",
+	    "text/plain; charset=utf-8" },
+	{ "text/x-Java-Script; charset=us-ascii", "text/plain; charset=utf-8" },
+	{ "application/ecmascript; charset=utf-8",
+	    "text/plain; charset=utf-8" },
+	{ "image/svg+xml; charset=binary", "application/octet-stream" },
+	{ "text/html; charset=unknown-8bit", "application/octet-stream" },
+	{ "application/xml", "application/octet-stream" },
 	{ "text/plain; charset=utf-8", "text/plain; charset=utf-8" },
 	{ "text/x-c; charset=iso-8859-1", "text/x-c; charset=iso-8859-1" },
 	{ "image/gif; charset=binary", "image/gif" },
@@ -296,8 +310,8 @@ START_TEST(test_sniff_by_content)
 }
 END_TEST
 
-/* The extension decides before any sniffing, [mime] before the table. */
-START_TEST(test_extension_decides_without_sniffing)
+/* The extension decides before any sniffing, [mime] before the tables. */
+START_TEST(test_extension_decides)
 {
 	struct mime m;
 	struct conf *c = mime_conf();
@@ -307,8 +321,6 @@ START_TEST(test_extension_decides_without_sniffing)
 	put("notes.md", text, sizeof(text) - 1);
 	put("real.gif", png, sizeof(png) - 1);
 	init(&m);
-	type_of(&m, NULL, "looks-like.css", t);
-	ck_assert_str_eq(t, "text/css; charset=utf-8");
 	type_of(&m, c, "looks-like.css", t);
 	ck_assert_str_eq(t, "text/x-custom; charset=utf-8");
 	type_of(&m, c, "notes.md", t);
@@ -316,12 +328,164 @@ START_TEST(test_extension_decides_without_sniffing)
 	type_of(&m, c, "real.gif", t);
 	ck_assert_str_eq(t, "image/x-mine");
 	ck_assert_uint_eq(m.sniffs, 0);
-	/* without [mime], .gif is not in the table: the content decides */
+	/* mime.types knows .gif: the name wins over the content */
 	type_of(&m, NULL, "real.gif", t);
-	ck_assert_str_eq(t, "image/png");
+	ck_assert_str_eq(t, "image/gif");
+	ck_assert_uint_eq(m.sniffs, 0);
+	/* a text type gets its charset from the content: none for bytes */
+	type_of(&m, NULL, "looks-like.css", t);
+	ck_assert_str_eq(t, "text/css");
 	ck_assert_uint_eq(m.sniffs, 1);
 	mime_free(&m);
 	conf_free(c);
+}
+END_TEST
+
+/* Without a system table, the built-in one, then the content. */
+START_TEST(test_builtin_table_then_content)
+{
+	struct mime m;
+	char t[MIME_TYPE_MAX];
+
+	put("real.gif", png, sizeof(png) - 1);
+	put("app.js", "let a = 1;\n", 11);
+	init(&m);
+	ck_assert_int_eq(mime_load_types(&m, "/nonexistent/mime.types"), -1);
+	m.nsys = 0;
+	type_of(&m, NULL, "real.gif", t);
+	ck_assert_str_eq(t, "image/png");
+	type_of(&m, NULL, "app.js", t);
+	ck_assert_str_eq(t, "text/javascript; charset=utf-8");
+	mime_free(&m);
+}
+END_TEST
+
+/* A text type from a table names the charset libmagic finds. */
+START_TEST(test_charset_from_content)
+{
+	static const struct {
+		const char *name, *data, *type;
+	} want[] = {
+		{ "ascii.txt", "plain words\n", "text/plain; charset=utf-8" },
+		{ "utf8.txt", "caf\xc3\xa9 cr\xc3\xa8me\n",
+		    "text/plain; charset=utf-8" },
+		{ "latin1.txt", "caf\xe9 na\xefve r\xe9sum\xe9 d\xe9j\xe0 vu\n",
+		    "text/plain; charset=iso-8859-1" },
+		{ "page.html", "<!DOCTYPE html>\n<p>hi</p>\n",
+		    "text/html; charset=utf-8" },
+		{ "style.css", "body { color: red; }\n",
+		    "text/css; charset=utf-8" },
+	};
+	struct mime m;
+	char t[MIME_TYPE_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		put(want[i].name, want[i].data, strlen(want[i].data));
+	init(&m);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		type_of(&m, NULL, want[i].name, t);
+		ck_assert_msg(strcmp(t, want[i].type) == 0,
+		    "%s: got \"%s\", expected \"%s\"", want[i].name, t,
+		    want[i].type);
+	}
+	mime_free(&m);
+}
+END_TEST
+
+/*
+ * Markup or script in a file whose name says text, or says nothing, is
+ * never served as a type a browser would run: note.txt holding a page
+ * stays text/plain, and a page, an image/svg+xml, XML or a script
+ * without an extension (or with one no table knows) is text/plain.
+ */
+START_TEST(test_sniffed_active_never_served)
+{
+	static const struct {
+		const char *name, *data, *type;
+	} want[] = {
+		{ "note.txt", "<html><script>alert(1)</script></html>\n",
+		    "text/plain; charset=utf-8" },
+		{ "page", "<html><script>alert(1)</script></html>\n",
+		    "text/plain; charset=utf-8" },
+		{ "page.zzunknown", "<!DOCTYPE html>\n<script>x()</script>\n",
+		    "text/plain; charset=utf-8" },
+		{ "pic",
+		    "<svg xmlns=\"http://www.w3.org/2000/svg\">"
+		    "<script>alert(1)</script></svg>\n",
+		    "text/plain; charset=utf-8" },
+		{ "doc",
+		    "<?xml version=\"1.0\"?>\n<html xmlns=\"http://"
+		    "www.w3.org/1999/xhtml\"><script>alert(1)</script>"
+		    "</html>\n",
+		    "text/plain; charset=utf-8" },
+		{ "tool", "#!/usr/bin/env node\nconsole.log(1);\n",
+		    "text/plain; charset=utf-8" },
+		{ "lib",
+		    "\"use strict\";\nfunction f(){ var x = "
+		    "document.cookie; }\n",
+		    "text/plain; charset=utf-8" },
+	};
+	struct mime m;
+	char t[MIME_TYPE_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		put(want[i].name, want[i].data, strlen(want[i].data));
+	init(&m);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		type_of(&m, NULL, want[i].name, t);
+		ck_assert_msg(strcmp(t, want[i].type) == 0,
+		    "%s: got \"%s\", expected \"%s\"", want[i].name, t,
+		    want[i].type);
+		ck_assert(!mime_active(t));
+	}
+	mime_free(&m);
+}
+END_TEST
+
+/* A mime.types file: comments, case, duplicates (the first wins). */
+START_TEST(test_load_types)
+{
+	static const char file[] =
+	    "# a comment line\n"
+	    "text/plain\t\ttxt TEXT # a trailing comment\n"
+	    "application/x-nothing\n"
+	    "image/gif gif\n"
+	    "image/x-other gif txt\n"
+	    "notatype ext1\n"
+	    "\n"
+	    "font/woff2 woff2\n";
+	char path[PATH_MAX];
+	struct mime m;
+
+	put("mime.types", file, sizeof(file) - 1);
+	snprintf(path, sizeof(path), "%s/mime.types", tmp);
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(mime_load_types(&m, path), 4);
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.txt"), "text/plain");
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.Text"), "text/plain");
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.GIF"), "image/gif");
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.woff2"), "font/woff2");
+	ck_assert_ptr_null(mime_by_ext(&m, NULL, "a.ext1"));
+	/* not in the file: the built-in table */
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.css"), "text/css");
+	ck_assert_ptr_null(mime_by_ext(&m, NULL, "a.zzz"));
+	mime_free(&m);
+}
+END_TEST
+
+/* The system's own table, as Debian's media-types installs it. */
+START_TEST(test_system_table)
+{
+	struct mime m;
+
+	init(&m);
+	ck_assert_uint_gt(m.nsys, 100);
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.pdf"), "application/pdf");
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.PNG"), "image/png");
+	ck_assert_str_eq(mime_by_ext(&m, NULL, "a.txt"), "text/plain");
+	mime_free(&m);
 }
 END_TEST
 
@@ -484,7 +648,12 @@ mime_suite(void)
 	tcase_add_unchecked_fixture(tc, tree_setup, tree_teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_sniff_by_content);
-	tcase_add_test(tc, test_extension_decides_without_sniffing);
+	tcase_add_test(tc, test_extension_decides);
+	tcase_add_test(tc, test_builtin_table_then_content);
+	tcase_add_test(tc, test_charset_from_content);
+	tcase_add_test(tc, test_sniffed_active_never_served);
+	tcase_add_test(tc, test_load_types);
+	tcase_add_test(tc, test_system_table);
 	tcase_add_test(tc, test_cache_hits_for_unchanged_file);
 	tcase_add_test(tc, test_cache_misses_when_size_changes);
 	tcase_add_test(tc, test_cache_misses_when_mtime_changes);
