@@ -8,6 +8,7 @@
 
 #include "board.h"
 #include "date.h"
+#include "transport.h"
 
 /* Maps the slots before the workers are forked; NULL on failure. */
 struct board_slot *
@@ -22,14 +23,14 @@ board_create(void)
 
 /* A request enters its handler: the master may now time it. */
 void
-board_begin(struct board_slot *s, int fd, int sent, const char *method,
-    const char *path, size_t len)
+board_begin(struct board_slot *s, struct transport *tr, int sent,
+    const char *method, const char *path, size_t len)
 {
 	size_t m = strlen(method);
 
 	if (s == NULL)
 		return;
-	s->fd = fd;
+	s->tr = tr;
 	s->sent = sent;
 	memcpy(s->what, method, m);
 	s->what[m] = ' ';
@@ -51,7 +52,8 @@ board_end(struct board_slot *s)
 
 /*
  * From the signal handler of a worker the master found stuck: tell the
- * client 503 if nothing was sent to it yet. Async-signal-safe.
+ * client 503 if nothing was sent to it yet, through the connection's
+ * transport (see its last_words).
  */
 void
 board_stuck_reply(struct board_slot *s)
@@ -63,6 +65,6 @@ board_stuck_reply(struct board_slot *s)
 	    "X-Content-Type-Options: nosniff\r\n\r\n"
 	    "The request took too long here.\n";
 
-	if (s != NULL && s->busy_since != 0 && !s->sent && s->fd >= 0)
-		(void)!write(s->fd, reply, sizeof(reply) - 1);
+	if (s != NULL && s->busy_since != 0 && !s->sent && s->tr != NULL)
+		s->tr->ops->last_words(s->tr, reply, sizeof(reply) - 1);
 }

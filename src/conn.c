@@ -1,7 +1,6 @@
 /* conn.c: one client connection: read, parse, respond, keep alive or close. */
 #include "config.h"
 
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -185,6 +184,7 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
 	c->w = w;
 	c->ev.fd = fd;
 	c->ev.cb = conn_on_event;
+	transport_open(&c->tr, &transport_plain, fd);
 	c->file_fd = -1;
 	c->timer = CONN_TIMER_NONE;
 	c->state = CONN_IDLE;
@@ -228,7 +228,7 @@ conn_close(struct conn *c)
 		close(c->file_fd);
 	c->file_fd = -1;
 	release_buffers(c);
-	close(c->ev.fd); /* also leaves the epoll set */
+	c->tr.ops->close(&c->tr); /* also leaves the epoll set */
 	c->ev.fd = -1;
 	c->tnext = w->free_conns;
 	w->free_conns = c;
@@ -429,13 +429,14 @@ in_reserve(struct conn *c, size_t want)
 static void
 send_continue(struct conn *c, const struct http_request *req)
 {
-	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	static char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	struct iovec iov = { cont, sizeof(cont) - 1 };
 
 	if (!req->expect_continue || c->continued || req->minor == 0)
 		return;
 	c->continued = 1;
 	/* The socket is empty of output here; a short write is left alone. */
-	(void)!send(c->ev.fd, cont, sizeof(cont) - 1, MSG_NOSIGNAL);
+	(void)!c->tr.ops->writev(&c->tr, &iov, 1, 0);
 }
 
 /* The request head is complete but its body is not: wait for it. */
@@ -560,7 +561,7 @@ process_one(struct conn *c)
 	}
 
 	resp_init(&r);
-	board_begin(w->slot, c->ev.fd, output_pending(c),
+	board_begin(w->slot, &c->tr, output_pending(c),
 	    http_method_names[req.method], req.path.p, req.path.len);
 	status = serve_request(w, &req, body, blen, &r);
 	board_end(w->slot);
@@ -617,16 +618,21 @@ request_timer(const struct conn *c)
 static enum step
 flush(struct conn *c)
 {
+	const struct transport_ops *ops = c->tr.ops;
+	struct iovec iov;
 	ssize_t n;
 	size_t chunk;
 
 	while (output_pending(c)) {
 		if (c->out_off < c->out_len) {
-			n = send(c->ev.fd, c->out + c->out_off,
-			    c->out_len - c->out_off,
-			    MSG_NOSIGNAL | (c->file_fd != -1 ? MSG_MORE : 0));
-		} else if (!c->w->conf->sendfile) {
-			/* sendfile = off: through the output buffer */
+			iov.iov_base = c->out + c->out_off;
+			iov.iov_len = c->out_len - c->out_off;
+			n = ops->writev(&c->tr, &iov, 1, c->file_fd != -1);
+		} else if (!c->w->conf->sendfile || ops->sendfile == NULL) {
+			/*
+			 * sendfile = off, or a transport that must see the
+			 * bytes: through the output buffer
+			 */
 			chunk = (size_t)(c->file_end - c->file_off);
 			if (chunk > c->out_cap)
 				chunk = c->out_cap;
@@ -649,7 +655,8 @@ flush(struct conn *c)
 			chunk = (size_t)(c->file_end - c->file_off);
 			if (chunk > SENDFILE_CHUNK)
 				chunk = SENDFILE_CHUNK;
-			n = sendfile(c->ev.fd, c->file_fd, &c->file_off, chunk);
+			n = ops->sendfile(&c->tr, c->file_fd, &c->file_off,
+			    chunk);
 			if (n == 0) {
 				log_warnx("file shrank while being sent");
 				conn_close(c);
@@ -712,17 +719,16 @@ read_some(struct conn *c)
 		conn_close(c); /* the parser bounds every request */
 		return STEP_CLOSED;
 	}
-	do
-		n = read(c->ev.fd, c->in + c->in_len, space);
-	while (n == -1 && errno == EINTR);
+	n = c->tr.ops->read(&c->tr, c->in + c->in_len, space);
 	if (n > 0) {
 		c->in_len += (uint32_t)n;
-		if ((size_t)n < space)
+		if ((size_t)n < space && c->tr.ops->short_read_drains)
 			c->readable = 0; /* edge-triggered: drained */
 		return STEP_DONE;
 	}
 	if (n == -1 && errno == EAGAIN) {
-		c->readable = 0;
+		/* an engine that must write first is read again once it can */
+		c->readable = c->tr.want == TRANSPORT_WANT_WRITE;
 		return STEP_WAIT;
 	}
 	conn_close(c); /* EOF or error */
@@ -737,13 +743,11 @@ linger(struct conn *c)
 	ssize_t n;
 
 	while (c->readable) {
-		n = read(c->ev.fd, sink, sizeof(sink));
+		n = c->tr.ops->read(&c->tr, sink, sizeof(sink));
 		if (n > 0)
 			continue;
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == -1 && errno == EAGAIN) {
-			c->readable = 0;
+			c->readable = c->tr.want == TRANSPORT_WANT_WRITE;
 			return;
 		}
 		conn_close(c);
@@ -764,7 +768,7 @@ finish(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	shutdown(c->ev.fd, SHUT_WR);
+	c->tr.ops->shutdown(&c->tr);
 	release_buffers(c);
 	c->state = CONN_LINGER;
 	conn_timer_set(c, CONN_TIMER_LINGER);

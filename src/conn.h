@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ev.h"
+#include "transport.h"
 #include "worker.h"
 
 /* A parked request is tried again this often. */
@@ -28,6 +29,7 @@ enum conn_state {
 struct conn {
 	struct ev_handle ev;
 	struct worker *w;
+	struct transport tr; /* every byte goes through it */
 	char *in;
 	char *out;
 	struct conn *tprev; /* timer queue, or free list */
