@@ -121,7 +121,14 @@ main(int argc, char **argv)
 	if (cmd != NULL)
 		return send_command(path, cmd);
 	if ((conf = conf_load(path, err)) == NULL) {
-		fprintf(stderr, "%s\n", err);
+		/* An unreadable file, often none at all: say who and what next. */
+		if (path != NULL && access(path, R_OK) == -1)
+			fprintf(stderr,
+			    "guad: %s; try 'guad -c file' or "
+			    "'guad -h'\n",
+			    err);
+		else
+			fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	if (test) {

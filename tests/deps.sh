@@ -5,12 +5,13 @@ set -eu
 
 # media-types: /etc/mime.types, the table of types by file extension.
 build="build-essential autoconf automake pkg-config libinih-dev libmagic-dev
-libsqlite3-dev check media-types"
+libsqlite3-dev media-types"
+# check: the unit tests (guad itself builds without it).
 # chromium, nodejs and a CJK font: the browser tests (tests/e2e) and their
 # screenshots; clang: the sanitizer build and the fuzzers; cppcheck,
-# clang-tidy and clang-format: make lint.
+# clang-tidy and clang-format: make lint; mandoc: tests/man.sh.
 test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs
-fonts-wqy-zenhei cppcheck clang-tidy clang-format"
+fonts-wqy-zenhei cppcheck clang-tidy clang-format mandoc check"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;
