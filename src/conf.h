@@ -64,12 +64,6 @@ struct conf {
 	int root_fd; /* O_PATH, the document root */
 };
 
-/* One gua.ini key that takes a value, for the documentation check. */
-struct conf_key {
-	const char *section;
-	const char *name;
-};
-
 struct conf *conf_load(const char *path, char err[CONF_ERR_MAX]);
 struct conf *
 conf_read(const char *path, int check_files, char err[CONF_ERR_MAX]);
@@ -77,6 +71,5 @@ struct conf *conf_parse(const char *text, size_t len, const char *name,
     const char *dir, int check_files, char err[CONF_ERR_MAX]);
 void conf_free(struct conf *);
 unsigned conf_workers(const struct conf *);
-const struct conf_key *conf_keys(size_t *n);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "router.h"
+#include "schema.h"
 
 #define NAME "t.ini"
 
@@ -156,14 +157,14 @@ START_TEST(test_every_key_sets_its_field)
 }
 END_TEST
 
-/* The file above really names every key conf_keys() lists. */
+/* The file above really names every key schema_keys() lists. */
 START_TEST(test_every_key_test_is_complete)
 {
-	const struct conf_key *k;
+	const struct schema_key *k;
 	char line[128];
 	size_t n, i;
 
-	k = conf_keys(&n);
+	k = schema_keys(&n);
 	for (i = 0; i < n; i++) {
 		snprintf(line, sizeof(line), "\n%s = ", k[i].name);
 		ck_assert_msg(strstr(every_key, line) != NULL,
@@ -807,12 +808,12 @@ documented_in_section(const char *man, const char *section, const char *key)
 
 START_TEST(test_keys_documented_in_man_page)
 {
-	const struct conf_key *k;
+	const struct schema_key *k;
 	char *man;
 	size_t n, i;
 
 	man = slurp(SRCDIR "/man/gua.ini.5");
-	k = conf_keys(&n);
+	k = schema_keys(&n);
 	ck_assert_uint_ge(n, 19);
 	for (i = 0; i < n; i++)
 		ck_assert_msg(documented_in_section(man, k[i].section,
@@ -845,12 +846,12 @@ END_TEST
 
 START_TEST(test_keys_documented_in_shipped_ini)
 {
-	const struct conf_key *k;
+	const struct schema_key *k;
 	char *ini, sect[64];
 	size_t n, i;
 
 	ini = slurp(SRCDIR "/conf/gua.ini");
-	k = conf_keys(&n);
+	k = schema_keys(&n);
 	for (i = 0; i < n; i++) {
 		ck_assert_msg(has_key_line(ini, k[i].name),
 		    "conf/gua.ini does not show [%s] %s", k[i].section,
@@ -928,11 +929,11 @@ START_TEST(test_conf_keys_lists_every_key)
 		{ "msg", "page_size" },
 		{ "msg", "busy_timeout" },
 	};
-	const struct conf_key *k;
+	const struct schema_key *k;
 	size_t n, i, j;
 	int found;
 
-	k = conf_keys(&n);
+	k = schema_keys(&n);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		found = 0;
 		for (j = 0; j < n; j++)
