@@ -24,6 +24,7 @@ struct conf {
 
 	char *host;
 	unsigned port;
+	int ipv6only;	  /* "::" takes IPv6 only, not IPv4 too */
 	unsigned workers; /* 0: one per CPU */
 	char *root;
 	char *error_log;

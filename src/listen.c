@@ -45,8 +45,12 @@ listen_name(int fd, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/*
+ * v6only: an IPv6 socket takes IPv6 only; off, "::" takes IPv4 too, as
+ * IPv4-mapped addresses (::ffff:127.0.0.1).
+ */
 static int
-open_one(const struct addrinfo *ai)
+open_one(const struct addrinfo *ai, int v6only)
 {
 	int fd, on = 1;
 
@@ -58,8 +62,8 @@ open_one(const struct addrinfo *ai)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 ||
 	    (ai->ai_family == AF_INET6 &&
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) ==
-		    -1) ||
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    sizeof(v6only)) == -1) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	    listen(fd, SOMAXCONN) == -1) {
 		int saved = errno;
@@ -98,12 +102,14 @@ set_port(struct sockaddr *sa, in_port_t port)
 
 /*
  * Binds every address host resolves to, on port (0: the kernel picks one,
- * the same for all of them).
+ * the same for all of them). An IPv6 address takes IPv4 as well unless
+ * v6only, or unless host also resolves to IPv4 addresses, which get
+ * sockets of their own.
  * Returns 0 with the sockets in fds[0..*n), or -1 with err set.
  */
 int
-listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
-    size_t errlen)
+listen_open(const char *host, unsigned port, int v6only, int *fds, size_t *n,
+    char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai, *prev;
 	char serv[8];
@@ -120,6 +126,9 @@ listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
 		snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
 		return -1;
 	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET)
+			v6only = 1;
 	for (ai = res; ai != NULL && *n < LISTEN_MAX; ai = ai->ai_next) {
 		dup = 0;
 		for (prev = res; prev != ai; prev = prev->ai_next)
@@ -132,7 +141,7 @@ listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
 		/* Port 0: every address gets the port the first one got. */
 		if (port == 0 && bound != 0)
 			set_port(ai->ai_addr, bound);
-		if ((fd = open_one(ai)) == -1) {
+		if ((fd = open_one(ai, v6only != 0)) == -1) {
 			snprintf(err, errlen, "bind %s port %u: %s", host, port,
 			    strerror(errno));
 			freeaddrinfo(res);

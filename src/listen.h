@@ -6,8 +6,8 @@
 
 #define LISTEN_MAX 16
 
-int listen_open(const char *host, unsigned port, int *fds, size_t *n, char *err,
-    size_t errlen);
+int listen_open(const char *host, unsigned port, int v6only, int *fds,
+    size_t *n, char *err, size_t errlen);
 int listen_inherit(int *fds, size_t *n, char *err, size_t errlen);
 int listen_name(int fd, char *out, size_t len);
 void listen_close(int *fds, size_t n);

@@ -416,7 +416,8 @@ log_is_file(const char *name)
 static int
 same_listen(const struct conf *a, const struct conf *b)
 {
-	return strcmp(a->host, b->host) == 0 && a->port == b->port;
+	return strcmp(a->host, b->host) == 0 && a->port == b->port &&
+	    a->ipv6only == b->ipv6only;
 }
 
 /*
@@ -448,8 +449,8 @@ reload(struct master *m)
 		return;
 	}
 	if (!m->inherited && !same_listen(m->conf, nc) &&
-	    listen_open(nc->host, nc->port, fds, &nfds, lerr, sizeof(lerr)) ==
-		-1) {
+	    listen_open(nc->host, nc->port, nc->ipv6only, fds, &nfds, lerr,
+		sizeof(lerr)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
 			  "%s",
 		    lerr);
@@ -570,8 +571,8 @@ master_run(struct conf *conf)
 	m.inherited = rc > 0;
 	if (rc == -1 ||
 	    (rc == 0 &&
-		listen_open(conf->host, conf->port, m.fds, &m.nfds, err,
-		    sizeof(err)) == -1)) {
+		listen_open(conf->host, conf->port, conf->ipv6only, m.fds,
+		    &m.nfds, err, sizeof(err)) == -1)) {
 		log_warnx("%s", err);
 		conf_free(conf);
 		return 1;

@@ -28,6 +28,7 @@
 static const struct schema_key keys[] = {
 	K("server", "host", SCHEMA_STR, host, 0, 0, "0.0.0.0"),
 	K("server", "port", SCHEMA_UINT, port, 0, 65535, "3000"),
+	K("server", "ipv6only", SCHEMA_BOOL, ipv6only, 0, 1, "off"),
 	K("server", "workers", SCHEMA_AUTO, workers, 1, 1024, "auto"),
 	K("server", "root", SCHEMA_PATH, root, 0, 0, GUAD_WWWDIR),
 	K("server", "error_log", SCHEMA_LOG, error_log, 0, 0, "stderr"),

@@ -30,6 +30,7 @@ parse(const char *text, char err[CONF_ERR_MAX])
 static const char every_key[] = "; every key guad has\n"
 				"[server]\n"
 				"host = ::1\n"
+				"ipv6only = on\n"
 				"port = 8080\n"
 				"workers = 4\n"
 				"root = /srv/www\n"
@@ -96,6 +97,7 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->path, NAME);
 	ck_assert_str_eq(c->host, "::1");
+	ck_assert_int_eq(c->ipv6only, 1);
 	ck_assert_uint_eq(c->port, 8080);
 	ck_assert_uint_eq(c->workers, 4);
 	ck_assert_uint_eq(conf_workers(c), 4);
@@ -182,6 +184,7 @@ START_TEST(test_defaults_when_absent)
 	c = parse("", err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->host, "0.0.0.0");
+	ck_assert_int_eq(c->ipv6only, 0);
 	ck_assert_uint_eq(c->port, 3000);
 	ck_assert_uint_eq(c->workers, 0);
 	ck_assert_uint_ge(conf_workers(c), 1);
