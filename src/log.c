@@ -1,6 +1,8 @@
 /* log.c: error log (time, level, role, pid) and access log, one write per line. */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,11 +20,21 @@ const char *const log_level_names[LOG_LEVEL_COUNT] = {
 	[LOG_LEVEL_ERROR] = "error",
 };
 
+/* syslog priorities, which journald reads from "<N>" before a line */
+static const char prio[LOG_LEVEL_COUNT] = {
+	[LOG_LEVEL_DEBUG] = '7',
+	[LOG_LEVEL_INFO] = '6',
+	[LOG_LEVEL_WARN] = '4',
+	[LOG_LEVEL_ERROR] = '3',
+};
+
 static struct {
 	int err_fd;
-	int acc_fd; /* -1: access log off */
+	int acc_fd;	 /* -1: access log off */
+	int err_journal; /* err_fd is journald's stream: "<N>" prefixes */
+	int acc_journal;
 	char role[24];
-} lg = { 2, 1, "master" };
+} lg = { 2, 1, 0, 0, "master" };
 
 /* Sets the role printed in every error line: "master" or "worker N". */
 void
@@ -46,6 +58,34 @@ open_target(const char *name, int dflt)
 	if (strcmp(name, "off") == 0)
 		return -1;
 	return open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+/*
+ * Is fd the stream systemd connected to journald? JOURNAL_STREAM holds
+ * its "device:inode" (systemd.exec(5)); a descriptor that merely
+ * inherited the variable (a redirected stderr) does not match it.
+ */
+int
+log_is_journal(int fd)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return 0;
+	errno = 0;
+	dev = strtoull(v, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	ino = strtoull(end + 1, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }
 
 static void
@@ -81,6 +121,9 @@ log_open(const char *error_log, const char *access_log)
 	}
 	replace_fd(&lg.err_fd, efd);
 	replace_fd(&lg.acc_fd, afd);
+	lg.err_journal = lg.err_fd <= 2 && log_is_journal(lg.err_fd);
+	lg.acc_journal =
+	    lg.acc_fd >= 0 && lg.acc_fd <= 2 && log_is_journal(lg.acc_fd);
 	return 0;
 }
 
@@ -90,11 +133,24 @@ log_access_enabled(void)
 	return lg.acc_fd != -1;
 }
 
-/* Writes one access log line (the caller ends it with a newline). */
+/*
+ * Writes one access log line (the caller ends it with a newline); to
+ * journald at info priority.
+ */
 void
 log_access(const char *line, size_t len)
 {
-	if (lg.acc_fd != -1)
+	char buf[8192];
+
+	if (lg.acc_fd == -1)
+		return;
+	if (lg.acc_journal && len <= sizeof(buf) - 3) {
+		buf[0] = '<';
+		buf[1] = '6';
+		buf[2] = '>';
+		memcpy(buf + 3, line, len);
+		(void)!write(lg.acc_fd, buf, len + 3);
+	} else
 		(void)!write(lg.acc_fd, line, len);
 }
 
@@ -109,7 +165,14 @@ log_write(enum log_level level, int with_errno, const char *fmt, va_list ap)
 
 	now = time(NULL);
 	gmtime_r(&now, &tm);
-	len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	len = 0;
+	if (lg.err_journal) {
+		line[len++] = '<';
+		line[len++] = prio[level];
+		line[len++] = '>';
+	}
+	len +=
+	    strftime(line + len, sizeof(line) - len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(line + len, sizeof(line) - len,
 	    " [%s] %s %ld: ", log_level_names[level], lg.role, (long)getpid());
 	if (n > 0)

@@ -16,6 +16,7 @@ enum log_level {
 void log_set_role(const char *role, int n);
 int log_open(const char *error_log, const char *access_log);
 int log_access_enabled(void);
+int log_is_journal(int fd);
 void log_access(const char *line, size_t len);
 void log_write(enum log_level, int with_errno, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
