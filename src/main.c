@@ -14,6 +14,7 @@
 #include "pidfile.h"
 #include "priv.h"
 #include "proctitle.h"
+#include "version.h"
 
 static void
 usage(FILE *f)
@@ -25,7 +26,8 @@ usage(FILE *f)
 	    "  -s signal  send reload, quit, stop or reopen to the running "
 	    "master\n"
 	    "  -h         show this help\n"
-	    "  -V         show the version\n",
+	    "  -V         show the version, libraries and configure "
+	    "options\n",
 	    GUAD_CONF);
 }
 
@@ -107,7 +109,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("guad %s\n", PACKAGE_VERSION);
+			version_print(stdout);
 			return 0;
 		default:
 			usage(stderr);

@@ -435,7 +435,8 @@ def run_guad(args, timeout=10.0, cwd=None):
 
 
 def version():
-    return run_guad(["-V"]).stdout.strip()
+    """The first line of guad -V: "guad X.Y.Z"."""
+    return run_guad(["-V"]).stdout.split("\n", 1)[0].strip()
 
 
 # --------------------------------------------------------------------------

@@ -195,13 +195,14 @@ class CommandLineTest(unittest.TestCase):
     def test_version_option_prints_version(self):
         r = run_guad(["-V"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertRegex(r.stdout, r"^guad \d+\.\d+\S*\n?$")
+        first = r.stdout.split("\n", 1)[0]
+        self.assertRegex(first, r"^guad \d+\.\d+\S*$")
         ac = os.path.join(guadtest.SRCDIR, "configure.ac")
         if os.path.exists(ac):
             with open(ac) as f:
                 m = re.search(r"AC_INIT\(\[?guad\]?,\s*\[?([^\],)]+)", f.read())
             if m:
-                self.assertEqual(r.stdout.strip(), "guad " + m.group(1).strip())
+                self.assertEqual(first, "guad " + m.group(1).strip())
 
     def test_help_option_prints_usage(self):
         r = run_guad(["-h"])

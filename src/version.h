@@ -1,0 +1,9 @@
+/* version.h: what guad -V prints: version, libraries, configure options. */
+#ifndef GUAD_VERSION_H
+#define GUAD_VERSION_H
+
+#include <stdio.h>
+
+void version_print(FILE *);
+
+#endif
