@@ -40,6 +40,8 @@ struct conf {
 	int allow_root; /* workers may keep uid 0 */
 	int sandbox;	/* no_new_privs + Landlock */
 
+	char *access_log_format; /* combined or json */
+
 	struct http_limits limits;
 	size_t connections;
 	size_t max_requests; /* per worker; 0: no limit */

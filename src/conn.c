@@ -11,13 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "board.h"
+#include "access.h"
 #include "conf.h"
 #include "conn.h"
 #include "date.h"
 #include "http.h"
 #include "log.h"
 #include "resp.h"
+#include "scoreboard.h"
 #include "serve.h"
 
 /* Pipelined responses are gathered up to this before one write. */
@@ -153,6 +154,64 @@ output_pending(const struct conn *c)
 	return c->out_off < c->out_len || c->file_fd != -1;
 }
 
+/*
+ * The response in flight is over: sent, or its connection is closing, or
+ * the next one is queued behind the rest of it (queued: those bytes).
+ * Counts it in the scoreboard and writes its access log line with the
+ * bytes of its body sent.
+ */
+static void
+response_done(struct conn *c, size_t queued)
+{
+	struct worker *w = c->w;
+	int64_t sent = c->resp_sent + (int64_t)queued;
+	uint64_t bytes = sent > 0 ? (uint64_t)sent : 0, us;
+
+	c->inflight = 0;
+	us = (uint64_t)(date_clock_us() - c->resp_start_us);
+	scoreboard_count(w->slot, c->resp_status, c->resp_method, bytes, us);
+	if (c->log != NULL) {
+		access_end((enum access_format)w->log_format, c->log,
+		    c->log_len, c->log_split, bytes, us, c->resp_reused);
+		buf_pool_put(&w->logpool, c->log);
+		c->log = NULL;
+	}
+	if (w->followed == c) {
+		w->followed = NULL;
+		scoreboard_unfollow(w->slot);
+	}
+}
+
+/* What a connection in each state waits for, when it has no output. */
+static const uint8_t gauge_of[CONN_STATE_COUNT] = {
+	[CONN_IDLE] = SCOREBOARD_CONN_KEEPALIVE,
+	[CONN_HEAD] = SCOREBOARD_CONN_READING,
+	[CONN_BODY] = SCOREBOARD_CONN_READING,
+	[CONN_LINGER] = SCOREBOARD_CONN_CLOSING,
+	[CONN_PARKED] = SCOREBOARD_CONN_WAITING,
+};
+
+/*
+ * Puts c in the slot's gauge of what it waits for, after each drain:
+ * on a keep-alive connection it is the same each time, and costs a
+ * lookup and a compare.
+ */
+static void
+gauge(struct conn *c)
+{
+	unsigned st =
+	    output_pending(c) ? SCOREBOARD_CONN_WRITING : gauge_of[c->state];
+
+	/* before its first request, a connection is being read */
+	if (st == SCOREBOARD_CONN_KEEPALIVE && c->nreq == 0)
+		st = c->tr.handshaking ? SCOREBOARD_CONN_HANDSHAKE
+				       : SCOREBOARD_CONN_READING;
+	if (st != c->sb) {
+		scoreboard_conn_move(c->w->slot, c->sb, st);
+		c->sb = (uint8_t)st;
+	}
+}
+
 /* Gives the buffers back to the worker's pools (or frees grown ones). */
 static void
 release_buffers(struct conn *c)
@@ -222,6 +281,18 @@ conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
 
+	if (c->inflight)
+		response_done(c, 0);
+	if (c->log != NULL) {
+		buf_pool_put(&w->logpool, c->log);
+		c->log = NULL;
+	}
+	if (w->followed == c) {
+		w->followed = NULL;
+		scoreboard_unfollow(w->slot);
+	}
+	scoreboard_conn_move(w->slot, c->sb, SCOREBOARD_CONN_NONE);
+	c->sb = SCOREBOARD_CONN_NONE;
 	timer_unlink(c);
 	ready_unlink(c);
 	if (c->file_fd != -1)
@@ -236,84 +307,6 @@ conn_close(struct conn *c)
 }
 
 /*
- * Bytes one field of an access log line may take once escaped: three of
- * them and the rest of a line always fit in its 4096 bytes.
- */
-#define LOG_FIELD_MAX 1024
-
-/* What byte ch takes in the log: itself, or \xHH. */
-static size_t
-log_width(unsigned char ch)
-{
-	return ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' ? 4 : 1;
-}
-
-/*
- * Appends p[0..len) escaped; a field that would take more than
- * LOG_FIELD_MAX bytes is cut at a whole byte and ends with "...".
- */
-static void
-log_field(struct buf *b, const char *p, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, w = 0, room = LOG_FIELD_MAX;
-	unsigned char ch;
-
-	if (p == NULL || len == 0) {
-		buf_addc(b, '-');
-		return;
-	}
-	for (i = 0; i < len && w <= LOG_FIELD_MAX; i++)
-		w += log_width((unsigned char)p[i]);
-	if (w > LOG_FIELD_MAX)
-		room -= 3;
-	for (i = 0, w = 0; i < len; i++) {
-		ch = (unsigned char)p[i];
-		if ((w += log_width(ch)) > room)
-			break;
-		if (log_width(ch) == 4) {
-			BUF_ADDLIT(b, "\\x");
-			buf_addc(b, hex[ch >> 4]);
-			buf_addc(b, hex[ch & 15]);
-		} else
-			buf_addc(b, (char)ch);
-	}
-	if (i < len)
-		BUF_ADDLIT(b, "...");
-}
-
-/* One Combined Log Format line, written with one write(2). */
-static void
-access_log(const struct conn *c, const struct http_request *req, int status,
-    off_t bytes)
-{
-	char line[4096], addr[INET6_ADDRSTRLEN];
-	struct buf b = { line, 0, sizeof(line), sizeof(line), 0 };
-
-	if (!log_access_enabled())
-		return;
-	if (c->family == 0 ||
-	    inet_ntop(c->family, c->addr, addr, sizeof(addr)) == NULL)
-		strcpy(addr, "-");
-	buf_adds(&b, addr);
-	BUF_ADDLIT(&b, " - - [");
-	buf_add(&b, date_clf(), DATE_CLF_LEN);
-	BUF_ADDLIT(&b, "] \"");
-	log_field(&b, req->line.p, req->line.len);
-	BUF_ADDLIT(&b, "\" ");
-	buf_addu(&b, (uint64_t)status);
-	buf_addc(&b, ' ');
-	buf_addu(&b, (uint64_t)bytes);
-	BUF_ADDLIT(&b, " \"");
-	log_field(&b, req->referer.p, req->referer.len);
-	BUF_ADDLIT(&b, "\" \"");
-	log_field(&b, req->user_agent.p, req->user_agent.len);
-	BUF_ADDLIT(&b, "\"\n");
-	if (!b.failed)
-		log_access(line, b.len);
-}
-
-/*
  * Queues the response: head and small bodies into the output buffer,
  * a large file body for sendfile. Owns resp->fd from here on.
  */
@@ -322,11 +315,14 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 {
 	struct worker *w = c->w;
 	struct buf b;
-	off_t clen = resp_content_length(r);
+	size_t before = c->out_len - c->out_off, split, head;
 	ssize_t n;
 	int i, keep;
 
 	keep = req->keep_alive && !r->close && !w->draining;
+	/* gathered behind the one before: the rest of that one is queued */
+	if (c->inflight)
+		response_done(c, before);
 	if (c->out == NULL) {
 		if ((c->out = buf_pool_get(&w->outpool)) == NULL)
 			goto fail;
@@ -338,6 +334,7 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 	b.max = UINT32_MAX;
 	b.failed = 0;
 	resp_head(&b, r, keep, req->minor == 0);
+	head = b.len - c->out_len;
 	if (!r->no_body) {
 		for (i = 0; i < r->nbody; i++)
 			buf_add(&b, r->body[i].p, r->body[i].len);
@@ -370,7 +367,26 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 		}
 		r->fd = -1;
 	}
-	access_log(c, req, r->status, r->no_body ? 0 : clen);
+	c->inflight = 1;
+	c->resp_reused = c->nreq > 0;
+	c->nreq++;
+	c->resp_status = (uint16_t)r->status;
+	c->resp_method = (uint8_t)req->method;
+	c->resp_start_us =
+	    c->req_start_us != 0 ? c->req_start_us : date_mono_us();
+	c->req_start_us = 0;
+	/* the head is not counted: bytes are the body's, as in CLF */
+	c->resp_sent = -(int64_t)(before + head);
+	if (log_access_enabled() && (c->log = buf_pool_get(&w->logpool))) {
+		c->log_len = (uint16_t)access_begin(c->log,
+		    (enum access_format)w->log_format, c->family, c->addr, req,
+		    r->status, &split);
+		c->log_split = (uint16_t)split;
+		if (c->log_len == 0) {
+			buf_pool_put(&w->logpool, c->log);
+			c->log = NULL;
+		}
+	}
 	if (!keep)
 		c->closing = 1;
 	w->requests++;
@@ -503,8 +519,10 @@ process_one(struct conn *c)
 	size_t avail = c->in_len - c->in_off, scanned;
 	size_t raw, blen = 0, consumed, want, limit;
 	const char *body = NULL;
-	int rc, status;
+	int rc, status, follow;
 
+	if (c->req_start_us == 0)
+		c->req_start_us = date_mono_us();
 	scanned = c->scanned;
 	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits, w->join,
 	    cf->limits.header_size + 1);
@@ -561,10 +579,14 @@ process_one(struct conn *c)
 	}
 
 	resp_init(&r);
-	board_begin(w->slot, &c->tr, output_pending(c),
-	    http_method_names[req.method], req.path.p, req.path.len);
+	follow = w->followed == NULL;
+	if (follow)
+		w->followed = c;
+	scoreboard_begin(w->slot, &c->tr, output_pending(c), req.method,
+	    req.path.p, req.path.len, c->req_start_us / 1000, date_mono_ms(),
+	    follow);
 	status = serve_request(w, &req, body, blen, &r);
-	board_end(w->slot);
+	scoreboard_end(w->slot);
 	if (status == RESP_LATER) {
 		if (park(c, &req, consumed, blen) == 0)
 			return STEP_WAIT;
@@ -657,6 +679,8 @@ flush(struct conn *c)
 				chunk = SENDFILE_CHUNK;
 			n = ops->sendfile(&c->tr, c->file_fd, &c->file_off,
 			    chunk);
+			if (n > 0)
+				c->resp_sent += n;
 			if (n == 0) {
 				log_warnx("file shrank while being sent");
 				conn_close(c);
@@ -680,9 +704,10 @@ flush(struct conn *c)
 			conn_close(c);
 			return STEP_CLOSED;
 		}
-		if (c->out_off < c->out_len)
+		if (c->out_off < c->out_len) {
 			c->out_off += (uint32_t)n;
-		else if (c->file_off >= c->file_end) {
+			c->resp_sent += n;
+		} else if (c->file_off >= c->file_end) {
 			close(c->file_fd);
 			c->file_fd = -1;
 		}
@@ -692,6 +717,8 @@ flush(struct conn *c)
 	c->out_off = c->out_len = 0;
 	if (c->timer == CONN_TIMER_SEND)
 		conn_timer_set(c, CONN_TIMER_NONE);
+	if (c->inflight)
+		response_done(c, 0);
 	return STEP_DONE;
 }
 
@@ -790,13 +817,13 @@ draining_idle(const struct conn *c)
 
 /*
  * Moves the connection on as far as it can go without waiting: answers
- * complete requests (gathering pipelined ones), writes, reads. Called on
- * every event and after accept. After DRAIN_STEPS steps it stops and
- * queues the connection, so edge-triggered input left unread is not
- * forgotten: the worker drains it again after its next look at events.
+ * complete requests (gathering pipelined ones), writes, reads. After
+ * DRAIN_STEPS steps it stops and queues the connection, so edge-triggered
+ * input left unread is not forgotten: the worker drains it again after
+ * its next look at events.
  */
-void
-conn_drain(struct conn *c)
+static void
+drain_steps(struct conn *c)
 {
 	enum step s;
 	int steps = 0;
@@ -813,8 +840,9 @@ conn_drain(struct conn *c)
 		/* a parked request waits for its timer, nothing else */
 		if (c->state == CONN_PARKED && c->timer == CONN_TIMER_RETRY)
 			return;
+		/* a response whose log line waits for its bytes goes first */
 		if (c->in_off < c->in_len && !c->closing && c->file_fd == -1 &&
-		    c->out_len < OUT_BATCH &&
+		    c->out_len < OUT_BATCH && c->log == NULL &&
 		    !(c->state == CONN_PARKED && output_pending(c))) {
 			s = process_one(c);
 			if (s == STEP_CLOSED)
@@ -850,6 +878,18 @@ conn_drain(struct conn *c)
 			return;
 		}
 	}
+}
+
+/*
+ * Runs drain_steps, then shows in the scoreboard what the connection
+ * waits for. Called on every event and after accept.
+ */
+void
+conn_drain(struct conn *c)
+{
+	drain_steps(c);
+	if (c->ev.fd != -1)
+		gauge(c);
 }
 
 void

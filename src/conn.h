@@ -36,8 +36,12 @@ struct conn {
 	struct conn *tnext;
 	struct conn *rprev; /* the worker's ready queue */
 	struct conn *rnext;
-	int64_t deadline;  /* ms, monotonic */
-	int64_t parked_at; /* ms, first try; CONN_PARKED */
+	int64_t deadline;      /* ms, monotonic */
+	int64_t parked_at;     /* ms, first try; CONN_PARKED */
+	int64_t req_start_us;  /* the next request began; 0: not yet */
+	int64_t resp_start_us; /* the request of the response in flight */
+	int64_t resp_sent;     /* its bytes sent (< 0: earlier ones first) */
+	char *log;	       /* its access log line, waiting; or NULL */
 	off_t file_off;
 	off_t file_end;
 	int file_fd;
@@ -50,13 +54,21 @@ struct conn {
 	uint32_t out_cap;
 	uint32_t parked_len;  /* the parked request's bytes */
 	uint32_t parked_body; /* its body, read and decoded */
+	uint32_t nreq;	      /* responses queued on this connection */
+	uint16_t resp_status;
+	uint16_t log_split; /* where its byte count goes in log */
+	uint16_t log_len;
+	uint8_t resp_method;
+	uint8_t sb; /* enum scoreboard_conn: the slot's gauge it is in */
 	uint8_t state;
 	uint8_t timer;	       /* enum conn_timer */
 	uint8_t closing : 1;   /* after this output */
 	uint8_t readable : 1;  /* input waits behind output */
 	uint8_t continued : 1; /* sent 100 Continue */
 	uint8_t ready : 1;     /* more to do: in w->ready */
-	uint8_t family;	       /* AF_INET, AF_INET6, 0 */
+	uint8_t inflight : 1;  /* a response not yet counted */
+	uint8_t resp_reused : 1;
+	uint8_t family; /* AF_INET, AF_INET6, 0 */
 	uint8_t addr[16];
 };
 

@@ -8,6 +8,7 @@
 
 static struct {
 	int64_t mono_ms;
+	int64_t mono_us;
 	uint64_t turn; /* date_update calls: event loop turns */
 	time_t now;    /* the second the strings below show */
 	char http[DATE_HTTP_LEN + 1];
@@ -99,8 +100,10 @@ date_update(void)
 	struct tm tm;
 
 	dc.turn++;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	dc.mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	/* the fine clock: requests are timed from the turn that saw them */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dc.mono_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	dc.mono_ms = dc.mono_us / 1000;
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	if (ts.tv_sec == dc.now && dc.http[0] != '\0')
 		return;
@@ -122,6 +125,23 @@ int64_t
 date_mono_ms(void)
 {
 	return dc.mono_ms;
+}
+
+/* The monotonic clock in microseconds at the start of this loop turn. */
+int64_t
+date_mono_us(void)
+{
+	return dc.mono_us;
+}
+
+/* The monotonic clock in microseconds, read now (vDSO, no system call). */
+int64_t
+date_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /*

@@ -10,6 +10,8 @@
 
 void date_update(void);
 int64_t date_mono_ms(void);
+int64_t date_mono_us(void);
+int64_t date_clock_us(void);
 uint64_t date_turn(void);
 time_t date_now(void);
 const char *date_http(void);

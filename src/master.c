@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "board.h"
 #include "conf.h"
 #include "date.h"
 #include "fsopen.h"
@@ -24,6 +23,7 @@
 #include "priv.h"
 #include "proctitle.h"
 #include "sandbox.h"
+#include "scoreboard.h"
 #include "store.h"
 #include "worker.h"
 
@@ -47,7 +47,7 @@ struct child {
 	int retiring;	 /* told to stop: not replaced */
 	int recycling;	 /* retiring for max_requests */
 	int64_t kill_at; /* SIGKILL if still here; 0: none */
-	int slot;	 /* index in the board */
+	int slot;	 /* index in the scoreboard */
 };
 
 struct master {
@@ -62,10 +62,10 @@ struct master {
 	unsigned want;
 	int crashes; /* deaths in a row inside the window */
 	int64_t respawn_at;
-	int stopping;		  /* SIGQUIT or SIGTERM being acted on */
-	int inherited;		  /* sockets from systemd: never rebound */
-	struct board_slot *board; /* BOARD_SLOTS, shared with workers */
-	char *pid_file;		  /* written at start, removed at exit */
+	int stopping;	       /* SIGQUIT or SIGTERM being acted on */
+	int inherited;	       /* sockets from systemd: never rebound */
+	struct scoreboard *sb; /* shared with workers; NULL: none */
+	char *pid_file;	       /* written at start, removed at exit */
 	int64_t kill_at;
 };
 
@@ -142,7 +142,7 @@ free_slot(struct master *m)
 	size_t i;
 	int s, used;
 
-	for (s = 0; s < BOARD_SLOTS; s++) {
+	for (s = 0; s < SCOREBOARD_SLOTS; s++) {
 		used = 0;
 		for (i = 0; i < m->nkids && !used; i++)
 			used = m->kids[i].slot == s;
@@ -155,6 +155,7 @@ free_slot(struct master *m)
 static int
 spawn(struct master *m, int id)
 {
+	struct scoreboard_slot *ss = NULL;
 	struct child *k;
 	pid_t pid;
 	int slot;
@@ -169,18 +170,19 @@ spawn(struct master *m, int id)
 		m->capkids = n;
 	}
 	slot = free_slot(m);
-	if (slot != -1 && m->board != NULL)
-		memset(&m->board[slot], 0, sizeof(m->board[slot]));
+	if (slot != -1 && m->sb != NULL)
+		ss = scoreboard_slot_start(m->sb, slot, m->gen, id);
 	switch ((pid = fork())) {
 	case -1:
 		log_warn("fork");
+		if (ss != NULL)
+			scoreboard_slot_gone(m->sb, slot);
 		return -1;
 	case 0:
 		close(m->lifeline[1]);
 		free(m->kids);
 		proctitle_set("guad: worker %d", id);
-		worker_run(m->conf, m->fds, m->nfds, id, m->lifeline[0],
-		    slot == -1 || m->board == NULL ? NULL : &m->board[slot]);
+		worker_run(m->conf, m->fds, m->nfds, id, m->lifeline[0], ss);
 		_exit(1);
 	}
 	k = &m->kids[m->nkids++];
@@ -190,6 +192,8 @@ spawn(struct master *m, int id)
 	k->gen = m->gen;
 	k->started = date_mono_ms();
 	k->slot = slot;
+	if (ss != NULL)
+		ss->pid = (int32_t)pid;
 	return 0;
 }
 
@@ -272,6 +276,8 @@ reap(struct master *m)
 			continue;
 		lived = date_mono_ms() - k->started;
 		describe(status, how, sizeof(how));
+		if (m->sb != NULL && k->slot != -1)
+			scoreboard_slot_gone(m->sb, k->slot);
 		if (k->retiring || m->stopping) {
 			if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 				log_warnx("worker %d (pid %ld) %s", k->id,
@@ -279,12 +285,20 @@ reap(struct master *m)
 		} else if (lived < CRASH_WINDOW_MS) {
 			delay = master_backoff_ms((unsigned)++m->crashes);
 			m->respawn_at = date_mono_ms() + delay;
+			if (m->sb != NULL) {
+				scoreboard_restart(m->sb,
+				    SCOREBOARD_RESTART_CRASH);
+				scoreboard_backoff(m->sb);
+			}
 			log_warnx("worker %d (pid %ld) %s %lld ms after it "
 				  "started; respawning in %lld ms",
 			    k->id, (long)pid, how, (long long)lived,
 			    (long long)delay);
 		} else {
 			m->crashes = 0;
+			if (m->sb != NULL)
+				scoreboard_restart(m->sb,
+				    SCOREBOARD_RESTART_CRASH);
 			log_warnx("worker %d (pid %ld) %s, respawning", k->id,
 			    (long)pid, how);
 		}
@@ -308,7 +322,7 @@ recycle(struct master *m, size_t i)
 
 	if (date_mono_ms() < m->respawn_at)
 		return -1;
-	requests = m->board[k->slot].requests;
+	requests = m->sb->slots[k->slot].c.requests;
 	if (spawn(m, id) == -1) /* may move m->kids */
 		return -1;
 	k = find_kid(m, pid);
@@ -316,6 +330,7 @@ recycle(struct master *m, size_t i)
 	    (long)pid, (unsigned long long)requests);
 	k->retiring = 1;
 	k->recycling = 1;
+	scoreboard_restart(m->sb, SCOREBOARD_RESTART_MAX_REQUESTS);
 	kill(pid, SIGQUIT);
 	return 0;
 }
@@ -330,7 +345,7 @@ static void
 watch(struct master *m)
 {
 	const struct conf *c = m->conf;
-	struct board_slot *s;
+	struct scoreboard_slot *s;
 	struct child *k;
 	int64_t now = date_mono_ms(), busy;
 	size_t i;
@@ -344,20 +359,23 @@ watch(struct master *m)
 		}
 		recycling |= k->recycling;
 	}
-	if (m->board == NULL)
+	if (m->sb == NULL)
 		return;
 	for (i = 0; i < m->nkids; i++) {
 		k = &m->kids[i];
 		if (k->slot == -1 || k->retiring)
 			continue;
-		s = &m->board[k->slot];
+		s = &m->sb->slots[k->slot];
 		busy = __atomic_load_n(&s->busy_since, __ATOMIC_ACQUIRE);
 		if (c->worker_timeout > 0 && busy != 0 &&
 		    now - busy > (int64_t)c->worker_timeout * 1000) {
 			log_warnx("worker %d (pid %ld) stuck for %lld ms in "
-				  "\"%.*s\"; replacing it",
+				  "\"%s %.*s\"; replacing it",
 			    k->id, (long)k->pid, (long long)(now - busy),
-			    BOARD_WHAT, s->what);
+			    http_method_names[s->method[s->busy_what & 1] %
+				HTTP_METHOD_COUNT],
+			    SCOREBOARD_WHAT, s->what[s->busy_what & 1]);
+			scoreboard_restart(m->sb, SCOREBOARD_RESTART_STUCK);
 			k->retiring = 1;
 			k->kill_at = now + STUCK_KILL_MS;
 			kill(k->pid, SIGUSR2);
@@ -398,6 +416,8 @@ static void
 renew(struct master *m)
 {
 	m->gen++;
+	if (m->sb != NULL)
+		scoreboard_generation(m->sb, m->gen);
 	m->want = conf_workers(m->conf);
 	m->crashes = 0;
 	m->respawn_at = 0;
@@ -445,6 +465,8 @@ reload(struct master *m)
 			  "%s",
 		    err);
 		notify_send("READY=1\nSTATUS=reload failed: %s", err);
+		if (m->sb != NULL)
+			scoreboard_reload(m->sb, 0, err);
 		conf_free(nc);
 		return;
 	}
@@ -455,6 +477,8 @@ reload(struct master *m)
 			  "%s",
 		    lerr);
 		notify_send("READY=1\nSTATUS=reload failed: %s", lerr);
+		if (m->sb != NULL)
+			scoreboard_reload(m->sb, 0, lerr);
 		conf_free(nc);
 		return;
 	}
@@ -471,6 +495,8 @@ reload(struct master *m)
 		announce(m);
 	}
 	renew(m);
+	if (m->sb != NULL)
+		scoreboard_reload(m->sb, 1, NULL);
 	log_info("reloaded: %u workers", m->want);
 	notify_send("READY=1\nSTATUS=serving with %u workers", m->want);
 }
@@ -601,8 +627,11 @@ master_run(struct conf *conf)
 		else
 			log_info("sandbox: landlock ABI %d", rc);
 	}
-	if ((m.board = board_create()) == NULL)
-		log_warn("worker slots (no worker_timeout or max_requests)");
+	if ((m.sb = scoreboard_create()) == NULL)
+		log_warn("scoreboard (no worker_timeout, max_requests, "
+			 "status or metrics)");
+	else
+		scoreboard_generation(m.sb, m.gen);
 	m.want = conf_workers(conf);
 	log_info("files opened with %s", fsopen_mode());
 	spawn_missing(&m);

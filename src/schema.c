@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "conf.h"
 #include "schema.h"
 #include "store.h"
@@ -33,6 +34,8 @@ static const struct schema_key keys[] = {
 	K("server", "root", SCHEMA_PATH, root, 0, 0, GUAD_WWWDIR),
 	K("server", "error_log", SCHEMA_LOG, error_log, 0, 0, "stderr"),
 	K("server", "access_log", SCHEMA_LOG, access_log, 0, 0, "stdout"),
+	KC("server", "access_log_format", SCHEMA_STR, access_log_format, 0, 0,
+	    "combined", access_format_check),
 	K("server", "pid_file", SCHEMA_PATH, pid_file, 0, 0, NULL),
 	K("server", "dotfiles", SCHEMA_BOOL, dotfiles, 0, 1, "off"),
 	K("server", "sendfile", SCHEMA_BOOL, sendfile, 0, 1, "on"),

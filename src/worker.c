@@ -11,13 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "board.h"
+#include "access.h"
 #include "conf.h"
 #include "conn.h"
 #include "date.h"
 #include "log.h"
 #include "priv.h"
 #include "sandbox.h"
+#include "scoreboard.h"
 #include "worker.h"
 
 /* Under AddressSanitizer, a worker's clean exit runs LeakSanitizer. */
@@ -38,7 +39,7 @@
 #define ACCEPT_UNTIL_SLOT INT64_MAX
 
 static volatile sig_atomic_t got_term, got_quit;
-static struct board_slot *my_slot;
+static struct scoreboard_slot *my_slot;
 
 /*
  * SIGUSR2: the master found this worker stuck in one request. Answer 503
@@ -47,7 +48,7 @@ static struct board_slot *my_slot;
 static void
 on_stuck(int sig)
 {
-	board_stuck_reply(my_slot);
+	scoreboard_stuck_reply(my_slot);
 	_exit(3);
 }
 
@@ -175,6 +176,7 @@ drain(struct worker *w)
 	size_t i;
 
 	w->draining = 1;
+	scoreboard_state(w->slot, SCOREBOARD_DRAINING);
 	listeners_watch(w, 0);
 	for (i = 0; i < w->nlisteners; i++) {
 		close(w->listeners[i].ev.fd);
@@ -239,8 +241,10 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		return -1;
 	/* one spare byte so that a full buffer still shows a limit broken */
 	if (buf_pool_init(&w->inpool, c->limits.header_size + 1, 64) == -1 ||
-	    buf_pool_init(&w->outpool, 16384, 64) == -1)
+	    buf_pool_init(&w->outpool, 16384, 64) == -1 ||
+	    buf_pool_init(&w->logpool, ACCESS_LINE_MAX, 64) == -1)
 		return -1;
+	w->log_format = (int)access_format_of(c->access_log_format);
 	w->conns = calloc(c->connections, sizeof(*w->conns));
 	w->path = malloc(c->limits.request_line + 2);
 	w->join = malloc(c->limits.header_size + 1);
@@ -308,6 +312,7 @@ worker_free(struct worker *w)
 	buf_free(&w->page);
 	buf_pool_free(&w->inpool);
 	buf_pool_free(&w->outpool);
+	buf_pool_free(&w->logpool);
 	free(w->conns);
 	free(w->path);
 	free(w->join);
@@ -337,7 +342,7 @@ static void __attribute__((noreturn)) worker_exit(struct worker *w)
  */
 int
 worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
-    int lifeline, struct board_slot *slot)
+    int lifeline, struct scoreboard_slot *slot)
 {
 	struct worker w;
 	struct sigaction sa;
@@ -346,6 +351,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	int timeout, n;
 
 	log_set_role("worker", id);
+	scoreboard_state(slot, SCOREBOARD_STARTING);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -383,6 +389,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	if (c->sandbox && sandbox_apply(c) == -1)
 		_exit(1);
 	w.slot = slot;
+	scoreboard_state(slot, SCOREBOARD_SERVING);
 
 	for (;;) {
 		if (got_term)

@@ -11,9 +11,9 @@
 #include "mime.h"
 #include "msg.h"
 
-struct board_slot;
 struct conf;
 struct conn;
+struct scoreboard_slot;
 
 enum conn_timer {
 	CONN_TIMER_HEADER,    /* the whole head must arrive in time */
@@ -65,13 +65,16 @@ struct worker {
 	struct mime mime;
 	struct fcache fcache; /* small files */
 	struct msg msg;
-	struct board_slot *slot; /* shared with the master */
+	struct scoreboard_slot *slot; /* shared with the master */
+	struct conn *followed;	 /* its request is the slot's in progress */
+	struct buf_pool logpool; /* access log lines waiting to be done */
+	int log_format;		 /* enum access_format */
 	int draining;		 /* finish, then exit */
 	uint64_t requests;
 };
 
 int worker_run(const struct conf *, const int *fds, size_t nfds, int id,
-    int lifeline, struct board_slot *);
+    int lifeline, struct scoreboard_slot *);
 void worker_accept_pause(struct worker *, int64_t until);
 void worker_conn_closed(struct worker *);
 

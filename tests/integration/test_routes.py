@@ -155,7 +155,8 @@ CLF = re.compile(
     r'^(?P<host>\S+) (?P<ident>\S+) (?P<user>\S+) '
     r'\[(?P<time>\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
     r'"(?P<request>(?:[^"\\]|\\.)*)" (?P<status>\d{3}) (?P<bytes>\d+|-) '
-    r'"(?P<referer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)"$')
+    r'"(?P<referer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)" '
+    r'(?P<us>\d+) (?P<conn>new|reused)$')
 
 
 class AccessLogTest(unittest.TestCase):

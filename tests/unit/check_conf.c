@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "conf.h"
 #include "router.h"
 #include "schema.h"
@@ -36,6 +37,7 @@ static const char every_key[] = "; every key guad has\n"
 				"root = /srv/www\n"
 				"error_log = /var/log/guad/error.log\n"
 				"access_log = off\n"
+				"access_log_format = json\n"
 				"pid_file = /run/guad.pid\n"
 				"dotfiles = on\n"
 				"sendfile = off\n"
@@ -104,6 +106,7 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_str_eq(c->root, "/srv/www");
 	ck_assert_str_eq(c->error_log, "/var/log/guad/error.log");
 	ck_assert_str_eq(c->access_log, "off");
+	ck_assert_str_eq(c->access_log_format, "json");
 	ck_assert_str_eq(c->pid_file, "/run/guad.pid");
 	ck_assert_int_eq(c->dotfiles, 1);
 	ck_assert_int_eq(c->sendfile, 0);
