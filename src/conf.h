@@ -10,6 +10,7 @@
 #include "html.h"
 #include "http.h"
 #include "router.h"
+#include "schema.h"
 
 #define CONF_ERR_MAX 512
 
@@ -39,6 +40,8 @@ struct conf {
 	gid_t gid;
 	int allow_root; /* workers may keep uid 0 */
 	int sandbox;	/* no_new_privs + Landlock */
+	/* the hosts served; none: any host is */
+	struct schema_list server_name;
 
 	char *access_log_format; /* combined or json */
 

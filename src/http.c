@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authority.h"
 #include "http.h"
 
 const char *const http_method_names[HTTP_METHOD_COUNT] = {
@@ -39,6 +40,7 @@ static const char *const reasons[HTTP_STATUS_COUNT] = {
 	[HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE] = "Unsupported Media Type",
 	[HTTP_STATUS_RANGE_NOT_SATISFIABLE] = "Range Not Satisfiable",
 	[HTTP_STATUS_EXPECTATION_FAILED] = "Expectation Failed",
+	[HTTP_STATUS_MISDIRECTED_REQUEST] = "Misdirected Request",
 	[HTTP_STATUS_HEADER_FIELDS_TOO_LARGE] =
 	    "Request Header Fields Too Large",
 	[HTTP_STATUS_INTERNAL_SERVER_ERROR] = "Internal Server Error",
@@ -247,21 +249,13 @@ query:
 	return 0;
 }
 
-/* Host (RFC 9110 7.2): uri-host [ ":" port ], checked loosely but safely. */
+/* Host (RFC 9110 7.2): uri-host [ ":" port ], by RFC 3986's grammar. */
 static int
 host_ok(const struct http_slice *h)
 {
-	size_t i;
-	char c;
+	struct authority a;
 
-	for (i = 0; i < h->len; i++) {
-		c = h->p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') ||
-			strchr("-._~:[]!$&'()*+,;=%", c)))
-			return 0;
-	}
-	return 1;
+	return authority_parse(h->p, h->len, &a) == 0;
 }
 
 /*
@@ -534,6 +528,7 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 	const char *p, *end, *eol, *sp, *colon, *v, *ve, *nl;
 	const char *fields_start;
 	struct http_slice authority = { NULL, 0 };
+	struct authority auth;
 	struct fields f;
 	size_t start = 0, hend, nfields = 0, line, used, i;
 	int rc;
@@ -605,10 +600,8 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 	if (req->method == HTTP_METHOD_CONNECT) {
 		authority.p = v;
 		authority.len = (size_t)(sp - v);
-		if (memchr(v, '/', authority.len) != NULL ||
-		    memchr(v, '@', authority.len) != NULL ||
-		    memchr(v, ':', authority.len) == NULL ||
-		    !host_ok(&authority))
+		if (authority_parse(v, authority.len, &auth) == -1 ||
+		    auth.host.len == 0 || auth.port.len == 0)
 			return HTTP_STATUS_BAD_REQUEST;
 		return HTTP_STATUS_NOT_IMPLEMENTED;
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "authority.h"
 #include "conf.h"
 #include "schema.h"
 #include "store.h"
@@ -44,6 +45,8 @@ static const struct schema_key keys[] = {
 	K("server", "group", SCHEMA_STR, group, 0, 0, NULL),
 	K("server", "allow_root", SCHEMA_BOOL, allow_root, 0, 1, "off"),
 	K("server", "sandbox", SCHEMA_BOOL, sandbox, 0, 1, "on"),
+	KC("server", "server_name", SCHEMA_LIST, server_name, 0, 0, NULL,
+	    authority_names_check),
 	K("limits", "connections", SCHEMA_SIZE, connections, 1, 1000000,
 	    "1024"),
 	K("limits", "request_line", SCHEMA_SIZE, limits.request_line, 64,

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "authority.h"
 #include "conf.h"
 #include "msg.h"
 #include "serve.h"
@@ -25,6 +26,27 @@ method_allowed(enum route_handler h, enum http_method m)
 }
 
 /*
+ * With [server] server_name, is the request's host one of the names?
+ * A request without a Host (HTTP/1.0) names none and is served. Ports
+ * are not compared: a server may listen on several.
+ */
+static int
+host_served(const struct conf *c, const struct http_request *req)
+{
+	struct authority a;
+	size_t i;
+
+	if (c->server_name.n == 0 || req->host.p == NULL || req->host.len == 0)
+		return 1;
+	if (authority_parse(req->host.p, req->host.len, &a) == -1)
+		return 0;
+	for (i = 0; i < c->server_name.n; i++)
+		if (authority_host_eq(&a.host, c->server_name.v[i]))
+			return 1;
+	return 0;
+}
+
+/*
  * Answers one request into r. Returns 0, or an error status for the
  * caller to turn into an error page (r keeps Allow and Location).
  */
@@ -37,6 +59,9 @@ serve_request(struct worker *w, const struct http_request *req,
 	size_t len;
 	int status;
 
+	/* another host's name (DNS rebinding): 421, RFC 9110 15.5.20 */
+	if (!host_served(c, req))
+		return HTTP_STATUS_MISDIRECTED_REQUEST;
 	if (req->asterisk) {
 		r->status = HTTP_STATUS_NO_CONTENT;
 		r->allow = "GET, HEAD, POST, OPTIONS";

@@ -7,12 +7,13 @@ Every fixture is generated at test time in the server's temporary
 directory."""
 
 import os
+import re
 import sys
 import unittest
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guadtest import Server, get, request  # noqa: E402
+from guadtest import Server, get, request, run_guad  # noqa: E402
 
 XSS_PAGE = b"<html><script>alert(document.cookie)</script></html>\n"
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg">'
@@ -81,6 +82,151 @@ class MimeTest(unittest.TestCase):
             r = get(self.server.port, "/up/note.txt")
             self.assertEqual(r.headers["content-type"],
                              "text/plain; charset=utf-8")
+
+
+# Hosts RFC 9112 3.2 and RFC 3986's authority grammar refuse.
+BAD_HOSTS = [
+    "example.com.:1.2",
+    "1.2.3.4:9000:80",
+    "[::1",
+    "a]b",
+    "example.com:http",
+    "example.com:65536",
+    "[1:2:3:4:5:6:7:8:9]",
+    "[1::2::3]",
+    "[::1]x",
+    "%zz.example",
+    "[::1]:80:80",
+    ":80",
+    "[127.0.0.1]",
+    "<script>",
+    "a\"b",
+]
+# ... and some that they accept.
+GOOD_HOSTS = [
+    "example.com", "EXAMPLE.com.:8080", "127.0.0.1", "[::1]:3000",
+    "[::ffff:192.0.2.1]", "[v1.fe80::a+en1]", "localhost:", "%41b.example",
+]
+
+
+def raw(port, line, host):
+    return request(port, ("%s\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                          % (line, host)).encode("latin-1"))
+
+
+class HostTest(unittest.TestCase):
+    """Host syntax in the field and in absolute-form targets."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_bad_host_field_is_400(self):
+        for host in BAD_HOSTS:
+            with self.subTest(host=host):
+                r = raw(self.server.port, "GET / HTTP/1.1", host)
+                self.assertEqual(r.status, 400)
+
+    def test_bad_absolute_form_authority_is_400(self):
+        for host in BAD_HOSTS:
+            with self.subTest(host=host):
+                r = raw(self.server.port,
+                        "GET http://%s/ HTTP/1.1" % host, "example.com")
+                self.assertEqual(r.status, 400)
+
+    def test_good_hosts_are_served(self):
+        for host in GOOD_HOSTS:
+            with self.subTest(host=host):
+                r = raw(self.server.port, "GET / HTTP/1.1", host)
+                self.assertEqual(r.status, 200)
+                r = raw(self.server.port,
+                        "GET http://%s/ HTTP/1.1" % host, "example.com")
+                self.assertEqual(r.status, 200)
+
+    def test_connect_authority_form(self):
+        r = raw(self.server.port, "CONNECT example.com:443 HTTP/1.1",
+                "example.com:443")
+        self.assertEqual(r.status, 501)
+        for target in ("example.com", "example.com:", "a]b:443",
+                       "1.2.3.4:9000:80"):
+            with self.subTest(target=target):
+                r = raw(self.server.port, "CONNECT %s HTTP/1.1" % target,
+                        "example.com:443")
+                self.assertEqual(r.status, 400)
+
+
+class ServerNameTest(unittest.TestCase):
+    """[server] server_name: another host's name gets 421."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(sections={"server": {
+            "server_name": "www.example.com  127.0.0.1\t[::1]"}})
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_own_names_are_served(self):
+        for host in ("www.example.com", "WWW.Example.COM.:80",
+                     "127.0.0.1:%d" % self.server.port, "[::1]:1"):
+            with self.subTest(host=host):
+                r = raw(self.server.port, "GET / HTTP/1.1", host)
+                self.assertEqual(r.status, 200)
+
+    def test_other_names_are_misdirected(self):
+        for host in ("evil.example", "example.com", "www.example.com.evil",
+                     "127.0.0.2", "[::2]", "localhost"):
+            with self.subTest(host=host):
+                r = raw(self.server.port, "GET / HTTP/1.1", host)
+                self.assertEqual(r.status, 421)
+                self.assertEqual(r.reason, "Misdirected Request")
+                self.assertNotIn(b"Hello", r.body)
+                r = raw(self.server.port, "POST /msg HTTP/1.1", host)
+                self.assertEqual(r.status, 421)
+
+    def test_absolute_form_names_the_host(self):
+        r = raw(self.server.port, "GET http://evil.example/ HTTP/1.1",
+                "www.example.com")
+        self.assertEqual(r.status, 421)
+        r = raw(self.server.port, "GET http://www.example.com/ HTTP/1.1",
+                "evil.example")
+        self.assertEqual(r.status, 200)
+
+    def test_http10_without_host_is_served(self):
+        r = request(self.server.port, b"GET / HTTP/1.0\r\n\r\n")
+        self.assertEqual(r.status, 200)
+
+    def test_bad_server_name_is_a_config_error(self):
+        for bad in ("example.com:80", "a]b", "exa/mple"):
+            with self.subTest(name=bad):
+                ini = os.path.join(self.server.tmpdir, "bad.ini")
+                with open(self.server.ini) as f:
+                    text = f.read()
+                text = text.replace(
+                    "server_name = www.example.com",
+                    "server_name = ok.example %s" % bad)
+                with open(ini, "w") as f:
+                    f.write(text)
+                p = run_guad(["-t", "-c", ini])
+                self.assertNotEqual(p.returncode, 0)
+                self.assertRegex(
+                    p.stderr, r"bad\.ini:\d+: \[server\] server_name: \"%s\""
+                    % re.escape(bad))
 
 
 if __name__ == "__main__":

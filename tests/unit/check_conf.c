@@ -46,6 +46,7 @@ static const char every_key[] = "; every key guad has\n"
 				"group = nogroup\n"
 				"allow_root = on\n"
 				"sandbox = off\n"
+				"server_name = a.example [::1]  10.0.0.1\n"
 				"[limits]\n"
 				"connections = 10\n"
 				"request_line = 100\n"
@@ -117,6 +118,10 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_uint_eq(c->gid, getgrnam("nogroup")->gr_gid);
 	ck_assert_int_eq(c->allow_root, 1);
 	ck_assert_int_eq(c->sandbox, 0);
+	ck_assert_uint_eq(c->server_name.n, 3);
+	ck_assert_str_eq(c->server_name.v[0], "a.example");
+	ck_assert_str_eq(c->server_name.v[1], "[::1]");
+	ck_assert_str_eq(c->server_name.v[2], "10.0.0.1");
 	ck_assert_uint_eq(c->connections, 10);
 	ck_assert_uint_eq(c->limits.request_line, 100);
 	ck_assert_uint_eq(c->limits.header_size, 1000);
