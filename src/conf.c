@@ -96,12 +96,46 @@ add_mime(struct parse *ps, const char *ext, const char *type)
 }
 
 /* Sections whose lines are entries of a list, not keys of the schema. */
+/* guad -T's writer: one gua.ini line at a time, the first error kept. */
+struct dump {
+	FILE *f;
+	char *err;
+	int failed;
+	int sections; /* written so far */
+};
+
+static void dump_line(struct dump *, const char *section, const char *key,
+    const char *value);
+
+static void
+dump_mime(const struct conf *c, struct dump *d)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmime; i++)
+		dump_line(d, "mime", c->mime[i].ext, c->mime[i].type);
+}
+
+static void
+dump_routes(const struct conf *c, struct dump *d)
+{
+	char value[CONF_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++) {
+		if (route_format(&c->routes[i], value, sizeof(value)) == -1)
+			value[0] = '\0'; /* refused by dump_line */
+		dump_line(d, "routes", c->routes[i].path, value);
+	}
+}
+
 static const struct {
 	const char *name;
 	int (*add)(struct parse *, const char *, const char *);
+	void (*dump)(const struct conf *, struct dump *);
 } lists[] = {
-	{ "mime", add_mime },
-	{ "routes", add_route },
+	{ "mime", add_mime, dump_mime },
+	{ "routes", add_route, dump_routes },
 };
 #define NLISTS (sizeof(lists) / sizeof(lists[0]))
 
@@ -411,6 +445,85 @@ conf_workers(const struct conf *c)
 		return (unsigned)n;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned)n : 1;
+}
+
+/*
+ * Can inih read text back as it is? Not with a line break, with space
+ * at either end (stripped), with an inline comment (" ;", or a leading
+ * ';' after "= "), or a leading '#'; a key not with '=' or ':' (the
+ * separators) or a leading '[' either.
+ */
+static int
+ini_safe(const char *s, int key)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || strchr(s, '\n') != NULL || strchr(s, '\r') != NULL ||
+	    strstr(s, " ;") != NULL || strstr(s, "\t;") != NULL ||
+	    strchr(" \t;#", s[0]) != NULL || strchr(" \t", s[len - 1]) != NULL)
+		return 0;
+	return !key || (strpbrk(s, "=:") == NULL && s[0] != '[');
+}
+
+static void
+dump_line(struct dump *d, const char *section, const char *key,
+    const char *value)
+{
+	if (d->failed)
+		return;
+	if (!ini_safe(key, 1) || !ini_safe(value, 0)) {
+		snprintf(d->err, CONF_ERR_MAX,
+		    "[%s] %s: the value \"%s\" cannot be written in gua.ini syntax",
+		    section, key, value);
+		d->failed = 1;
+		return;
+	}
+	fprintf(d->f, "%s = %s\n", key, value);
+}
+
+static void
+dump_section(struct dump *d, const char *section)
+{
+	fprintf(d->f, "%s[%s]\n", d->sections++ > 0 ? "\n" : "", section);
+}
+
+/*
+ * Writes the effective configuration to f in gua.ini syntax, for guad -T:
+ * every key of the schema with its value (defaults included; a key with
+ * no value as a comment), then each list section ([mime], [routes]).
+ * guad reads the output back to the same configuration. Returns 0, or
+ * -1 with err set (a value gua.ini cannot hold, or a write error).
+ */
+int
+conf_dump(const struct conf *c, FILE *f, char err[CONF_ERR_MAX])
+{
+	struct dump d = { f, err, 0, 0 };
+	const struct schema_key *k;
+	const char *section = "";
+	char value[4096];
+	size_t n, i;
+	int rc;
+
+	fprintf(f, "; the effective configuration (guad -T)\n");
+	k = schema_keys(&n);
+	for (i = 0; i < n && !d.failed; i++) {
+		if (strcmp(k[i].section, section) != 0)
+			dump_section(&d, section = k[i].section);
+		if ((rc = schema_format(c, &k[i], value, sizeof(value))) == 1)
+			fprintf(f, "; %s: not set\n", k[i].name);
+		else
+			dump_line(&d, k[i].section, k[i].name,
+			    rc == 0 ? value : "");
+	}
+	for (i = 0; i < NLISTS && !d.failed; i++) {
+		dump_section(&d, lists[i].name);
+		lists[i].dump(c, &d);
+	}
+	if (!d.failed && (fflush(f) == EOF || ferror(f))) {
+		snprintf(err, CONF_ERR_MAX, "writing: %s", strerror(errno));
+		return -1;
+	}
+	return d.failed ? -1 : 0;
 }
 
 void

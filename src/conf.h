@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "html.h"
 #include "http.h"
@@ -75,6 +76,7 @@ struct conf *
 conf_read(const char *path, int check_files, char err[CONF_ERR_MAX]);
 struct conf *conf_parse(const char *text, size_t len, const char *name,
     const char *dir, int check_files, char err[CONF_ERR_MAX]);
+int conf_dump(const struct conf *, FILE *, char err[CONF_ERR_MAX]);
 void conf_free(struct conf *);
 unsigned conf_workers(const struct conf *);
 

@@ -20,9 +20,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: guad [-c file] [-t] [-s signal] [-h] [-V]\n"
+	    "usage: guad [-c file] [-t | -T] [-s signal] [-h] [-V]\n"
 	    "  -c file    configuration file (default %s)\n"
 	    "  -t         check the configuration and exit\n"
+	    "  -T         check it, print the effective configuration and exit\n"
 	    "  -s signal  send reload, quit, stop or reopen to the running "
 	    "master\n"
 	    "  -h         show this help\n"
@@ -94,7 +95,7 @@ main(int argc, char **argv)
 	char err[CONF_ERR_MAX];
 	int ch, test = 0;
 
-	while ((ch = getopt(argc, argv, "c:s:thV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:tThV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -104,6 +105,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			test = 1;
+			break;
+		case 'T':
+			test = 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -131,6 +135,11 @@ main(int argc, char **argv)
 			    err);
 		else
 			fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (test == 2 && conf_dump(conf, stdout, err) == -1) {
+		fprintf(stderr, "guad: %s: -T: %s\n", path, err);
+		conf_free(conf);
 		return 1;
 	}
 	if (test) {

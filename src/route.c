@@ -128,6 +128,23 @@ out:
 }
 
 /*
+ * Writes the value of a route's line as route_parse reads it back:
+ * "handler argument [option ...]". Returns 0, or -1 if buf is too small.
+ */
+int
+route_format(const struct route *r, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "%s %s%s%s%s%s", route_handler_names[r->handler],
+	    r->arg, r->listing ? " listing" : "",
+	    r->precompressed ? " precompressed" : "",
+	    r->cache_control != NULL ? " cache=" : "",
+	    r->cache_control != NULL ? r->cache_control : "");
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
  * Reads the path of a dir route's directory as the kernel resolves its
  * fd: the static handler compares what it opened against it to refuse a
  * dotfile reached through a symlink. Returns 0, or -1 (err set).

@@ -1,6 +1,8 @@
 /*
  * fuzz_conf.c: gua.ini text, as conf_parse reads it. check_files is 0, so
- * nothing is opened; every path resolves below "/nonexistent".
+ * nothing is opened; every path resolves below "/nonexistent". What it
+ * accepts, conf_dump (guad -T) prints as a gua.ini that parses to a
+ * configuration printed the same, or refuses to print.
  */
 #include "config.h"
 
@@ -65,6 +67,50 @@ conf_check(const struct conf *c)
 	}
 }
 
+/* Prints c with conf_dump; returns the text (or NULL if refused). */
+static char *
+dump(const struct conf *c, size_t *len)
+{
+	char err[CONF_ERR_MAX], *out = NULL;
+	FILE *f;
+	int rc;
+
+	if ((f = open_memstream(&out, len)) == NULL)
+		abort();
+	err[0] = '\0';
+	rc = conf_dump(c, f, err);
+	if (fclose(f) != 0)
+		abort();
+	/* refused only with a reason, naming the key */
+	FUZZ_CHECK(rc == 0 || (rc == -1 && err[0] == '['));
+	if (rc == -1) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* guad -T's output reads back to a configuration printed the same. */
+static void
+round_trip(const struct conf *c)
+{
+	char err[CONF_ERR_MAX], *first, *again;
+	size_t len, len2;
+	struct conf *d;
+
+	if ((first = dump(c, &len)) == NULL)
+		return;
+	d = conf_parse(first, len, name, "/elsewhere", 0, err);
+	FUZZ_CHECK(d != NULL);
+	again = dump(d, &len2);
+	FUZZ_CHECK(
+	    again != NULL && len2 == len && memcmp(first, again, len) == 0);
+	FUZZ_CHECK(d->nroutes == c->nroutes && d->nmime == c->nmime);
+	free(again);
+	free(first);
+	conf_free(d);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -82,6 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_CHECK(err[0] == '\0');
 		conf_check(c);
+		round_trip(c);
 	}
 	conf_free(c);
 	free(text);
