@@ -98,8 +98,7 @@ fsopen_mode(void)
 	if (fsopen_probe())
 		return "openat2 with RESOLVE_BENEATH";
 	snprintf(text, sizeof(text),
-	    "openat and a check through /proc "
-	    "(openat2: %s)",
+	    "openat and a check through /proc (openat2: %s)",
 	    strerror(probe_errno));
 	return text;
 }

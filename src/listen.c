@@ -201,9 +201,7 @@ listen_inherit(int *fds, size_t *n, char *err, size_t errlen)
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == -1 ||
 		    type != SOCK_STREAM) {
 			snprintf(err, errlen,
-			    "passed fd %d is not a stream "
-			    "socket",
-			    fd);
+			    "passed fd %d is not a stream socket", fd);
 			return -1;
 		}
 		flags = fcntl(fd, F_GETFL);

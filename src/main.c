@@ -24,11 +24,9 @@ usage(FILE *f)
 	    "  -c file    configuration file (default %s)\n"
 	    "  -t         check the configuration and exit\n"
 	    "  -T         check it, print the effective configuration and exit\n"
-	    "  -s signal  send reload, quit, stop or reopen to the running "
-	    "master\n"
+	    "  -s signal  send reload, quit, stop or reopen to the running master\n"
 	    "  -h         show this help\n"
-	    "  -V         show the version, libraries and configure "
-	    "options\n",
+	    "  -V         show the version, libraries and configure options\n",
 	    GUAD_CONF);
 }
 
@@ -60,8 +58,7 @@ send_command(const char *path, const char *cmd)
 			sig = commands[i].sig;
 	if (sig == 0) {
 		fprintf(stderr,
-		    "guad: -s %s: expected reload, quit, stop or "
-		    "reopen\n",
+		    "guad: -s %s: expected reload, quit, stop or reopen\n",
 		    cmd);
 		return 2;
 	}
@@ -130,9 +127,7 @@ main(int argc, char **argv)
 		/* An unreadable file, often none at all: say who and what next. */
 		if (path != NULL && access(path, R_OK) == -1)
 			fprintf(stderr,
-			    "guad: %s; try 'guad -c file' or "
-			    "'guad -h'\n",
-			    err);
+			    "guad: %s; try 'guad -c file' or 'guad -h'\n", err);
 		else
 			fprintf(stderr, "%s\n", err);
 		return 1;

@@ -36,16 +36,14 @@ priv_check(const struct conf *c, char *err, size_t len)
 
 	if (euid == 0 && !c->allow_root && (c->user == NULL || c->uid == 0)) {
 		snprintf(err, len,
-		    "%s: workers would run as root: set [server] "
-		    "user (for example user = nobody), or allow_root = on",
+		    "%s: workers would run as root: set [server] user (for example user = nobody), or allow_root = on",
 		    c->path);
 		return -1;
 	}
 	if (euid != 0 && c->user != NULL &&
 	    (c->uid != euid || c->gid != getegid())) {
 		snprintf(err, len,
-		    "%s: [server] user %s: only root can switch "
-		    "to another user or group",
+		    "%s: [server] user %s: only root can switch to another user or group",
 		    c->path, c->user);
 		return -1;
 	}
@@ -85,8 +83,7 @@ priv_drop(const struct conf *c)
 		if (ru != c->uid || eu != c->uid || su != c->uid ||
 		    rg != c->gid || eg != c->gid || sg != c->gid) {
 			log_warnx(
-			    "dropping to %s did not take: uid %ld/%ld/%ld "
-			    "gid %ld/%ld/%ld",
+			    "dropping to %s did not take: uid %ld/%ld/%ld gid %ld/%ld/%ld",
 			    c->user, (long)ru, (long)eu, (long)su, (long)rg,
 			    (long)eg, (long)sg);
 			return -1;
@@ -103,8 +100,8 @@ priv_drop(const struct conf *c)
 		}
 	}
 	if (geteuid() == 0 && !c->allow_root) {
-		log_warnx("refusing to serve as root: set [server] user in %s "
-			  "(for example user = nobody), or allow_root = on",
+		log_warnx(
+		    "refusing to serve as root: set [server] user in %s (for example user = nobody), or allow_root = on",
 		    c->path);
 		return -1;
 	}
@@ -169,8 +166,8 @@ priv_own_files(const struct conf *c, const char *path,
 	if (st.st_uid == c->uid && st.st_gid == c->gid)
 		goto done;
 	if (st.st_mode & (S_IWOTH | S_ISVTX)) {
-		log_warnx("%s is writable by anyone: not giving it to %s; put "
-			  "%s in a folder of its own",
+		log_warnx(
+		    "%s is writable by anyone: not giving it to %s; put %s in a folder of its own",
 		    dir, c->user, path);
 		goto done;
 	}

@@ -92,8 +92,8 @@ allow_store(const struct conf *c, int rs, uint64_t handled)
 	fd = open(n.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* a folder that appears later is reached after a reload */
 	if (fd == -1) {
-		log_warn("sandbox: %s (the message board cannot write there "
-			 "until a reload)",
+		log_warn(
+		    "sandbox: %s (the message board cannot write there until a reload)",
 		    n.dir);
 		rc = 0;
 	} else if (allow(rs, fd,
