@@ -823,7 +823,7 @@ START_TEST(test_keys_documented_in_man_page)
 	char *man;
 	size_t n, i;
 
-	man = slurp(SRCDIR "/man/gua.ini.5");
+	man = slurp(SRCDIR "/man/gua.ini.5.in");
 	k = schema_keys(&n);
 	ck_assert_uint_ge(n, 19);
 	for (i = 0; i < n; i++)
