@@ -10,8 +10,11 @@ libsqlite3-dev media-types"
 # chromium, nodejs and a CJK font: the browser tests (tests/e2e) and their
 # screenshots; clang: the sanitizer build and the fuzzers; cppcheck,
 # clang-tidy and clang-format: make lint; mandoc: tests/man.sh.
+# dpkg-dev, debhelper, devscripts, lintian, fakeroot, debootstrap, iproute2:
+# tests/package.sh builds the .deb and installs it on a fresh Debian root.
 test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs
-fonts-wqy-zenhei cppcheck clang-tidy clang-format mandoc check"
+fonts-wqy-zenhei cppcheck clang-tidy clang-format mandoc check
+dpkg-dev debhelper devscripts lintian fakeroot debootstrap iproute2"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;

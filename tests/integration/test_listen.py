@@ -55,9 +55,13 @@ class DualStack(unittest.TestCase):
                 self.assertIn(b"Hello Gua", r.body)
             # The one socket holds IPv4 on that port as well.
             self.assertEqual(bind_ipv4(srv.port), errno.EADDRINUSE)
-            log = srv.access_log()
-        self.assertIn("::ffff:127.0.0.1", log)
-        self.assertIn("::1 ", log)
+            # Each client by its own address (a line follows its answer).
+            for client in ("::ffff:127.0.0.1 ", "::1 "):
+                guadtest.wait_for(
+                    lambda: any(l.startswith(client)
+                                for l in srv.access_lines()),
+                    message=lambda: "an access log line from %s in:\n%s"
+                    % (client, srv.access_log()))
 
     def test_ipv6only_refuses_ipv4(self):
         with Server({"server": {"host": "::", "ipv6only": "on"}}) as srv:
