@@ -338,6 +338,7 @@ static const struct {
 } list_fields[] = {
 	{ "if-none-match", offsetof(struct http_request, if_none_match) },
 	{ "accept-encoding", offsetof(struct http_request, accept_encoding) },
+	{ "if-match", offsetof(struct http_request, if_match) },
 };
 
 #define NLIST_FIELDS (sizeof(list_fields) / sizeof(list_fields[0]))
@@ -449,6 +450,8 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 	case 8:
 		if (IS("if-range"))
 			return set_once(&req->if_range, v, vlen);
+		if (IS("if-match"))
+			set_list(req, f, 2, v, vlen);
 		break;
 	case 10:
 		if (IS("connection"))
@@ -490,6 +493,10 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 			else
 				f->te = 1;
 		}
+		break;
+	case 19:
+		if (IS("if-unmodified-since"))
+			return set_once(&req->if_unmodified_since, v, vlen);
 		break;
 	}
 #undef IS

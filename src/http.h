@@ -70,6 +70,8 @@ struct http_request {
 	struct http_slice query; /* after '?'; p is NULL if none */
 	struct http_slice host;
 	struct http_slice content_type;
+	struct http_slice if_match;
+	struct http_slice if_unmodified_since;
 	struct http_slice if_none_match;
 	struct http_slice if_modified_since;
 	struct http_slice range;

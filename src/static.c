@@ -21,6 +21,7 @@
 #include "html.h"
 #include "log.h"
 #include "mime.h"
+#include "precond.h"
 #include "router.h"
 #include "static.h"
 #include "worker.h"
@@ -199,28 +200,7 @@ dot_resolved(const struct route *rt, int fd)
 int
 static_etag_match(const struct http_slice *list, const char *etag)
 {
-	const char *p = list->p, *end = list->p + list->len, *q, *e;
-	size_t elen = strlen(etag);
-	int quoted;
-
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
-			p++;
-		if (p < end && *p == '*')
-			return 1;
-		if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
-			p += 2;
-		/* a tag may hold a comma: "a,*" is one tag, not a wildcard */
-		for (e = p, quoted = 0; e < end && (quoted || *e != ','); e++)
-			if (*e == '"')
-				quoted = !quoted;
-		for (q = e; q > p && (q[-1] == ' ' || q[-1] == '\t'); q--)
-			;
-		if ((size_t)(q - p) == elen && memcmp(p, etag, elen) == 0)
-			return 1;
-		p = e;
-	}
-	return 0;
+	return precond_etag_match(list, etag, 0);
 }
 
 /*
@@ -401,20 +381,34 @@ variant(const struct route *rt, int dotcheck, int base, const char *rel,
 static int
 conditionals(const struct http_request *req, off_t size, struct response *r)
 {
-	time_t ims;
+	struct precond_state st = { r->etag, r->last_modified, 1 };
 	off_t start, len;
 	int rc;
 
 	r->file_off = 0;
 	r->file_len = size;
-	if (req->if_none_match.p != NULL) {
-		if (static_etag_match(&req->if_none_match, r->etag))
-			goto not_modified;
-	} else if (req->if_modified_since.p != NULL &&
-	    date_parse_http(req->if_modified_since.p,
-		req->if_modified_since.len, &ims) == 0 &&
-	    r->last_modified <= ims)
-		goto not_modified;
+	switch (precond_evaluate(req, &st)) {
+	case HTTP_STATUS_NOT_MODIFIED:
+		r->status = HTTP_STATUS_NOT_MODIFIED;
+		r->no_body = 1;
+		r->content_type = NULL;
+		return 0;
+	case HTTP_STATUS_PRECONDITION_FAILED:
+		/* no body, no validators: only the status is news */
+		r->status = HTTP_STATUS_PRECONDITION_FAILED;
+		r->no_body = 1;
+		r->file_len = 0;
+		r->content_type = NULL;
+		r->cache_control = NULL;
+		r->etag[0] = '\0';
+		r->last_modified = 0;
+		r->lastmod = NULL;
+		r->vary = 0;
+		r->content_encoding = NULL;
+		return 0;
+	default:
+		break;
+	}
 
 	if (req->method == HTTP_METHOD_GET && req->range.p != NULL &&
 	    static_if_range(&req->if_range, r->etag, r->last_modified,
@@ -430,11 +424,6 @@ conditionals(const struct http_request *req, off_t size, struct response *r)
 			return HTTP_STATUS_RANGE_NOT_SATISFIABLE;
 		}
 	}
-	return 0;
-not_modified:
-	r->status = HTTP_STATUS_NOT_MODIFIED;
-	r->no_body = 1;
-	r->content_type = NULL;
 	return 0;
 }
 
@@ -485,7 +474,7 @@ serve_fd(struct worker *w, const struct route *rt,
 	r->last_modified = st->st_mtim.tv_sec;
 	static_etag(r->etag, st, tag);
 	rc = conditionals(req, st->st_size, r);
-	if (rc != 0 || r->status == HTTP_STATUS_NOT_MODIFIED)
+	if (rc != 0 || r->no_body)
 		close(fd);
 	else
 		r->fd = fd;
@@ -505,7 +494,7 @@ serve_cached(const struct route *rt, const struct http_request *req,
 	r->lastmod = e->lastmod;
 	memcpy(r->etag, e->etag, sizeof(r->etag));
 	rc = conditionals(req, e->size, r);
-	if (rc == 0 && r->status != HTTP_STATUS_NOT_MODIFIED)
+	if (rc == 0 && !r->no_body)
 		resp_body(r, e->data + r->file_off, (size_t)r->file_len);
 	return rc;
 }

@@ -30,7 +30,7 @@ static char join[1024 + 1];
 struct snap {
 	int rc;
 	int method, minor;
-	long off[12], len[12]; /* -1: NULL, -2: the static "/" */
+	long off[14], len[14]; /* -1: NULL, -2: the static "/" */
 	int64_t content_length;
 	unsigned chunked, keep_alive, asterisk, expect_continue;
 	size_t head_len;
@@ -69,7 +69,7 @@ static void
 snap_take(struct snap *sn, int rc, const struct http_request *r,
     const char *buf, size_t size)
 {
-	const struct http_slice *s[12] = {
+	const struct http_slice *s[14] = {
 		&r->line,
 		&r->path,
 		&r->query,
@@ -77,6 +77,8 @@ snap_take(struct snap *sn, int rc, const struct http_request *r,
 		&r->content_type,
 		&r->if_none_match,
 		&r->if_modified_since,
+		&r->if_match,
+		&r->if_unmodified_since,
 		&r->range,
 		&r->if_range,
 		&r->accept_encoding,
@@ -140,6 +142,8 @@ head_check(const struct http_request *r, const char *buf, size_t size)
 	slice_check(&r->content_type, buf, hl, 1);
 	slice_check(&r->if_none_match, buf, hl, 1);
 	slice_check(&r->if_modified_since, buf, hl, 1);
+	slice_check(&r->if_match, buf, hl, 1);
+	slice_check(&r->if_unmodified_since, buf, hl, 1);
 	slice_check(&r->range, buf, hl, 1);
 	slice_check(&r->if_range, buf, hl, 1);
 	slice_check(&r->accept_encoding, buf, hl, 1);

@@ -6,6 +6,7 @@ board, the board's validators, absolute symlinks inside a route.
 Every fixture is generated at test time in the server's temporary
 directory."""
 
+import email.utils
 import os
 import re
 import sys
@@ -13,7 +14,8 @@ import unittest
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guadtest import Server, get, request, run_guad  # noqa: E402
+from guadtest import (Server, get, request,  # noqa: E402
+                      requests_on_one_connection, run_guad)
 
 XSS_PAGE = b"<html><script>alert(document.cookie)</script></html>\n"
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg">'
@@ -227,6 +229,102 @@ class ServerNameTest(unittest.TestCase):
                 self.assertRegex(
                     p.stderr, r"bad\.ini:\d+: \[server\] server_name: \"%s\""
                     % re.escape(bad))
+
+
+def http_date(t):
+    return email.utils.formatdate(t, usegmt=True)
+
+
+class PreconditionTest(unittest.TestCase):
+    """RFC 9110 13.2.2 on static files, small (from memory) and large."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(sections={"routes": {"/f/": "dir f"}},
+                            files={"f/small.txt": b"small\n",
+                                   "f/large.bin": b"\x00\x01" * 20000})
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def check(self, path, method="GET"):
+        first = get(self.server.port, path)
+        self.assertEqual(first.status, 200)
+        etag = first.headers["etag"]
+        mtime = email.utils.parsedate_to_datetime(
+            first.headers["last-modified"]).timestamp()
+        earlier, same, later = (http_date(mtime - 86400), http_date(mtime),
+                                http_date(mtime + 86400))
+        other = '"not-%s"' % etag.strip('"')
+        cases = [
+            ({}, 200),
+            ({"If-Match": etag}, 200),
+            ({"If-Match": other}, 412),
+            ({"If-Match": "*"}, 200),
+            ({"If-Match": "W/" + etag}, 412),
+            ({"If-Match": other + ", " + etag}, 200),
+            ({"If-Unmodified-Since": earlier}, 412),
+            ({"If-Unmodified-Since": same}, 200),
+            ({"If-Unmodified-Since": later}, 200),
+            ({"If-Match": etag, "If-Unmodified-Since": earlier}, 200),
+            ({"If-Match": other, "If-Unmodified-Since": later}, 412),
+            ({"If-None-Match": etag}, 304),
+            ({"If-None-Match": "W/" + etag}, 304),
+            ({"If-None-Match": "*"}, 304),
+            ({"If-None-Match": other}, 200),
+            ({"If-None-Match": other, "If-Modified-Since": later}, 200),
+            ({"If-Modified-Since": later}, 304),
+            ({"If-Modified-Since": earlier}, 200),
+            ({"If-Match": other, "If-None-Match": etag}, 412),
+            ({"If-Match": etag, "If-None-Match": etag}, 304),
+            ({"If-Unmodified-Since": earlier, "If-None-Match": etag}, 412),
+            ({"If-Unmodified-Since": earlier,
+              "If-Modified-Since": later}, 412),
+            ({"If-Match": other, "Range": "bytes=0-1"}, 412),
+            ({"If-Match": etag, "Range": "bytes=0-1"}, 206),
+            ({"If-None-Match": etag, "Range": "bytes=0-1"}, 304),
+        ]
+        for fields, want in cases:
+            extra = "".join("%s: %s\r\n" % kv for kv in fields.items())
+            if method == "HEAD" and want == 206:
+                want = 200  # a range applies to GET only
+            with self.subTest(path=path, method=method, fields=fields):
+                r = get(self.server.port, path, extra_headers=extra,
+                        method=method)
+                self.assertEqual(r.status, want)
+                if want == 412:
+                    self.assertEqual(r.body, b"")
+                    self.assertEqual(r.headers["content-length"], "0")
+                    self.assertNotIn("etag", r.headers)
+                if want == 200 and method == "GET":
+                    self.assertEqual(r.body, first.body)
+
+    def test_small_file(self):
+        self.check("/f/small.txt")
+        # twice: the second time from the small-file cache
+        self.check("/f/small.txt")
+
+    def test_large_file(self):
+        self.check("/f/large.bin")
+
+    def test_head(self):
+        self.check("/f/small.txt", method="HEAD")
+
+    def test_412_keeps_the_connection(self):
+        conn_raws = [
+            ("GET /f/small.txt HTTP/1.1\r\nHost: x\r\n"
+             'If-Match: "nope"\r\n\r\n'),
+            "GET /f/small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        ]
+        rs = requests_on_one_connection(self.server.port, conn_raws)
+        self.assertEqual([r.status for r in rs], [412, 200])
+        self.assertEqual(rs[1].body, b"small\n")
 
 
 if __name__ == "__main__":

@@ -593,6 +593,32 @@ START_TEST(test_parse_head_list_fields_combined)
 	    "gzip, br;q=0.5, ");
 	slice_is("lists", "host", req.host, "a");
 
+	/* If-Match is a list too; If-Unmodified-Since a singleton */
+	{
+		static const char pre[] =
+		    "PUT / HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\"\r\n"
+		    "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		    "if-match: W/\"y\" , \"z\"\r\n\r\n";
+		static const char twice[] =
+		    "GET / HTTP/1.1\r\nHost: a\r\n"
+		    "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		    "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		    "\r\n";
+
+		scanned = 0;
+		ck_assert_int_eq(http_parse_head(&req, pre, sizeof(pre) - 1,
+				     &scanned, &lim, join, sizeof(join)),
+		    0);
+		slice_is("lists", "if_match", req.if_match,
+		    "\"x\", W/\"y\" , \"z\"");
+		slice_is("lists", "if_unmodified_since",
+		    req.if_unmodified_since, "Sun, 06 Nov 1994 08:49:37 GMT");
+		scanned = 0;
+		ck_assert_int_eq(http_parse_head(&req, twice, sizeof(twice) - 1,
+				     &scanned, &lim, join, sizeof(join)),
+		    400);
+	}
+
 	/* a single line is not copied */
 	scanned = 0;
 	ck_assert_int_eq(http_parse_head(&req, one, sizeof(one) - 1, &scanned,

@@ -1,0 +1,210 @@
+/* check_precond.c: RFC 9110 13.2.2, each precondition and each pair. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "precond.h"
+
+#define T	1000000000 /* Sun, 09 Sep 2001 01:46:40 GMT */
+#define SAME	"Sun, 09 Sep 2001 01:46:40 GMT"
+#define EARLIER "Sat, 08 Sep 2001 01:46:40 GMT"
+#define LATER	"Mon, 10 Sep 2001 01:46:40 GMT"
+#define ETAG	"\"abc\""
+
+enum {
+	GET = HTTP_METHOD_GET,
+	HEAD = HTTP_METHOD_HEAD,
+	POST = HTTP_METHOD_POST
+};
+
+struct pre_case {
+	const char *name;
+	int method;
+	const char *im, *ius, *inm, *ims; /* NULL: absent */
+	int want;
+};
+
+static const struct pre_case cases[] = {
+	{ "no preconditions", GET, NULL, NULL, NULL, NULL, 0 },
+	/* 1: If-Match, strong comparison */
+	{ "If-Match same tag", GET, ETAG, NULL, NULL, NULL, 0 },
+	{ "If-Match other tag", GET, "\"other\"", NULL, NULL, NULL, 412 },
+	{ "If-Match other tag, HEAD", HEAD, "\"other\"", NULL, NULL, NULL,
+	    412 },
+	{ "If-Match other tag, POST", POST, "\"other\"", NULL, NULL, NULL,
+	    412 },
+	{ "If-Match *", GET, "*", NULL, NULL, NULL, 0 },
+	{ "If-Match * with spaces", GET, " * ", NULL, NULL, NULL, 0 },
+	{ "If-Match weak tag never matches", GET, "W/" ETAG, NULL, NULL, NULL,
+	    412 },
+	{ "If-Match list with the tag", GET, "\"x\", W/\"y\", " ETAG, NULL,
+	    NULL, NULL, 0 },
+	{ "If-Match unquoted", GET, "abc", NULL, NULL, NULL, 412 },
+	{ "If-Match empty", GET, "", NULL, NULL, NULL, 412 },
+	/* 2: If-Unmodified-Since, only without If-Match */
+	{ "IUS earlier", GET, NULL, EARLIER, NULL, NULL, 412 },
+	{ "IUS earlier, POST", POST, NULL, EARLIER, NULL, NULL, 412 },
+	{ "IUS same", GET, NULL, SAME, NULL, NULL, 0 },
+	{ "IUS later", GET, NULL, LATER, NULL, NULL, 0 },
+	{ "IUS not a date", GET, NULL, "yesterday", NULL, NULL, 0 },
+	{ "If-Match passes, IUS earlier ignored", GET, ETAG, EARLIER, NULL,
+	    NULL, 0 },
+	{ "If-Match fails, IUS later", GET, "\"x\"", LATER, NULL, NULL, 412 },
+	/* 3: If-None-Match, weak comparison */
+	{ "INM same tag", GET, NULL, NULL, ETAG, NULL, 304 },
+	{ "INM same tag, HEAD", HEAD, NULL, NULL, ETAG, NULL, 304 },
+	{ "INM same tag, POST", POST, NULL, NULL, ETAG, NULL, 412 },
+	{ "INM weak tag matches", GET, NULL, NULL, "W/" ETAG, NULL, 304 },
+	{ "INM *", GET, NULL, NULL, "*", NULL, 304 },
+	{ "INM *, POST", POST, NULL, NULL, "*", NULL, 412 },
+	{ "INM other tag", GET, NULL, NULL, "\"other\"", NULL, 0 },
+	{ "INM other tag, POST", POST, NULL, NULL, "\"other\"", NULL, 0 },
+	{ "INM list with the tag", GET, NULL, NULL, "\"x\", " ETAG, NULL, 304 },
+	/* 4: If-Modified-Since, only without If-None-Match, GET and HEAD */
+	{ "IMS later", GET, NULL, NULL, NULL, LATER, 304 },
+	{ "IMS same", HEAD, NULL, NULL, NULL, SAME, 304 },
+	{ "IMS earlier", GET, NULL, NULL, NULL, EARLIER, 0 },
+	{ "IMS not a date", GET, NULL, NULL, NULL, "soon", 0 },
+	{ "IMS later, POST", POST, NULL, NULL, NULL, LATER, 0 },
+	{ "INM other tag, IMS later ignored", GET, NULL, NULL, "\"x\"", LATER,
+	    0 },
+	{ "INM same tag, IMS earlier ignored", GET, NULL, NULL, ETAG, EARLIER,
+	    304 },
+	/* the order between the steps */
+	{ "If-Match fails before INM matches", GET, "\"x\"", NULL, ETAG, NULL,
+	    412 },
+	{ "If-Match passes, INM matches", GET, ETAG, NULL, ETAG, NULL, 304 },
+	{ "If-Match passes, INM matches, POST", POST, ETAG, NULL, ETAG, NULL,
+	    412 },
+	{ "If-Match passes, INM other", GET, ETAG, NULL, "\"x\"", NULL, 0 },
+	{ "If-Match fails before IMS", GET, "\"x\"", NULL, NULL, LATER, 412 },
+	{ "If-Match passes, IMS later", GET, ETAG, NULL, NULL, LATER, 304 },
+	{ "IUS fails before INM matches", GET, NULL, EARLIER, ETAG, NULL, 412 },
+	{ "IUS fails before IMS", GET, NULL, EARLIER, NULL, LATER, 412 },
+	{ "IUS passes, INM matches", GET, NULL, LATER, ETAG, NULL, 304 },
+	{ "IUS passes, IMS later", GET, NULL, LATER, NULL, LATER, 304 },
+	{ "IUS passes, IMS earlier", GET, NULL, SAME, NULL, EARLIER, 0 },
+	{ "all four pass", GET, ETAG, LATER, "\"x\"", EARLIER, 0 },
+};
+
+#define NCASES (int)(sizeof(cases) / sizeof(cases[0]))
+
+static void
+set(struct http_slice *s, const char *v)
+{
+	s->p = v;
+	s->len = v != NULL ? strlen(v) : 0;
+}
+
+static void
+request(struct http_request *req, const struct pre_case *c)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = (enum http_method)c->method;
+	set(&req->if_match, c->im);
+	set(&req->if_unmodified_since, c->ius);
+	set(&req->if_none_match, c->inm);
+	set(&req->if_modified_since, c->ims);
+}
+
+START_TEST(test_table)
+{
+	const struct pre_case *c = &cases[_i];
+	struct precond_state st = { ETAG, T, 1 };
+	struct http_request req;
+	int got;
+
+	request(&req, c);
+	got = precond_evaluate(&req, &st);
+	ck_assert_msg(got == c->want, "%s: got %d, expected %d", c->name, got,
+	    c->want);
+}
+END_TEST
+
+/* A resource without a tag, without a date, or that does not exist. */
+START_TEST(test_missing_validators)
+{
+	struct precond_state notag = { NULL, T, 1 }, nodate = { ETAG, 0, 1 };
+	struct precond_state gone = { NULL, 0, 0 };
+	struct pre_case c;
+	struct http_request req;
+
+	memset(&c, 0, sizeof(c));
+	c.method = GET;
+	c.im = ETAG;
+	request(&req, &c);
+	ck_assert_int_eq(precond_evaluate(&req, &notag), 412);
+	c.im = "*";
+	request(&req, &c);
+	ck_assert_int_eq(precond_evaluate(&req, &notag), 0);
+	ck_assert_int_eq(precond_evaluate(&req, &gone), 412);
+
+	memset(&c, 0, sizeof(c));
+	c.method = GET;
+	c.ius = EARLIER;
+	request(&req, &c);
+	ck_assert_int_eq(precond_evaluate(&req, &nodate), 0);
+	c.ius = NULL;
+	c.ims = LATER;
+	request(&req, &c);
+	ck_assert_int_eq(precond_evaluate(&req, &nodate), 0);
+
+	/* "*" asks whether a representation exists */
+	memset(&c, 0, sizeof(c));
+	c.method = POST;
+	c.inm = "*";
+	request(&req, &c);
+	ck_assert_int_eq(precond_evaluate(&req, &gone), 0);
+	c.inm = ETAG;
+	request(&req, &c);
+	ck_assert_int_eq(precond_evaluate(&req, &notag), 0);
+}
+END_TEST
+
+START_TEST(test_etag_match)
+{
+	struct http_slice l;
+
+	set(&l, "\"a,*\"");
+	ck_assert(!precond_etag_match(&l, "\"b\"", 0));
+	ck_assert(precond_etag_match(&l, "\"a,*\"", 1));
+	set(&l, "W/\"a\"");
+	ck_assert(precond_etag_match(&l, "\"a\"", 0));
+	ck_assert(!precond_etag_match(&l, "\"a\"", 1));
+	set(&l, " \"x\" ,\t\"a\"\t");
+	ck_assert(precond_etag_match(&l, "\"a\"", 1));
+	set(&l, "\"x\", *");
+	ck_assert(precond_etag_match(&l, "\"a\"", 1));
+	set(&l, "");
+	ck_assert(!precond_etag_match(&l, "\"a\"", 0));
+	ck_assert(!precond_etag_match(&l, NULL, 0));
+}
+END_TEST
+
+static Suite *
+precond_suite(void)
+{
+	Suite *s = suite_create("precond");
+	TCase *tc = tcase_create("rfc9110");
+
+	tcase_add_loop_test(tc, test_table, 0, NCASES);
+	tcase_add_test(tc, test_missing_validators);
+	tcase_add_test(tc, test_etag_match);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(precond_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
