@@ -167,12 +167,13 @@ access_begin(char *line, enum access_format f, int family, const uint8_t *addr,
 
 /*
  * Writes the line access_begin made, once the response is over: the
- * bytes sent, the request time in microseconds and whether the
- * connection had served a request before. One write(2).
+ * bytes sent, the request time in microseconds, whether the
+ * connection had served a request before, and for a TLS connection its
+ * protocol version (tls, NULL: plain). One write(2).
  */
 void
 access_end(enum access_format f, const char *line, size_t len, size_t split,
-    uint64_t bytes, uint64_t us, int reused)
+    uint64_t bytes, uint64_t us, int reused, const char *tls)
 {
 	char out[ACCESS_LINE_MAX + 128];
 	struct buf b = { out, 0, sizeof(out), sizeof(out), 0 };
@@ -187,16 +188,27 @@ access_end(enum access_format f, const char *line, size_t len, size_t split,
 		BUF_ADDLIT(&b, ",\"request_time_us\":");
 		buf_addu(&b, us);
 		if (reused)
-			BUF_ADDLIT(&b, ",\"connection_reused\":true}\n");
+			BUF_ADDLIT(&b, ",\"connection_reused\":true");
 		else
-			BUF_ADDLIT(&b, ",\"connection_reused\":false}\n");
+			BUF_ADDLIT(&b, ",\"connection_reused\":false");
+		if (tls != NULL) {
+			BUF_ADDLIT(&b, ",\"tls\":\"");
+			buf_adds(&b, tls);
+			buf_addc(&b, '"');
+		}
+		BUF_ADDLIT(&b, "}\n");
 	} else {
 		buf_addc(&b, ' ');
 		buf_addu(&b, us);
 		if (reused)
-			BUF_ADDLIT(&b, " reused\n");
+			BUF_ADDLIT(&b, " reused");
 		else
-			BUF_ADDLIT(&b, " new\n");
+			BUF_ADDLIT(&b, " new");
+		if (tls != NULL) {
+			buf_addc(&b, ' ');
+			buf_adds(&b, tls);
+		}
+		buf_addc(&b, '\n');
 	}
 	if (!b.failed)
 		log_access(out, b.len);

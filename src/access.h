@@ -25,6 +25,6 @@ size_t
 access_begin(char *line, enum access_format, int family, const uint8_t *addr,
     const struct http_request *, int status, size_t *split);
 void access_end(enum access_format, const char *line, size_t len, size_t split,
-    uint64_t bytes, uint64_t us, int reused);
+    uint64_t bytes, uint64_t us, int reused, const char *tls);
 
 #endif

@@ -21,6 +21,7 @@
 #include "mime.h"
 #include "route.h"
 #include "schema.h"
+#include "tls.h"
 #include "user.h"
 
 struct parse {
@@ -287,6 +288,38 @@ check_routes(struct parse *ps)
 	return 0;
 }
 
+/*
+ * [tls], with check_files: the one SSL context, which reads the
+ * certificate and the key now and checks that they belong together and
+ * that the certificate is valid today.
+ */
+static int
+check_tls(struct parse *ps)
+{
+	static const char *const names[TLS_KEY_COUNT] = {
+		[TLS_KEY_PORT] = "port",
+		[TLS_KEY_CERTIFICATE] = "certificate",
+		[TLS_KEY_KEY] = "key",
+		[TLS_KEY_PROTOCOLS] = "protocols",
+	};
+	struct conf *c = ps->conf;
+	char msg[CONF_ERR_MAX];
+	enum tls_key bad;
+
+	if (c->tls_port == 0)
+		return 0;
+	if (c->tls_port == c->port) {
+		seterr(ps, line_of(ps, "tls", "port"),
+		    "[tls] port: must differ from [server] port");
+		return -1;
+	}
+	if ((c->tls_ctx = tls_ctx_build(c, msg, sizeof(msg), &bad)) == NULL) {
+		seterr(ps, line_of(ps, "tls", names[bad]), "%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* [server] user and group: names to ids, now, while /etc can be read. */
 static int
 resolve_user(struct parse *ps)
@@ -383,6 +416,8 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 		goto fail;
 	}
 	if (check_files && check_routes(&ps) == -1)
+		goto fail;
+	if (check_files && check_tls(&ps) == -1)
 		goto fail;
 	free(ps.seen);
 	return c;
@@ -540,6 +575,7 @@ conf_free(struct conf *c)
 		close(c->root_fd);
 	router_free(&c->router);
 	free(c->routes);
+	tls_ctx_free(c->tls_ctx);
 	schema_free(c);
 	free(c->path);
 	free(c->dir);

@@ -62,6 +62,12 @@ struct conf {
 	size_t msg_page_size;
 	unsigned msg_busy_timeout; /* ms */
 
+	unsigned tls_port;     /* 0: no TLS listener */
+	char *tls_certificate; /* PEM: the leaf, then its chain */
+	char *tls_key;
+	char *tls_protocols; /* "TLSv1.2 TLSv1.3" */
+	void *tls_ctx;	     /* SSL_CTX, built with check_files */
+
 	struct conf_mime *mime;
 	size_t nmime;
 

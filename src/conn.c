@@ -20,6 +20,7 @@
 #include "resp.h"
 #include "scoreboard.h"
 #include "serve.h"
+#include "tls.h"
 
 /* Pipelined responses are gathered up to this before one write. */
 #define OUT_BATCH 8192
@@ -172,7 +173,8 @@ response_done(struct conn *c, size_t queued)
 	scoreboard_count(w->slot, c->resp_status, c->resp_method, bytes, us);
 	if (c->log != NULL) {
 		access_end((enum access_format)w->log_format, c->log,
-		    c->log_len, c->log_split, bytes, us, c->resp_reused);
+		    c->log_len, c->log_split, bytes, us, c->resp_reused,
+		    c->tr.engine != NULL ? tls_version(&c->tr) : NULL);
 		buf_pool_put(&w->logpool, c->log);
 		c->log = NULL;
 	}
@@ -235,9 +237,14 @@ release_buffers(struct conn *c)
 	c->out_len = c->out_off = c->out_cap = 0;
 }
 
-/* Takes over an accepted socket; the caller has made it non-blocking. */
+/*
+ * Takes over an accepted socket; the caller has made it non-blocking.
+ * With tls_ctx (an SSL_CTX), the connection speaks TLS; its handshake
+ * runs under the header timer.
+ */
 void
-conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
+conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa,
+    void *tls_ctx)
 {
 	memset(c, 0, sizeof(*c));
 	c->w = w;
@@ -260,6 +267,11 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa)
 		    16);
 	}
 	conn_timer_set(c, CONN_TIMER_HEADER);
+	if (tls_ctx != NULL && tls_open(&c->tr, tls_ctx) == -1) {
+		log_warnx("cannot start a TLS session (out of memory)");
+		conn_close(c);
+		return;
+	}
 	/*
 	 * Served before it joins the epoll set: the request is usually
 	 * there already, and a Connection: close exchange is then over

@@ -72,7 +72,8 @@ struct conn {
 	uint8_t addr[16];
 };
 
-void conn_open(struct worker *, struct conn *, int fd, const struct sockaddr *);
+void conn_open(struct worker *, struct conn *, int fd, const struct sockaddr *,
+    void *tls_ctx);
 void conn_close(struct conn *);
 void conn_timeout(struct conn *);
 void conn_on_event(struct ev_loop *, struct ev_handle *, unsigned);

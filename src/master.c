@@ -52,8 +52,9 @@ struct child {
 
 struct master {
 	struct conf *conf;
-	int fds[LISTEN_MAX];
+	int fds[2 * LISTEN_MAX]; /* plain, then ntls for TLS */
 	size_t nfds;
+	size_t ntls;
 	int lifeline[2];
 	struct child *kids;
 	size_t nkids;
@@ -182,7 +183,8 @@ spawn(struct master *m, int id)
 		close(m->lifeline[1]);
 		free(m->kids);
 		proctitle_set("guad: worker %d", id);
-		worker_run(m->conf, m->fds, m->nfds, id, m->lifeline[0], ss);
+		worker_run(m->conf, m->fds, m->nfds, m->ntls, id,
+		    m->lifeline[0], ss);
 		_exit(1);
 	}
 	k = &m->kids[m->nkids++];
@@ -392,7 +394,9 @@ announce(struct master *m)
 
 	for (i = 0; i < m->nfds; i++)
 		if (listen_name(m->fds[i], name, sizeof(name)) == 0)
-			log_info("listening on %s", name);
+			log_info("listening %s %s",
+			    i < m->nfds - m->ntls ? "on" : "for https on",
+			    name);
 }
 
 /*
@@ -437,7 +441,34 @@ static int
 same_listen(const struct conf *a, const struct conf *b)
 {
 	return strcmp(a->host, b->host) == 0 && a->port == b->port &&
-	    a->ipv6only == b->ipv6only;
+	    a->ipv6only == b->ipv6only && a->tls_port == b->tls_port;
+}
+
+/*
+ * Binds [server] port and, if set, [tls] port, both on [server] host:
+ * fds holds the plain sockets first, then the *ntls TLS ones.
+ */
+static int
+bind_all(const struct conf *c, int *fds, size_t *n, size_t *ntls, char *err,
+    size_t errlen)
+{
+	size_t k = 0;
+
+	*ntls = 0;
+	if (listen_open(c->host, c->port, c->ipv6only, fds, n, err, errlen) ==
+	    -1)
+		return -1;
+	if (c->tls_port == 0)
+		return 0;
+	if (listen_open(c->host, c->tls_port, c->ipv6only, fds + *n, &k, err,
+		errlen) == -1) {
+		listen_close(fds, *n);
+		*n = 0;
+		return -1;
+	}
+	*n += k;
+	*ntls = k;
+	return 0;
 }
 
 /*
@@ -449,8 +480,8 @@ reload(struct master *m)
 {
 	struct conf *nc;
 	char err[CONF_ERR_MAX], lerr[256];
-	int fds[LISTEN_MAX];
-	size_t nfds = 0, i;
+	int fds[2 * LISTEN_MAX];
+	size_t nfds = 0, ntls = 0, i;
 
 	struct timespec ts;
 
@@ -471,8 +502,7 @@ reload(struct master *m)
 		return;
 	}
 	if (!m->inherited && !same_listen(m->conf, nc) &&
-	    listen_open(nc->host, nc->port, nc->ipv6only, fds, &nfds, lerr,
-		sizeof(lerr)) == -1) {
+	    bind_all(nc, fds, &nfds, &ntls, lerr, sizeof(lerr)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
 			  "%s",
 		    lerr);
@@ -492,6 +522,7 @@ reload(struct master *m)
 		for (i = 0; i < nfds; i++)
 			m->fds[i] = fds[i];
 		m->nfds = nfds;
+		m->ntls = ntls;
 		announce(m);
 	}
 	renew(m);
@@ -511,7 +542,7 @@ stop(struct master *m, int graceful)
 	m->stopping = 1;
 	/* Once the workers close theirs, new connections are refused. */
 	listen_close(m->fds, m->nfds);
-	m->nfds = 0;
+	m->nfds = m->ntls = 0;
 	signal_kids(m, graceful ? SIGQUIT : SIGTERM, 0);
 	m->kill_at = date_mono_ms() +
 	    (graceful ? (int64_t)m->conf->shutdown_timeout * 1000
@@ -597,8 +628,8 @@ master_run(struct conf *conf)
 	m.inherited = rc > 0;
 	if (rc == -1 ||
 	    (rc == 0 &&
-		listen_open(conf->host, conf->port, conf->ipv6only, m.fds,
-		    &m.nfds, err, sizeof(err)) == -1)) {
+		bind_all(conf, m.fds, &m.nfds, &m.ntls, err, sizeof(err)) ==
+		    -1)) {
 		log_warnx("%s", err);
 		conf_free(conf);
 		return 1;

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "schema.h"
 #include "store.h"
+#include "tls.h"
 
 #define K(s, n, t, f, lo, hi, d) KC(s, n, t, f, lo, hi, d, NULL)
 #define KC(s, n, t, f, lo, hi, d, chk) \
@@ -72,6 +73,11 @@ static const struct schema_key keys[] = {
 	K("msg", "page_size", SCHEMA_SIZE, msg_page_size, 1, 10000, "100"),
 	K("msg", "busy_timeout", SCHEMA_MSEC, msg_busy_timeout, 0, 3600000,
 	    "5000"),
+	K("tls", "port", SCHEMA_UINT, tls_port, 0, 65535, "0"),
+	K("tls", "certificate", SCHEMA_PATH, tls_certificate, 0, 0, NULL),
+	K("tls", "key", SCHEMA_PATH, tls_key, 0, 0, NULL),
+	KC("tls", "protocols", SCHEMA_STR, tls_protocols, 0, 0,
+	    "TLSv1.2 TLSv1.3", tls_protocols_check),
 };
 #undef K
 #undef KC

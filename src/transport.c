@@ -19,6 +19,7 @@ transport_open(struct transport *t, const struct transport_ops *ops, int fd)
 	t->fd = fd;
 	t->want = TRANSPORT_WANT_NONE;
 	t->handshaking = 0;
+	t->broken = 0;
 }
 
 static ssize_t

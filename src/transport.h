@@ -58,6 +58,7 @@ struct transport {
 	int fd;
 	uint8_t want;	     /* enum transport_want, after EAGAIN */
 	uint8_t handshaking; /* no request can arrive yet */
+	uint8_t broken;	     /* the engine failed: no goodbye */
 };
 
 extern const struct transport_ops transport_plain;

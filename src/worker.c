@@ -113,7 +113,8 @@ worker_conn_closed(struct worker *w)
 static void
 on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 {
-	struct worker *w = ((struct listener *)h)->w;
+	struct listener *l = (struct listener *)h;
+	struct worker *w = l->w;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct conn *c;
@@ -151,7 +152,8 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 		c = w->free_conns;
 		w->free_conns = c->tnext;
 		w->nconns++;
-		conn_open(w, c, fd, (struct sockaddr *)&ss);
+		conn_open(w, c, fd, (struct sockaddr *)&ss,
+		    l->tls ? w->conf->tls_ctx : NULL);
 	}
 }
 
@@ -230,7 +232,7 @@ expire(struct worker *w)
 
 static int
 init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
-    int id, int lifeline)
+    size_t ntls, int id, int lifeline)
 {
 	size_t i;
 
@@ -282,6 +284,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		w->listeners[i].ev.fd = fds[i];
 		w->listeners[i].ev.cb = on_accept;
 		w->listeners[i].w = w;
+		w->listeners[i].tls = i >= nfds - ntls;
 	}
 	listeners_watch(w, 1);
 	w->lifeline.fd = lifeline;
@@ -341,8 +344,8 @@ static void __attribute__((noreturn)) worker_exit(struct worker *w)
  * (or the master's death) drains. Never returns.
  */
 int
-worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
-    int lifeline, struct scoreboard_slot *slot)
+worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
+    int id, int lifeline, struct scoreboard_slot *slot)
 {
 	struct worker w;
 	struct sigaction sa;
@@ -383,7 +386,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, int id,
 	if (priv_drop(c) == -1)
 		_exit(1);
 	date_update();
-	if (init(&w, c, fds, nfds, id, lifeline) == -1)
+	if (init(&w, c, fds, nfds, ntls, id, lifeline) == -1)
 		fatal("worker start-up");
 	/* after init: libmagic's database and the store are open by now */
 	if (c->sandbox && sandbox_apply(c) == -1)

@@ -37,6 +37,7 @@ struct listener {
 	struct ev_handle ev; /* first: the callback gets it */
 	struct worker *w;
 	int watched;
+	int tls; /* connections begin with a TLS handshake */
 };
 
 struct worker {
@@ -73,8 +74,8 @@ struct worker {
 	uint64_t requests;
 };
 
-int worker_run(const struct conf *, const int *fds, size_t nfds, int id,
-    int lifeline, struct scoreboard_slot *);
+int worker_run(const struct conf *, const int *fds, size_t nfds, size_t ntls,
+    int id, int lifeline, struct scoreboard_slot *);
 void worker_accept_pause(struct worker *, int64_t until);
 void worker_conn_closed(struct worker *);
 

@@ -5,7 +5,7 @@ set -eu
 
 # media-types: /etc/mime.types, the table of types by file extension.
 build="build-essential autoconf automake pkg-config libinih-dev libmagic-dev
-libsqlite3-dev media-types"
+libsqlite3-dev libssl-dev media-types"
 # check: the unit tests (guad itself builds without it).
 # chromium, nodejs and a CJK font: the browser tests (tests/e2e) and their
 # screenshots; clang: the sanitizer build and the fuzzers; cppcheck,

@@ -66,6 +66,11 @@ static const char every_key[] = "; every key guad has\n"
 				"max_length = 280\n"
 				"page_size = 7\n"
 				"busy_timeout = 2500\n"
+				"[tls]\n"
+				"port = 8443\n"
+				"certificate = /etc/guad/cert.pem\n"
+				"key = key.pem\n"
+				"protocols = TLSv1.3\n"
 				"[mime]\n"
 				"md = text/markdown\n"
 				".TXT = text/plain; charset=utf-8\n"
@@ -138,6 +143,11 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_uint_eq(c->msg_max_length, 280);
 	ck_assert_uint_eq(c->msg_page_size, 7);
 	ck_assert_uint_eq(c->msg_busy_timeout, 2500);
+	ck_assert_uint_eq(c->tls_port, 8443);
+	ck_assert_str_eq(c->tls_certificate, "/etc/guad/cert.pem");
+	ck_assert_str_eq(c->tls_key, "/tmp/key.pem"); /* relative to dir */
+	ck_assert_str_eq(c->tls_protocols, "TLSv1.3");
+	ck_assert_ptr_null(c->tls_ctx); /* built only with check_files */
 
 	ck_assert_uint_eq(c->nmime, 2);
 	ck_assert_str_eq(c->mime[0].ext, "md");
@@ -890,7 +900,7 @@ START_TEST(test_shipped_ini_parses)
 }
 END_TEST
 
-/* True if text has "key = " under "[section]". */
+/* True if text has "key = " under "[section]" (and maybe elsewhere). */
 static int
 in_section(const char *text, const char *section, const char *key)
 {
@@ -907,8 +917,9 @@ in_section(const char *text, const char *section, const char *key)
 		if (*p == '[' && n >= 2 && n - 2 < sizeof(cur)) {
 			memcpy(cur, p + 1, n - 2);
 			cur[n - 2] = '\0';
-		} else if (strncmp(p, want, strlen(want)) == 0)
-			return strcmp(cur, section) == 0;
+		} else if (strncmp(p, want, strlen(want)) == 0 &&
+		    strcmp(cur, section) == 0)
+			return 1; /* a name may be in two sections: port */
 	}
 	return 0;
 }
@@ -939,6 +950,10 @@ START_TEST(test_conf_keys_lists_every_key)
 		{ "msg", "max_length" },
 		{ "msg", "page_size" },
 		{ "msg", "busy_timeout" },
+		{ "tls", "port" },
+		{ "tls", "certificate" },
+		{ "tls", "key" },
+		{ "tls", "protocols" },
 	};
 	const struct schema_key *k;
 	size_t n, i, j;

@@ -1,0 +1,372 @@
+/* tls.c: HTTPS: the TLS transport (OpenSSL 3) and its one context. */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tls.h"
+
+/*
+ * TLS 1.2: ECDHE key exchange with an AEAD only, so every session has
+ * forward secrecy. TLS 1.3's own suites all have it already.
+ */
+#define TLS12_CIPHERS \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS_GROUPS "X25519:P-256:P-384"
+
+static const unsigned char alpn_http11[] = { 8, 'h', 't', 't', 'p', '/', '1',
+	'.', '1' };
+
+/*
+ * "TLSv1.2 TLSv1.3" (either order), or one of them: the lowest and the
+ * highest version allowed. Returns 0, or -1 for anything else (TLS 1.0
+ * and 1.1 are refused: no forward secrecy guaranteed, deprecated).
+ */
+int
+tls_protocols_parse(const char *s, int *min, int *max)
+{
+	int v12 = 0, v13 = 0;
+	size_t n;
+
+	while (*s != '\0') {
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		if (*s == '\0')
+			break;
+		n = strcspn(s, " \t,");
+		if (n == 7 && memcmp(s, "TLSv1.2", 7) == 0)
+			v12 = 1;
+		else if (n == 7 && memcmp(s, "TLSv1.3", 7) == 0)
+			v13 = 1;
+		else
+			return -1;
+		s += n;
+	}
+	if (!v12 && !v13)
+		return -1;
+	*min = v12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+	*max = v13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+	return 0;
+}
+
+/* [tls] protocols, for the schema: 0, or -1 and why. */
+int
+tls_protocols_check(const char *s, char *why, size_t len)
+{
+	int min, max;
+
+	if (tls_protocols_parse(s, &min, &max) == 0)
+		return 0;
+	snprintf(why, len, "must be TLSv1.2, TLSv1.3 or both");
+	return -1;
+}
+
+/* The first OpenSSL error in the queue, as text; clears the queue. */
+static const char *
+ssl_error(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(buf, len, "unknown error");
+	else
+		ERR_error_string_n(e, buf, len);
+	ERR_clear_error();
+	return buf;
+}
+
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	unsigned char *sel;
+
+	if (SSL_select_next_proto(&sel, outlen, alpn_http11,
+		sizeof(alpn_http11), in, inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL; /* only http/1.1 is spoken */
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* Refuses a certificate outside its validity period. */
+static int
+cert_dates_ok(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
+{
+	X509 *x = SSL_CTX_get0_certificate(ctx);
+
+	if (x == NULL) {
+		snprintf(err, errlen, "%s: no certificate", path);
+		return -1;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
+		snprintf(err, errlen, "%s: the certificate has expired", path);
+		return -1;
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0) {
+		snprintf(err, errlen, "%s: the certificate is not valid yet",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The one SSL_CTX, built by the master from [tls] (reading the
+ * certificate chain and the key now, so that workers never open them)
+ * and inherited by every worker. Returns it, or NULL with err set and
+ * *bad naming the key at fault.
+ */
+void *
+tls_ctx_build(const struct conf *c, char *err, size_t errlen, enum tls_key *bad)
+{
+	SSL_CTX *ctx;
+	char e[256];
+	int min, max;
+
+	*bad = TLS_KEY_PORT;
+	if (c->tls_certificate == NULL || c->tls_key == NULL) {
+		snprintf(err, errlen,
+		    "[tls] port: needs [tls] certificate and key");
+		return NULL;
+	}
+	if (tls_protocols_parse(c->tls_protocols, &min, &max) == -1) {
+		*bad = TLS_KEY_PROTOCOLS;
+		snprintf(err, errlen,
+		    "[tls] protocols: must be TLSv1.2, TLSv1.3 or both, not \"%s\"",
+		    c->tls_protocols);
+		return NULL;
+	}
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		snprintf(err, errlen, "[tls]: %s", ssl_error(e, sizeof(e)));
+		return NULL;
+	}
+	*bad = TLS_KEY_CERTIFICATE;
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_certificate) != 1) {
+		snprintf(err, errlen, "[tls] certificate: %s: %s",
+		    c->tls_certificate, ssl_error(e, sizeof(e)));
+		goto fail;
+	}
+	if (cert_dates_ok(ctx, c->tls_certificate, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "[tls] certificate: %s", e);
+		goto fail;
+	}
+	*bad = TLS_KEY_KEY;
+	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) !=
+	    1) {
+		if (ERR_GET_REASON(ERR_peek_last_error()) !=
+		    X509_R_KEY_VALUES_MISMATCH) {
+			snprintf(err, errlen, "[tls] key: %s: %s", c->tls_key,
+			    ssl_error(e, sizeof(e)));
+			goto fail;
+		}
+		ERR_clear_error();
+		snprintf(err, errlen,
+		    "[tls] key: %s does not match the certificate %s",
+		    c->tls_key, c->tls_certificate);
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		snprintf(err, errlen,
+		    "[tls] key: %s does not match the certificate %s",
+		    c->tls_key, c->tls_certificate);
+		goto fail;
+	}
+	*bad = TLS_KEY_PROTOCOLS;
+	if (SSL_CTX_set_min_proto_version(ctx, min) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, max) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {
+		snprintf(err, errlen, "[tls] protocols: %s",
+		    ssl_error(e, sizeof(e)));
+		goto fail;
+	}
+	SSL_CTX_set_options(ctx,
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+		SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/*
+	 * Idle connections hold no record buffers; a write reports each
+	 * record as it goes, like send(2); reads take what the socket has
+	 * in one read(2) instead of a header, then a body.
+	 */
+	SSL_CTX_set_mode(ctx,
+	    SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(ctx, 1);
+	/*
+	 * Resumption by tickets only: their keys are made with the context,
+	 * before fork, so every worker can open every other's. A per-worker
+	 * session cache would only hold memory.
+	 */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 1);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+void
+tls_ctx_free(void *ctx)
+{
+	SSL_CTX_free(ctx);
+}
+
+/* Puts a new TLS session over t's socket; 0, or -1 (out of memory). */
+int
+tls_open(struct transport *t, void *ctx)
+{
+	SSL *ssl;
+
+	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, t->fd) != 1) {
+		SSL_free(ssl);
+		ERR_clear_error();
+		return -1;
+	}
+	SSL_set_accept_state(ssl);
+	t->ops = &transport_tls;
+	t->engine = ssl;
+	t->handshaking = 1;
+	t->broken = 0;
+	return 0;
+}
+
+/* The negotiated version ("TLSv1.3"), for the access log. */
+const char *
+tls_version(const struct transport *t)
+{
+	return t->engine != NULL ? SSL_get_version(t->engine) : "-";
+}
+
+/*
+ * Turns what SSL_get_error says about a call that moved nothing into
+ * the syscall convention: -1 and EAGAIN with t->want, 0 at the peer's
+ * close, -1 and EPROTO (or the socket's errno) when the session is
+ * over.
+ */
+static ssize_t
+tls_fail(struct transport *t, int rc)
+{
+	int se = SSL_get_error(t->engine, rc), saved = errno;
+
+	switch (se) {
+	case SSL_ERROR_WANT_READ:
+		t->want = TRANSPORT_WANT_READ;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		t->want = TRANSPORT_WANT_WRITE;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		t->broken = 1;
+		ERR_clear_error();
+		if (saved == 0)
+			return 0;
+		errno = saved;
+		return -1;
+	default:
+		t->broken = 1;
+		ERR_clear_error();
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+static ssize_t
+tls_read(struct transport *t, void *p, size_t len)
+{
+	size_t n;
+	int rc;
+
+	errno = 0;
+	rc = SSL_read_ex(t->engine, p, len, &n);
+	if (t->handshaking)
+		t->handshaking = !SSL_is_init_finished((SSL *)t->engine);
+	return rc == 1 ? (ssize_t)n : tls_fail(t, rc);
+}
+
+static ssize_t
+tls_writev(struct transport *t, struct iovec *iov, int niov, int more)
+{
+	size_t n, total = 0;
+	int i, rc;
+
+	for (i = 0; i < niov; i++) {
+		errno = 0;
+		rc = SSL_write_ex(t->engine, iov[i].iov_base, iov[i].iov_len,
+		    &n);
+		if (rc != 1)
+			return total > 0 ? (ssize_t)total : tls_fail(t, rc);
+		total += n;
+		if (n < iov[i].iov_len)
+			break;
+	}
+	return (ssize_t)total;
+}
+
+/* Sends close_notify once; the socket's own direction stays open. */
+static int
+tls_shutdown(struct transport *t)
+{
+	if (!t->broken && !t->handshaking && SSL_shutdown(t->engine) < 0)
+		ERR_clear_error();
+	return shutdown(t->fd, SHUT_WR);
+}
+
+/*
+ * From a signal handler, the worker about to _exit: not async-signal-
+ * safe (SSL_write may allocate a buffer); the handler that is stuck
+ * does not run inside OpenSSL, and if it holds the allocator's lock the
+ * master's SIGKILL ends the wait.
+ */
+static void
+tls_last_words(struct transport *t, const void *p, size_t len)
+{
+	size_t n;
+
+	if (!t->broken && !t->handshaking)
+		(void)SSL_write_ex(t->engine, p, len, &n);
+}
+
+static void
+tls_close(struct transport *t)
+{
+	SSL *ssl = t->engine;
+
+	if (ssl != NULL) {
+		/* a close_notify, if the session is sound: one write */
+		if (!t->broken && !t->handshaking &&
+		    !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN) &&
+		    SSL_shutdown(ssl) < 0)
+			ERR_clear_error();
+		SSL_free(ssl);
+	}
+	t->engine = NULL;
+	close(t->fd); /* also leaves the epoll set */
+	t->fd = -1;
+}
+
+const struct transport_ops transport_tls = {
+	.name = "tls",
+	.read = tls_read,
+	.writev = tls_writev,
+	.sendfile = NULL, /* files in whole records, through a buffer */
+	.shutdown = tls_shutdown,
+	.last_words = tls_last_words,
+	.close = tls_close,
+	.short_read_drains = 0,
+};
