@@ -437,6 +437,8 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 			return set_once(&req->range, v, vlen);
 		break;
 	case 6:
+		if (IS("origin"))
+			return set_once(&req->origin, v, vlen);
 		if (IS("expect")) {
 			if (!http_token_eq(v, vlen, "100-continue"))
 				return HTTP_STATUS_EXPECTATION_FAILED;
@@ -446,6 +448,8 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 	case 7:
 		if (IS("referer"))
 			return set_once(&req->referer, v, vlen);
+		if (IS("purpose"))
+			return set_once(&req->purpose, v, vlen);
 		break;
 	case 8:
 		if (IS("if-range"))
@@ -459,6 +463,10 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 		else if (IS("user-agent"))
 			return set_once(&req->user_agent, v, vlen);
 		break;
+	case 11:
+		if (IS("sec-purpose"))
+			return set_once(&req->sec_purpose, v, vlen);
+		break;
 	case 12:
 		if (IS("content-type"))
 			return set_once(&req->content_type, v, vlen);
@@ -468,6 +476,8 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 			set_list(req, f, 0, v, vlen);
 		break;
 	case 14:
+		if (IS("sec-fetch-site"))
+			return set_once(&req->sec_fetch_site, v, vlen);
 		if (IS("content-length")) {
 			if (parse_length(v, vlen, &cl) == -1)
 				return HTTP_STATUS_BAD_REQUEST;

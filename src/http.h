@@ -79,7 +79,11 @@ struct http_request {
 	struct http_slice accept_encoding;
 	struct http_slice referer;
 	struct http_slice user_agent;
-	int64_t content_length; /* -1: none */
+	struct http_slice origin;	  /* RFC 6454 */
+	struct http_slice sec_fetch_site; /* Fetch Metadata */
+	struct http_slice sec_purpose;	  /* "prefetch", from browsers */
+	struct http_slice purpose;	  /* the older "prefetch" */
+	int64_t content_length;		  /* -1: none */
 	unsigned chunked : 1;
 	unsigned keep_alive : 1;
 	unsigned asterisk : 1; /* OPTIONS * */

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,8 +14,10 @@
 #include "html.h"
 #include "log.h"
 #include "msg.h"
+#include "precond.h"
 #include "router.h"
 #include "uri.h"
+#include "xsite.h"
 
 /*
  * Opens the store now and, after a failure, again at most once a second;
@@ -137,7 +140,14 @@ msg_render_item(struct buf *b, int64_t created, const char *text, size_t len)
 static int
 add_row(void *arg, int64_t id, int64_t created, const char *text, size_t len)
 {
-	msg_render_item(arg, created, text, len);
+	struct msg *m = arg;
+
+	/* the newest comes first: it dates the page */
+	if (m->nlisted++ == 0) {
+		m->newest_id = id;
+		m->newest_time = created;
+	}
+	msg_render_item(&m->list, created, text, len);
 	return 0;
 }
 
@@ -154,8 +164,11 @@ render(struct msg *m)
 		return 0;
 	m->list.len = 0;
 	m->list.failed = 0;
-	if ((rc = store_list(&m->store, m->conf->msg_page_size, add_row,
-		 &m->list)) != 0 ||
+	m->nlisted = 0;
+	m->newest_id = 0;
+	m->newest_time = 0;
+	if ((rc = store_list(&m->store, m->conf->msg_page_size, add_row, m)) !=
+		0 ||
 	    m->list.failed) {
 		m->list_ok = 0;
 		return rc == STORE_BUSY || rc == STORE_WAIT ? STORE_BUSY : -1;
@@ -206,6 +219,79 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
 }
 
 /*
+ * The validators of the page as rendered last: an entity tag from the
+ * newest message's id and the template (a reload may change it, or the
+ * page size), and that message's time as Last-Modified. A new message
+ * changes both, so a cache that revalidates (Cache-Control: no-cache)
+ * gets 304 only while the page is the same.
+ */
+static void
+page_validators(const struct msg *m, const struct route *rt, struct response *r)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < rt->tmpl.len; i++)
+		h = (h ^ (unsigned char)rt->tmpl.text[i]) * 16777619u;
+	h = (h ^ (uint32_t)m->conf->msg_page_size) * 16777619u;
+	snprintf(r->etag, sizeof(r->etag), "\"m%llx-%08x\"",
+	    (unsigned long long)m->newest_id, h);
+	r->last_modified =
+	    m->newest_time > 0 && m->newest_time <= (int64_t)date_now()
+	    ? (time_t)m->newest_time
+	    : 0;
+}
+
+/* A failed precondition: 412, with no body and no validators. */
+static int
+precondition_failed(struct response *r)
+{
+	r->status = HTTP_STATUS_PRECONDITION_FAILED;
+	r->no_body = 1;
+	r->etag[0] = '\0';
+	r->last_modified = 0;
+	r->content_type = NULL;
+	r->cache_control = NULL;
+	return 0;
+}
+
+/*
+ * The preconditions of a POST (RFC 9110 13.2.2), held against the page
+ * as it is now: 0 to go on, RESP_LATER, or a status (r filled).
+ */
+static int
+post_preconditions(struct msg *m, const struct route *rt,
+    const struct http_request *req, struct response *r)
+{
+	struct precond_state st;
+
+	if (req->if_match.p == NULL && req->if_unmodified_since.p == NULL &&
+	    req->if_none_match.p == NULL)
+		return 0;
+	switch (render(m)) {
+	case 0:
+		break;
+	case STORE_BUSY:
+		return RESP_LATER;
+	default:
+		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "The message board is unavailable.");
+		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+	}
+	page_validators(m, rt, r);
+	st.etag = r->etag;
+	st.last_modified = r->last_modified;
+	st.exists = 1;
+	if (precond_evaluate(req, &st) != 0) {
+		precondition_failed(r);
+		return HTTP_STATUS_PRECONDITION_FAILED;
+	}
+	r->etag[0] = '\0';
+	r->last_modified = 0;
+	return 0;
+}
+
+/*
  * GET shows the page (and, with ?message=, stores one first: the seed's
  * way); POST stores a form-encoded message and answers 303 to the page,
  * so a reload does not post again. A message is acknowledged only once
@@ -217,7 +303,8 @@ int
 msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
     const char *body, size_t blen, struct response *r)
 {
-	const char *raw;
+	struct precond_state st;
+	const char *raw, *why;
 	size_t rlen;
 	int status, stored;
 
@@ -231,9 +318,26 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 		    "The message board is unavailable.");
 		return HTTP_STATUS_SERVICE_UNAVAILABLE;
 	}
+	stored = req->method == HTTP_METHOD_GET && req->query.p != NULL &&
+	    uri_form_get(req->query.p, req->query.len, "message", &raw, &rlen);
+	/*
+	 * Another site's page may make its visitors' browsers post here (a
+	 * form, an image whose URL carries a message), and a prefetcher may
+	 * follow such a link: what the browser says refuses them. The scheme
+	 * is the one guad serves the board over.
+	 */
+	if ((req->method == HTTP_METHOD_POST || stored) &&
+	    (why = xsite_refusal(req, "http")) != NULL) {
+		resp_error_detail(r, HTTP_STATUS_FORBIDDEN, why);
+		return HTTP_STATUS_FORBIDDEN;
+	}
 	if (req->method == HTTP_METHOD_POST) {
 		if (!form_type(&req->content_type))
 			return HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE;
+		if ((status = post_preconditions(m, rt, req, r)) != 0)
+			return status == HTTP_STATUS_PRECONDITION_FAILED
+			    ? 0
+			    : status;
 		if (!uri_form_get(body, blen, "message", &raw, &rlen))
 			rlen = 0, raw = "";
 		if ((status = take(m, raw, rlen, r)) != 0)
@@ -241,8 +345,6 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 		r->location = rt->path;
 		return HTTP_STATUS_SEE_OTHER;
 	}
-	stored = req->method == HTTP_METHOD_GET && req->query.p != NULL &&
-	    uri_form_get(req->query.p, req->query.len, "message", &raw, &rlen);
 	if (stored && (status = take(m, raw, rlen, r)) != 0)
 		return status;
 	switch (render(m)) {
@@ -259,8 +361,23 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 		    "The message board is unavailable.");
 		return HTTP_STATUS_SERVICE_UNAVAILABLE;
 	}
-	r->content_type = "text/html; charset=utf-8";
 	r->cache_control = "no-cache";
+	page_validators(m, rt, r);
+	st.etag = r->etag;
+	st.last_modified = r->last_modified;
+	st.exists = 1;
+	/* after a GET that posted, the page is new whatever was asked */
+	switch (stored ? 0 : precond_evaluate(req, &st)) {
+	case HTTP_STATUS_NOT_MODIFIED:
+		r->status = HTTP_STATUS_NOT_MODIFIED;
+		r->no_body = 1;
+		return 0;
+	case HTTP_STATUS_PRECONDITION_FAILED:
+		return precondition_failed(r);
+	default:
+		break;
+	}
+	r->content_type = "text/html; charset=utf-8";
 	resp_body(r, rt->tmpl.text, rt->tmpl.head_len);
 	resp_body(r, m->list.data, m->list.len);
 	resp_body(r, rt->tmpl.text + rt->tmpl.tail_off,

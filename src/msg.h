@@ -23,7 +23,10 @@ struct msg {
 	time_t retry_at; /* reopen no sooner */
 	struct buf list; /* rendered <li> items */
 	int list_ok;
-	char *text; /* decoded message */
+	size_t nlisted;	     /* items on the list */
+	int64_t newest_id;   /* of the first item; 0: none */
+	int64_t newest_time; /* its time */
+	char *text;	     /* decoded message */
 };
 
 int msg_init(struct msg *, const struct conf *);

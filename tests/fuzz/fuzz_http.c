@@ -30,7 +30,7 @@ static char join[1024 + 1];
 struct snap {
 	int rc;
 	int method, minor;
-	long off[14], len[14]; /* -1: NULL, -2: the static "/" */
+	long off[18], len[18]; /* -1: NULL, -2: the static "/" */
 	int64_t content_length;
 	unsigned chunked, keep_alive, asterisk, expect_continue;
 	size_t head_len;
@@ -69,7 +69,7 @@ static void
 snap_take(struct snap *sn, int rc, const struct http_request *r,
     const char *buf, size_t size)
 {
-	const struct http_slice *s[14] = {
+	const struct http_slice *s[18] = {
 		&r->line,
 		&r->path,
 		&r->query,
@@ -84,6 +84,10 @@ snap_take(struct snap *sn, int rc, const struct http_request *r,
 		&r->accept_encoding,
 		&r->referer,
 		&r->user_agent,
+		&r->origin,
+		&r->sec_fetch_site,
+		&r->sec_purpose,
+		&r->purpose,
 	};
 	size_t i;
 
@@ -93,7 +97,7 @@ snap_take(struct snap *sn, int rc, const struct http_request *r,
 		return;
 	sn->method = (int)r->method;
 	sn->minor = r->minor;
-	for (i = 0; i < 12; i++)
+	for (i = 0; i < 18; i++)
 		slice_off(s[i], buf, size, &sn->off[i], &sn->len[i]);
 	sn->content_length = r->content_length;
 	sn->chunked = r->chunked;
@@ -149,6 +153,10 @@ head_check(const struct http_request *r, const char *buf, size_t size)
 	slice_check(&r->accept_encoding, buf, hl, 1);
 	slice_check(&r->referer, buf, hl, 1);
 	slice_check(&r->user_agent, buf, hl, 1);
+	slice_check(&r->origin, buf, hl, 1);
+	slice_check(&r->sec_fetch_site, buf, hl, 1);
+	slice_check(&r->sec_purpose, buf, hl, 1);
+	slice_check(&r->purpose, buf, hl, 1);
 	FUZZ_CHECK(r->content_length >= -1);
 	FUZZ_CHECK(r->content_length <= (int64_t)limits.body_size);
 	if (r->chunked)

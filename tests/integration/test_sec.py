@@ -7,10 +7,12 @@ Every fixture is generated at test time in the server's temporary
 directory."""
 
 import email.utils
+import html
 import os
 import re
 import sys
 import unittest
+import urllib.parse
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -325,6 +327,135 @@ class PreconditionTest(unittest.TestCase):
         rs = requests_on_one_connection(self.server.port, conn_raws)
         self.assertEqual([r.status for r in rs], [412, 200])
         self.assertEqual(rs[1].body, b"small\n")
+
+
+class BoardTest(unittest.TestCase):
+    """The board refuses writes another site's page asks for; its page
+    carries validators."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def origin(self):
+        return "http://127.0.0.1:%d" % self.server.port
+
+    def post(self, text, extra=""):
+        body = urllib.parse.urlencode({"message": text})
+        return request(self.server.port, (
+            "POST /msg HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: %d\r\n%sConnection: close\r\n\r\n%s"
+            % (self.server.port, len(body), extra, body)).encode("latin-1"))
+
+    def page(self, extra=""):
+        return get(self.server.port, "/msg", extra_headers=extra)
+
+    def stored(self, text):
+        return html.escape(text).encode() in self.page().body
+
+    def test_writes_another_site_asks_for_are_403(self):
+        cases = {
+            "cross-site form": "Origin: http://evil.example\r\n"
+                               "Sec-Fetch-Site: cross-site\r\n",
+            "cross-site, no Origin": "Sec-Fetch-Site: cross-site\r\n",
+            "same-site, other origin": "Origin: http://127.0.0.1:1\r\n"
+                                       "Sec-Fetch-Site: same-site\r\n",
+            "other Origin only": "Origin: http://evil.example\r\n",
+            "Origin null": "Origin: null\r\n",
+            "other port": "Origin: http://127.0.0.1:%d\r\n"
+                          % (self.server.port + 1),
+            "prefetch": "Sec-Purpose: prefetch\r\n",
+            "old prefetch": "Purpose: prefetch\r\n",
+        }
+        for name, extra in cases.items():
+            for way in ("POST", "GET"):
+                text = "xsite %s %s %s" % (way, name, os.getpid())
+                with self.subTest(case=name, way=way):
+                    if way == "POST":
+                        r = self.post(text, extra)
+                    else:
+                        r = get(self.server.port, "/msg?" +
+                                urllib.parse.urlencode({"message": text}),
+                                extra_headers=extra)
+                    self.assertEqual(r.status, 403)
+                    self.assertRegex(r.body, b"own page|prefetch")
+                    self.assertFalse(self.stored(text))
+
+    def test_same_origin_and_curl_still_post(self):
+        cases = {
+            "curl": "",
+            "same-origin form": "Origin: %s\r\nSec-Fetch-Site: "
+                                "same-origin\r\n" % self.origin(),
+            "our Origin only": "Origin: %s\r\n" % self.origin(),
+            "address bar": "Sec-Fetch-Site: none\r\n",
+        }
+        for name, extra in cases.items():
+            with self.subTest(case=name):
+                text = "ok POST %s %d" % (name, os.getpid())
+                r = self.post(text, extra)
+                self.assertEqual(r.status, 303)
+                self.assertTrue(self.stored(text))
+                text = "ok GET %s %d" % (name, os.getpid())
+                r = get(self.server.port, "/msg?" +
+                        urllib.parse.urlencode({"message": text}),
+                        extra_headers=extra)
+                self.assertEqual(r.status, 200)
+                self.assertTrue(self.stored(text))
+
+    def test_reading_the_page_is_never_refused(self):
+        r = self.page("Origin: http://evil.example\r\n"
+                      "Sec-Fetch-Site: cross-site\r\n"
+                      "Sec-Purpose: prefetch\r\n")
+        self.assertEqual(r.status, 200)
+
+    def test_page_validators_and_304(self):
+        first = self.page()
+        self.assertEqual(first.status, 200)
+        self.assertEqual(first.headers["cache-control"], "no-cache")
+        etag = first.headers["etag"]
+        r = self.page("If-None-Match: %s\r\n" % etag)
+        self.assertEqual(r.status, 304)
+        self.assertEqual(r.body, b"")
+        self.assertEqual(r.headers["etag"], etag)
+        self.assertEqual(r.headers["cache-control"], "no-cache")
+        text = "validators %d" % os.getpid()
+        self.assertEqual(self.post(text).status, 303)
+        after = self.page("If-None-Match: %s\r\n" % etag)
+        self.assertEqual(after.status, 200)
+        self.assertNotEqual(after.headers["etag"], etag)
+        self.assertIn("last-modified", after.headers)
+        self.assertIn(html.escape(text).encode(), after.body)
+        r = self.page("If-Modified-Since: %s\r\n"
+                      % after.headers["last-modified"])
+        self.assertEqual(r.status, 304)
+
+    def test_post_preconditions(self):
+        etag = self.page().headers["etag"]
+        text = "stale %d" % os.getpid()
+        r = self.post(text, 'If-Match: "m0-00000000"\r\n')
+        self.assertEqual(r.status, 412)
+        self.assertEqual(r.body, b"")
+        self.assertFalse(self.stored(text))
+        r = self.post(text, "If-None-Match: *\r\n")
+        self.assertEqual(r.status, 412)
+        self.assertFalse(self.stored(text))
+        text = "fresh %d" % os.getpid()
+        r = self.post(text, "If-Match: %s\r\n" % etag)
+        self.assertEqual(r.status, 303)
+        self.assertTrue(self.stored(text))
+        # the page has changed: the old tag no longer matches
+        r = self.post("late %d" % os.getpid(), "If-Match: %s\r\n" % etag)
+        self.assertEqual(r.status, 412)
 
 
 if __name__ == "__main__":
