@@ -539,6 +539,7 @@ process_one(struct conn *c)
 	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits, w->join,
 	    cf->limits.header_size + 1);
 	c->scanned = (uint32_t)scanned;
+	req.https = c->tr.engine != NULL;
 	if (rc == HTTP_AGAIN) {
 		if (c->state == CONN_IDLE) {
 			c->state = CONN_HEAD;

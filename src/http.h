@@ -88,7 +88,8 @@ struct http_request {
 	unsigned keep_alive : 1;
 	unsigned asterisk : 1; /* OPTIONS * */
 	unsigned expect_continue : 1;
-	size_t head_len; /* bytes of the head, with CRLFs */
+	unsigned https : 1; /* it came over TLS: set by conn.c */
+	size_t head_len;    /* bytes of the head, with CRLFs */
 };
 
 int http_parse_head(struct http_request *, const char *, size_t,

@@ -323,11 +323,10 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 	/*
 	 * Another site's page may make its visitors' browsers post here (a
 	 * form, an image whose URL carries a message), and a prefetcher may
-	 * follow such a link: what the browser says refuses them. The scheme
-	 * is the one guad serves the board over.
+	 * follow such a link: what the browser says refuses them.
 	 */
 	if ((req->method == HTTP_METHOD_POST || stored) &&
-	    (why = xsite_refusal(req, "http")) != NULL) {
+	    (why = xsite_refusal(req, req->https ? "https" : "http")) != NULL) {
 		resp_error_detail(r, HTTP_STATUS_FORBIDDEN, why);
 		return HTTP_STATUS_FORBIDDEN;
 	}
