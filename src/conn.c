@@ -15,8 +15,10 @@
 #include "conf.h"
 #include "conn.h"
 #include "date.h"
+#include "handler.h"
 #include "http.h"
 #include "log.h"
+#include "park.h"
 #include "resp.h"
 #include "scoreboard.h"
 #include "serve.h"
@@ -58,7 +60,7 @@ timer_unlink(struct conn *c)
 
 	if (c->timer == CONN_TIMER_NONE)
 		return;
-	q = &c->w->timers[c->timer];
+	q = &c->pool->timers[c->timer];
 	if (c->tprev != NULL)
 		c->tprev->tnext = c->tnext;
 	else
@@ -83,7 +85,7 @@ conn_timer_set(struct conn *c, enum conn_timer t)
 	timer_unlink(c);
 	if (t == CONN_TIMER_NONE)
 		return;
-	q = &c->w->timers[t];
+	q = &c->pool->timers[t];
 	c->timer = (uint8_t)t;
 	c->deadline = date_mono_ms() + q->timeout_ms;
 	c->tprev = q->tail;
@@ -95,11 +97,41 @@ conn_timer_set(struct conn *c, enum conn_timer t)
 	q->tail = c;
 }
 
+/*
+ * Starts timer t for c to run out at deadline (monotonic ms), for a queue
+ * whose deadlines are not all the same length (CONN_TIMER_WAIT): it is
+ * kept sorted by walking from its end, where most new deadlines go.
+ */
+void
+conn_timer_at(struct conn *c, enum conn_timer t, int64_t deadline)
+{
+	struct conn_queue *q;
+	struct conn *after;
+
+	timer_unlink(c);
+	q = &c->pool->timers[t];
+	c->timer = (uint8_t)t;
+	c->deadline = deadline;
+	for (after = q->tail; after != NULL && after->deadline > deadline;
+	     after = after->tprev)
+		continue;
+	c->tprev = after;
+	c->tnext = after != NULL ? after->tnext : q->head;
+	if (c->tnext != NULL)
+		c->tnext->tprev = c;
+	else
+		q->tail = c;
+	if (after != NULL)
+		after->tnext = c;
+	else
+		q->head = c;
+}
+
 /* Queues c to be drained again once the worker has looked at events. */
 static void
 ready_add(struct conn *c)
 {
-	struct conn_queue *q = &c->w->ready;
+	struct conn_queue *q = &c->pool->ready;
 
 	if (c->ready)
 		return;
@@ -116,7 +148,7 @@ ready_add(struct conn *c)
 static void
 ready_unlink(struct conn *c)
 {
-	struct conn_queue *q = &c->w->ready;
+	struct conn_queue *q = &c->pool->ready;
 
 	if (!c->ready)
 		return;
@@ -137,12 +169,12 @@ ready_unlink(struct conn *c)
  * called; one that still has work goes back to its end for the next turn.
  */
 void
-conn_run_ready(struct worker *w)
+conn_run_ready(struct conn_pool *pool)
 {
-	struct conn *c, *last = w->ready.tail;
+	struct conn *c, *last = pool->ready.tail;
 	int more = last != NULL;
 
-	while (more && (c = w->ready.head) != NULL) {
+	while (more && (c = pool->ready.head) != NULL) {
 		more = c != last;
 		ready_unlink(c);
 		conn_drain(c);
@@ -164,23 +196,23 @@ output_pending(const struct conn *c)
 static void
 response_done(struct conn *c, size_t queued)
 {
-	struct worker *w = c->w;
+	struct conn_pool *pool = c->pool;
 	int64_t sent = c->resp_sent + (int64_t)queued;
 	uint64_t bytes = sent > 0 ? (uint64_t)sent : 0, us;
 
 	c->inflight = 0;
 	us = (uint64_t)(date_clock_us() - c->resp_start_us);
-	scoreboard_count(w->slot, c->resp_status, c->resp_method, bytes, us);
+	scoreboard_count(pool->slot, c->resp_status, c->resp_method, bytes, us);
 	if (c->log != NULL) {
-		access_end((enum access_format)w->log_format, c->log,
+		access_end((enum access_format)pool->log_format, c->log,
 		    c->log_len, c->log_split, bytes, us, c->resp_reused,
 		    c->tr.engine != NULL ? tls_version(&c->tr) : NULL);
-		buf_pool_put(&w->logpool, c->log);
+		buf_pool_put(&pool->logpool, c->log);
 		c->log = NULL;
 	}
-	if (w->followed == c) {
-		w->followed = NULL;
-		scoreboard_unfollow(w->slot);
+	if (pool->followed == c) {
+		pool->followed = NULL;
+		scoreboard_unfollow(pool->slot);
 	}
 }
 
@@ -190,7 +222,7 @@ static const uint8_t gauge_of[CONN_STATE_COUNT] = {
 	[CONN_HEAD] = SCOREBOARD_CONN_READING,
 	[CONN_BODY] = SCOREBOARD_CONN_READING,
 	[CONN_LINGER] = SCOREBOARD_CONN_CLOSING,
-	[CONN_PARKED] = SCOREBOARD_CONN_WAITING,
+	[CONN_WAIT] = SCOREBOARD_CONN_WAITING,
 };
 
 /*
@@ -209,7 +241,7 @@ gauge(struct conn *c)
 		st = c->tr.handshaking ? SCOREBOARD_CONN_HANDSHAKE
 				       : SCOREBOARD_CONN_READING;
 	if (st != c->sb) {
-		scoreboard_conn_move(c->w->slot, c->sb, st);
+		scoreboard_conn_move(c->pool->slot, c->sb, st);
 		c->sb = (uint8_t)st;
 	}
 }
@@ -218,17 +250,17 @@ gauge(struct conn *c)
 static void
 release_buffers(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_pool *pool = c->pool;
 
 	if (c->in != NULL) {
-		if (c->in_cap == w->inpool.size)
-			buf_pool_put(&w->inpool, c->in);
+		if (c->in_cap == pool->inpool.size)
+			buf_pool_put(&pool->inpool, c->in);
 		else
 			free(c->in);
 	}
 	if (c->out != NULL) {
-		if (c->out_cap == w->outpool.size)
-			buf_pool_put(&w->outpool, c->out);
+		if (c->out_cap == pool->outpool.size)
+			buf_pool_put(&pool->outpool, c->out);
 		else
 			free(c->out);
 	}
@@ -243,11 +275,11 @@ release_buffers(struct conn *c)
  * runs under the header timer.
  */
 void
-conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa,
-    void *tls_ctx)
+conn_open(struct conn_pool *pool, struct conn *c, int fd,
+    const struct sockaddr *sa, void *tls_ctx)
 {
 	memset(c, 0, sizeof(*c));
-	c->w = w;
+	c->pool = pool;
 	c->ev.fd = fd;
 	c->ev.cb = conn_on_event;
 	transport_open(&c->tr, &transport_plain, fd);
@@ -281,7 +313,7 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa,
 	conn_drain(c);
 	if (c->ev.fd == -1)
 		return; /* answered and closed */
-	if (ev_add(w->loop, &c->ev, EV_READ | EV_WRITE | EV_EDGE) == -1) {
+	if (ev_add(pool->loop, &c->ev, EV_READ | EV_WRITE | EV_EDGE) == -1) {
 		log_warn("epoll add");
 		conn_close(c);
 	}
@@ -291,31 +323,34 @@ conn_open(struct worker *w, struct conn *c, int fd, const struct sockaddr *sa,
 void
 conn_close(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_pool *pool = c->pool;
 
 	if (c->inflight)
 		response_done(c, 0);
 	if (c->log != NULL) {
-		buf_pool_put(&w->logpool, c->log);
+		buf_pool_put(&pool->logpool, c->log);
 		c->log = NULL;
 	}
-	if (w->followed == c) {
-		w->followed = NULL;
-		scoreboard_unfollow(w->slot);
+	if (pool->followed == c) {
+		pool->followed = NULL;
+		scoreboard_unfollow(pool->slot);
 	}
-	scoreboard_conn_move(w->slot, c->sb, SCOREBOARD_CONN_NONE);
+	scoreboard_conn_move(pool->slot, c->sb, SCOREBOARD_CONN_NONE);
 	c->sb = SCOREBOARD_CONN_NONE;
 	timer_unlink(c);
 	ready_unlink(c);
+	if (c->parked != NULL)
+		park_abandon(c->parked);
+	c->parked = NULL;
 	if (c->file_fd != -1)
 		close(c->file_fd);
 	c->file_fd = -1;
 	release_buffers(c);
 	c->tr.ops->close(&c->tr); /* also leaves the epoll set */
 	c->ev.fd = -1;
-	c->tnext = w->free_conns;
-	w->free_conns = c;
-	worker_conn_closed(w);
+	c->tnext = pool->free_conns;
+	pool->free_conns = c;
+	pool->closed(pool);
 }
 
 /*
@@ -325,20 +360,20 @@ conn_close(struct conn *c)
 static int
 respond(struct conn *c, const struct http_request *req, struct response *r)
 {
-	struct worker *w = c->w;
+	struct conn_pool *pool = c->pool;
 	struct buf b;
 	size_t before = c->out_len - c->out_off, split, head;
 	ssize_t n;
 	int i, keep;
 
-	keep = req->keep_alive && !r->close && !w->draining;
+	keep = req->keep_alive && !r->close && !pool->draining;
 	/* gathered behind the one before: the rest of that one is queued */
 	if (c->inflight)
 		response_done(c, before);
 	if (c->out == NULL) {
-		if ((c->out = buf_pool_get(&w->outpool)) == NULL)
+		if ((c->out = buf_pool_get(&pool->outpool)) == NULL)
 			goto fail;
-		c->out_cap = (uint32_t)w->outpool.size;
+		c->out_cap = (uint32_t)pool->outpool.size;
 	}
 	b.data = c->out;
 	b.len = c->out_len;
@@ -389,23 +424,23 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 	c->req_start_us = 0;
 	/* the head is not counted: bytes are the body's, as in CLF */
 	c->resp_sent = -(int64_t)(before + head);
-	if (log_access_enabled() && (c->log = buf_pool_get(&w->logpool))) {
+	if (log_access_enabled() && (c->log = buf_pool_get(&pool->logpool))) {
 		c->log_len = (uint16_t)access_begin(c->log,
-		    (enum access_format)w->log_format, c->family, c->addr, req,
-		    r->status, &split);
+		    (enum access_format)pool->log_format, c->family, c->addr,
+		    req, r->status, &split);
 		c->log_split = (uint16_t)split;
 		if (c->log_len == 0) {
-			buf_pool_put(&w->logpool, c->log);
+			buf_pool_put(&pool->logpool, c->log);
 			c->log = NULL;
 		}
 	}
 	if (!keep)
 		c->closing = 1;
-	w->requests++;
+	pool->requests++;
 	/* max_requests: ask the master for a replacement, keep serving */
-	if (w->conf->max_requests > 0 && w->requests == w->conf->max_requests &&
-	    w->slot != NULL)
-		w->slot->retire = 1;
+	if (pool->conf->max_requests > 0 &&
+	    pool->requests == pool->conf->max_requests && pool->slot != NULL)
+		pool->slot->retire = 1;
 	return 0;
 fail:
 	if (r->fd != -1)
@@ -442,11 +477,11 @@ in_reserve(struct conn *c, size_t want)
 		return 0;
 	if (want > UINT32_MAX)
 		return -1;
-	if (c->in_cap == c->w->inpool.size) {
+	if (c->in_cap == c->pool->inpool.size) {
 		if ((p = malloc(want)) == NULL)
 			return -1;
 		memcpy(p, c->in, c->in_len);
-		buf_pool_put(&c->w->inpool, c->in);
+		buf_pool_put(&c->pool->inpool, c->in);
 	} else if ((p = realloc(c->in, want)) == NULL)
 		return -1;
 	c->in = p;
@@ -485,59 +520,133 @@ wait_body(struct conn *c, const struct http_request *req, size_t want)
 }
 
 /*
- * A handler put the request off (RESP_LATER): keep it in the input buffer
- * and try it again from a timer, the event loop serving other connections
- * meanwhile. Returns 0 if parked, or -1 once [msg] busy_timeout has passed
- * since the first try (the caller answers 503).
+ * Sends the answer to a request whose bytes (consumed of them) start the
+ * input buffer: the handler's response, or the error page for its
+ * status. STEP_DONE, or STEP_CLOSED.
  */
-static int
-park(struct conn *c, const struct http_request *req, size_t consumed,
-    size_t blen)
+static enum step
+answer(struct conn *c, const struct http_request *req, const struct hreq *q,
+    struct response *r, size_t consumed)
 {
-	int64_t now = date_mono_ms(), waited;
+	if (q->status != 0 && r->status != q->status)
+		resp_error(r, q->status);
+	if (req->method == HTTP_METHOD_HEAD)
+		r->no_body = 1;
+	c->state = CONN_IDLE;
+	c->continued = 0;
+	c->scanned = 0;
+	c->in_off += (uint32_t)consumed;
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	conn_timer_set(c, CONN_TIMER_NONE);
+	if (respond(c, req, r) == -1) {
+		conn_close(c);
+		return STEP_CLOSED;
+	}
+	return STEP_DONE;
+}
 
-	if (c->state != CONN_PARKED) {
-		c->state = CONN_PARKED;
-		c->parked_at = now;
-		c->parked_len = (uint32_t)consumed;
-		c->parked_body = (uint32_t)blen;
-		c->scanned = 0;
+/*
+ * The handler waits: watch its fd and its time; nothing more is read
+ * from the client until it has answered. STEP_WAIT, or STEP_CLOSED.
+ */
+static enum step
+wait_handler(struct conn *c, struct parked *p)
+{
+	c->state = CONN_WAIT;
+	c->parked = p;
+	c->woken = 0;
+	if (p->q.wait.fd == -1 && p->q.wait.until_ms == 0) {
+		log_warnx("%s handler: a wait for nothing",
+		    p->q.route->handler->name);
+		goto fail;
 	}
-	waited = now - c->parked_at;
-	if (waited >= (int64_t)c->w->conf->msg_busy_timeout) {
-		log_warnx("\"%s %.*s\": still busy after %lld ms; 503",
-		    http_method_names[req->method],
-		    (int)(req->path.len > 200 ? 200 : req->path.len),
-		    req->path.p, (long long)waited);
-		return -1;
-	}
-	/* Earlier responses still queued go out first; then the retry. */
-	if (output_pending(c))
-		conn_timer_set(c, CONN_TIMER_NONE);
+	if (park_watch(&c->pool->parks, p) == -1)
+		goto fail;
+	if (p->q.wait.until_ms != 0)
+		conn_timer_at(c, CONN_TIMER_WAIT, p->q.wait.until_ms);
 	else
-		conn_timer_set(c, CONN_TIMER_RETRY);
-	return 0;
+		conn_timer_set(c, CONN_TIMER_NONE);
+	return STEP_WAIT;
+fail:
+	c->parked = NULL;
+	c->state = CONN_HEAD;
+	park_abandon(p);
+	conn_close(c); /* the request cannot be answered */
+	return STEP_CLOSED;
+}
+
+/* Calls the waiting handler again; as process_one. */
+static enum step
+resume(struct conn *c)
+{
+	struct conn_pool *pool = c->pool;
+	struct parked *p = c->parked;
+	struct response r;
+	enum step s;
+	int follow;
+
+	c->woken = 0;
+	park_unwatch(p);
+	resp_init(&r);
+	follow = pool->followed == NULL || pool->followed == c;
+	if (follow)
+		pool->followed = c;
+	scoreboard_begin(pool->slot, &c->tr, output_pending(c), p->req.method,
+	    p->req.path.p, p->req.path.len, c->req_start_us / 1000,
+	    date_mono_ms(), follow);
+	if (serve_resume(&p->q, &r) == HANDLER_WAIT) {
+		scoreboard_end(pool->slot);
+		return wait_handler(c, p);
+	}
+	scoreboard_end(pool->slot);
+	c->parked = NULL;
+	s = answer(c, &p->req, &p->q, &r, p->consumed);
+	park_free(p);
+	return s;
+}
+
+/* What a parked request waits for may have come: go on when output allows. */
+void
+conn_wake(struct conn *c)
+{
+	c->woken = 1;
+	conn_drain(c);
+}
+
+/* park.c's wake-up: the fd a parked request waits on is ready. */
+void
+conn_parked_wake(struct parked *p)
+{
+	struct conn *c = p->owner;
+
+	if (c->timer == CONN_TIMER_WAIT)
+		conn_timer_set(c, CONN_TIMER_NONE);
+	conn_wake(c);
 }
 
 /* Parses and answers the next request in the input buffer, if complete. */
 static enum step
 process_one(struct conn *c)
 {
-	struct worker *w = c->w;
-	const struct conf *cf = w->conf;
+	struct conn_pool *pool = c->pool;
+	const struct conf *cf = pool->conf;
 	struct http_request req;
 	struct response r;
 	char *head = c->in + c->in_off;
 	size_t avail = c->in_len - c->in_off, scanned;
 	size_t raw, blen = 0, consumed, want, limit;
 	const char *body = NULL;
-	int rc, status, follow;
+	struct hreq q;
+	struct parked *p;
+	enum handler_step step;
+	int rc, follow;
 
 	if (c->req_start_us == 0)
 		c->req_start_us = date_mono_us();
 	scanned = c->scanned;
-	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits, w->join,
-	    cf->limits.header_size + 1);
+	rc = http_parse_head(&req, head, avail, &scanned, &cf->limits,
+	    pool->join, cf->limits.header_size + 1);
 	c->scanned = (uint32_t)scanned;
 	req.https = c->tr.engine != NULL;
 	if (rc == HTTP_AGAIN) {
@@ -554,12 +663,7 @@ process_one(struct conn *c)
 		goto error;
 
 	consumed = req.head_len;
-	if (c->state == CONN_PARKED) {
-		/* its body was read, and decoded, before it was parked */
-		body = head + req.head_len;
-		blen = c->parked_body;
-		consumed = c->parked_len;
-	} else if (req.chunked) {
+	if (req.chunked) {
 		rc = http_chunked(head + req.head_len, avail - req.head_len,
 		    cf->limits.body_size, 0, &raw, &blen);
 		if (rc == HTTP_AGAIN) {
@@ -592,39 +696,37 @@ process_one(struct conn *c)
 	}
 
 	resp_init(&r);
-	follow = w->followed == NULL;
+	q.conf = cf;
+	q.route = NULL;
+	q.req = &req;
+	q.body = body;
+	q.blen = blen;
+	q.addr = c->family != 0 ? c->addr : NULL;
+	q.family = c->family;
+	q.kind_state = NULL;
+	q.state = NULL;
+	q.woken_by_time = 0;
+	q.status = 0;
+	follow = pool->followed == NULL;
 	if (follow)
-		w->followed = c;
-	scoreboard_begin(w->slot, &c->tr, output_pending(c), req.method,
+		pool->followed = c;
+	scoreboard_begin(pool->slot, &c->tr, output_pending(c), req.method,
 	    req.path.p, req.path.len, c->req_start_us / 1000, date_mono_ms(),
 	    follow);
-	status = serve_request(w, &req, body, blen, &r);
-	scoreboard_end(w->slot);
-	if (status == RESP_LATER) {
-		if (park(c, &req, consumed, blen) == 0)
-			return STEP_WAIT;
-		resp_error_detail(&r, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "The server is busy; please try again in a moment.");
-		r.retry_after = 1;
-		status = r.status;
+	step = serve_request(&pool->env, &q, &r);
+	scoreboard_end(pool->slot);
+	if (step == HANDLER_WAIT) {
+		p = park_new(&req, &q, pool->join, cf->limits.header_size + 1,
+		    c, consumed);
+		if (p != NULL)
+			return wait_handler(c, p);
+		log_warnx("cannot keep a waiting request (out of memory)");
+		if (q.route->handler->abandon != NULL)
+			q.route->handler->abandon(&q);
+		resp_init(&r);
+		q.status = HTTP_STATUS_SERVICE_UNAVAILABLE;
 	}
-	if (status != 0 && r.status != status)
-		resp_error(&r, status);
-	if (req.method == HTTP_METHOD_HEAD)
-		r.no_body = 1;
-	c->state = CONN_IDLE;
-	c->continued = 0;
-	c->scanned = 0;
-	c->parked_at = 0;
-	c->in_off += (uint32_t)consumed;
-	if (c->in_off == c->in_len)
-		c->in_off = c->in_len = 0;
-	conn_timer_set(c, CONN_TIMER_NONE);
-	if (respond(c, &req, &r) == -1) {
-		conn_close(c);
-		return STEP_CLOSED;
-	}
-	return STEP_DONE;
+	return answer(c, &req, &q, &r, consumed);
 error:
 	if (respond_error(c, &req, rc) == -1) {
 		conn_close(c);
@@ -643,7 +745,8 @@ static int
 request_timer(const struct conn *c)
 {
 	return (c->state == CONN_HEAD && c->timer == CONN_TIMER_HEADER) ||
-	    (c->state == CONN_BODY && c->timer == CONN_TIMER_BODY);
+	    (c->state == CONN_BODY && c->timer == CONN_TIMER_BODY) ||
+	    (c->state == CONN_WAIT && c->timer == CONN_TIMER_WAIT);
 }
 
 /*
@@ -663,7 +766,7 @@ flush(struct conn *c)
 			iov.iov_base = c->out + c->out_off;
 			iov.iov_len = c->out_len - c->out_off;
 			n = ops->writev(&c->tr, &iov, 1, c->file_fd != -1);
-		} else if (!c->w->conf->sendfile || ops->sendfile == NULL) {
+		} else if (!c->pool->conf->sendfile || ops->sendfile == NULL) {
 			/*
 			 * sendfile = off, or a transport that must see the
 			 * bytes: through the output buffer
@@ -739,16 +842,16 @@ flush(struct conn *c)
 static enum step
 read_some(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_pool *pool = c->pool;
 	size_t space;
 	ssize_t n;
 
 	if (c->in == NULL) {
-		if ((c->in = buf_pool_get(&w->inpool)) == NULL) {
+		if ((c->in = buf_pool_get(&pool->inpool)) == NULL) {
 			conn_close(c);
 			return STEP_CLOSED;
 		}
-		c->in_cap = (uint32_t)w->inpool.size;
+		c->in_cap = (uint32_t)pool->inpool.size;
 	}
 	if (c->in_len == c->in_cap && in_reserve(c, c->in_cap) == -1) {
 		conn_close(c);
@@ -823,7 +926,7 @@ finish(struct conn *c)
 static int
 draining_idle(const struct conn *c)
 {
-	return c->w->draining && c->state == CONN_IDLE &&
+	return c->pool->draining && c->state == CONN_IDLE &&
 	    c->in_len == c->in_off && !output_pending(c) &&
 	    c->timer != CONN_TIMER_HEADER;
 }
@@ -850,13 +953,10 @@ drain_steps(struct conn *c)
 			linger(c);
 			return;
 		}
-		/* a parked request waits for its timer, nothing else */
-		if (c->state == CONN_PARKED && c->timer == CONN_TIMER_RETRY)
-			return;
 		/* a response whose log line waits for its bytes goes first */
 		if (c->in_off < c->in_len && !c->closing && c->file_fd == -1 &&
 		    c->out_len < OUT_BATCH && c->log == NULL &&
-		    !(c->state == CONN_PARKED && output_pending(c))) {
+		    c->state != CONN_WAIT) {
 			s = process_one(c);
 			if (s == STEP_CLOSED)
 				return;
@@ -875,8 +975,16 @@ drain_steps(struct conn *c)
 			}
 			continue;
 		}
-		if (c->state == CONN_PARKED)
-			return; /* nothing is read past it */
+		if (c->state == CONN_WAIT) {
+			/* nothing is read past it; its answer goes out after
+			 * the earlier ones, and never before a file body */
+			if (!c->woken)
+				return;
+			s = resume(c);
+			if (s == STEP_DONE)
+				continue;
+			return;
+		}
 		if (c->in_len == c->in_off && c->state == CONN_IDLE) {
 			release_buffers(c);
 			if (c->timer == CONN_TIMER_NONE)
@@ -940,9 +1048,11 @@ conn_timeout(struct conn *c)
 		c->readable = 1; /* make finish() linger */
 		conn_drain(c);
 		return;
-	case CONN_TIMER_RETRY:
+	case CONN_TIMER_WAIT:
 		conn_timer_set(c, CONN_TIMER_NONE);
-		conn_drain(c);
+		park_unwatch(c->parked);
+		c->parked->q.woken_by_time = 1;
+		conn_wake(c);
 		return;
 	default:
 		conn_close(c);

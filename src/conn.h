@@ -6,19 +6,41 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "ev.h"
+#include "park.h"
+#include "serve.h"
 #include "transport.h"
-#include "worker.h"
 
-/* A parked request is tried again this often. */
-#define CONN_RETRY_MS 5
+struct scoreboard_slot;
+struct conf;
+struct parked;
+struct sockaddr;
+
+enum conn_timer {
+	CONN_TIMER_HEADER,    /* the whole head must arrive in time */
+	CONN_TIMER_BODY,      /* the whole body must arrive in time */
+	CONN_TIMER_KEEPALIVE, /* idle between requests */
+	CONN_TIMER_SEND,      /* the client must keep reading */
+	CONN_TIMER_LINGER,    /* draining input after the last response */
+	CONN_TIMER_WAIT,      /* a handler's wait runs out: sorted */
+	CONN_TIMER_COUNT,
+	CONN_TIMER_NONE = CONN_TIMER_COUNT
+};
+
+/* Connections ordered by deadline: one timeout per queue keeps it sorted. */
+struct conn_queue {
+	struct conn *head;
+	struct conn *tail;
+	int64_t timeout_ms;
+};
 
 enum conn_state {
 	CONN_IDLE,   /* between requests, no buffers held */
 	CONN_HEAD,   /* reading a request head */
 	CONN_BODY,   /* reading a request body */
 	CONN_LINGER, /* output closed, discarding input */
-	CONN_PARKED, /* a handler put the request off: retried */
+	CONN_WAIT,   /* its handler waits for an fd or a time: parked */
 	CONN_STATE_COUNT
 };
 
@@ -28,7 +50,7 @@ enum conn_state {
  */
 struct conn {
 	struct ev_handle ev;
-	struct worker *w;
+	struct conn_pool *pool;
 	struct transport tr; /* every byte goes through it */
 	char *in;
 	char *out;
@@ -37,7 +59,7 @@ struct conn {
 	struct conn *rprev; /* the worker's ready queue */
 	struct conn *rnext;
 	int64_t deadline;      /* ms, monotonic */
-	int64_t parked_at;     /* ms, first try; CONN_PARKED */
+	struct parked *parked; /* CONN_WAIT: the request put aside */
 	int64_t req_start_us;  /* the next request began; 0: not yet */
 	int64_t resp_start_us; /* the request of the response in flight */
 	int64_t resp_sent;     /* its bytes sent (< 0: earlier ones first) */
@@ -52,9 +74,7 @@ struct conn {
 	uint32_t out_len;
 	uint32_t out_off;
 	uint32_t out_cap;
-	uint32_t parked_len;  /* the parked request's bytes */
-	uint32_t parked_body; /* its body, read and decoded */
-	uint32_t nreq;	      /* responses queued on this connection */
+	uint32_t nreq; /* responses queued on this connection */
 	uint16_t resp_status;
 	uint16_t log_split; /* where its byte count goes in log */
 	uint16_t log_len;
@@ -68,17 +88,46 @@ struct conn {
 	uint8_t ready : 1;     /* more to do: in w->ready */
 	uint8_t inflight : 1;  /* a response not yet counted */
 	uint8_t resp_reused : 1;
-	uint8_t family; /* AF_INET, AF_INET6, 0 */
+	uint8_t woken : 1; /* CONN_WAIT: its handler may go on */
+	uint8_t family;	   /* AF_INET, AF_INET6, 0 */
 	uint8_t addr[16];
 };
 
-void conn_open(struct worker *, struct conn *, int fd, const struct sockaddr *,
-    void *tls_ctx);
+/*
+ * What a worker lends its connections, and all they see of it: one per
+ * worker, made by it, read and written by the connections.
+ */
+struct conn_pool {
+	const struct conf *conf;
+	struct ev_loop *loop;
+	struct conn *free_conns; /* slots to take */
+	struct conn_queue timers[CONN_TIMER_COUNT];
+	struct conn_queue ready;      /* work left by conn_drain */
+	struct buf_pool inpool;	      /* request heads */
+	struct buf_pool outpool;      /* response heads, small bodies */
+	char *join;		      /* list fields sent twice */
+	struct serve_env env;	      /* what handlers are lent */
+	struct park_fds parks;	      /* fds waiting handlers watch */
+	struct scoreboard_slot *slot; /* shared with the master */
+	struct conn *followed;	 /* its request is the slot's in progress */
+	struct buf_pool logpool; /* access log lines waiting to be done */
+	int log_format;		 /* enum access_format */
+	int draining;		 /* answer what is in hand, then close */
+	uint64_t requests;
+	/* a connection was closed and its slot is free again */
+	void (*closed)(struct conn_pool *);
+};
+
+void conn_open(struct conn_pool *, struct conn *, int fd,
+    const struct sockaddr *, void *tls_ctx);
 void conn_close(struct conn *);
 void conn_timeout(struct conn *);
 void conn_on_event(struct ev_loop *, struct ev_handle *, unsigned);
 void conn_drain(struct conn *);
-void conn_run_ready(struct worker *);
+void conn_run_ready(struct conn_pool *);
 void conn_timer_set(struct conn *, enum conn_timer);
+void conn_timer_at(struct conn *, enum conn_timer, int64_t deadline);
+void conn_wake(struct conn *);
+void conn_parked_wake(struct parked *);
 
 #endif

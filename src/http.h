@@ -61,7 +61,10 @@ struct http_slice {
 	size_t len;
 };
 
-/* A parsed head; every slice points into the caller's buffer. */
+/*
+ * A parsed head; every slice points into the caller's buffer or its join
+ * buffer. A new slice goes into http.c's slices[] too.
+ */
 struct http_request {
 	enum http_method method;
 	int minor;		 /* HTTP/1.minor */
@@ -96,6 +99,10 @@ int http_parse_head(struct http_request *, const char *, size_t,
     size_t *scanned, const struct http_limits *, char *join, size_t joincap);
 int http_chunked(char *, size_t, size_t max_body, int decode, size_t *raw_len,
     size_t *body_len);
+size_t
+http_request_uses(const struct http_request *, const char *buf, size_t cap);
+void http_request_move(struct http_request *, const char *from, size_t cap,
+    const char *to);
 const char *http_status_reason(int status);
 int http_token_eq(const char *, size_t, const char *);
 

@@ -17,6 +17,7 @@
 #include "fsopen.h"
 #include "listen.h"
 #include "log.h"
+#include "msg.h"
 #include "master.h"
 #include "notify.h"
 #include "pidfile.h"
@@ -409,7 +410,7 @@ prepare_store(const struct conf *c)
 	size_t i;
 
 	for (i = 0; i < c->nroutes; i++)
-		if (c->routes[i].handler == ROUTE_MSG) {
+		if (c->routes[i].handler == &handler_msg) {
 			(void)store_prepare(c);
 			return;
 		}

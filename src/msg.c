@@ -1,6 +1,10 @@
 /* msg.c: the message board page: GET and POST ways in, a store behind. */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,9 +12,12 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "date.h"
+#include "fsopen.h"
+#include "handler.h"
 #include "html.h"
 #include "log.h"
 #include "msg.h"
@@ -188,11 +195,15 @@ form_type(const struct http_slice *ct)
 	    (ct->len == n || ct->p[n] == ';' || ct->p[n] == ' ');
 }
 
-/*
- * Stores one message: 0 once committed, RESP_LATER if another process
- * holds the write lock (nothing stored), or an error status in r.
- */
-static int
+/* What take() did with a message. */
+enum take {
+	TAKE_STORED, /* committed */
+	TAKE_BUSY,   /* another connection holds the write lock: not stored */
+	TAKE_REFUSED /* not stored: r holds the error to send */
+};
+
+/* Stores one message, if the store is free now. */
+static enum take
 take(struct msg *m, const char *raw, size_t len, struct response *r)
 {
 	const char *why = NULL;
@@ -203,18 +214,18 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
 	    msg_decode(raw, len, m->conf->msg_max_length, m->text, &n, &why);
 	if (status != 0) {
 		resp_error_detail(r, status, why);
-		return status;
+		return TAKE_REFUSED;
 	}
 	switch (store_add(&m->store, m->text, n, (int64_t)date_now())) {
 	case 0:
-		return 0;
+		return TAKE_STORED;
 	case STORE_BUSY:
 	case STORE_WAIT:
-		return RESP_LATER;
+		return TAKE_BUSY;
 	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message could not be stored.");
-		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+		return TAKE_REFUSED;
 	}
 }
 
@@ -257,7 +268,8 @@ precondition_failed(struct response *r)
 
 /*
  * The preconditions of a POST (RFC 9110 13.2.2), held against the page
- * as it is now: 0 to go on, RESP_LATER, or a status (r filled).
+ * as it is now: 0 to go on, STORE_BUSY (the page cannot be read for
+ * now), or a status (r filled).
  */
 static int
 post_preconditions(struct msg *m, const struct route *rt,
@@ -272,7 +284,7 @@ post_preconditions(struct msg *m, const struct route *rt,
 	case 0:
 		break;
 	case STORE_BUSY:
-		return RESP_LATER;
+		return STORE_BUSY;
 	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message board is unavailable.");
@@ -292,17 +304,49 @@ post_preconditions(struct msg *m, const struct route *rt,
 }
 
 /*
+ * The store is locked by another connection: try again in MSG_RETRY_MS,
+ * or, once [msg] busy_timeout has passed since the first try, give up
+ * with 503 and Retry-After.
+ */
+static enum handler_step
+busy(struct hreq *q, struct response *r)
+{
+	int64_t now = date_mono_ms(), waited = now - q->first_ms;
+
+	if (waited < (int64_t)q->conf->msg_busy_timeout)
+		return handler_wait_ms(q, now + MSG_RETRY_MS);
+	log_warnx("\"%s %.*s\": still busy after %lld ms; 503",
+	    http_method_names[q->req->method],
+	    (int)(q->req->path.len > 200 ? 200 : q->req->path.len),
+	    q->req->path.p, (long long)waited);
+	resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+	    "The server is busy; please try again in a moment.");
+	r->retry_after = 1;
+	return handler_answer(q, HTTP_STATUS_SERVICE_UNAVAILABLE);
+}
+
+static enum handler_step
+unavailable(struct hreq *q, struct response *r)
+{
+	resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
+	    "The message board is unavailable.");
+	return handler_answer(q, HTTP_STATUS_SERVICE_UNAVAILABLE);
+}
+
+/*
  * GET shows the page (and, with ?message=, stores one first: the seed's
  * way); POST stores a form-encoded message and answers 303 to the page,
  * so a reload does not post again. A message is acknowledged only once
- * committed: while another connection holds a lock this returns
- * RESP_LATER, and the caller calls again with the same request later
- * (once the GET way's message is stored, a busy page is a 303 instead).
+ * committed: while another connection holds a lock, this waits and is
+ * called again with the same request (once the GET way's message is
+ * stored, a busy page is a 303 instead, so it is not stored twice).
  */
-int
-msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
-    const char *body, size_t blen, struct response *r)
+static enum handler_step
+msg_serve(struct hreq *q, struct response *r)
 {
+	struct msg *m = q->kind_state;
+	const struct route *rt = q->route;
+	const struct http_request *req = q->req;
 	struct precond_state st;
 	const char *raw, *why;
 	size_t rlen;
@@ -312,11 +356,9 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 	case 0:
 		break;
 	case STORE_BUSY:
-		return RESP_LATER;
+		return busy(q, r);
 	default:
-		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "The message board is unavailable.");
-		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+		return unavailable(q, r);
 	}
 	stored = req->method == HTTP_METHOD_GET && req->query.p != NULL &&
 	    uri_form_get(req->query.p, req->query.len, "message", &raw, &rlen);
@@ -328,37 +370,53 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 	if ((req->method == HTTP_METHOD_POST || stored) &&
 	    (why = xsite_refusal(req, req->https ? "https" : "http")) != NULL) {
 		resp_error_detail(r, HTTP_STATUS_FORBIDDEN, why);
-		return HTTP_STATUS_FORBIDDEN;
+		return handler_answer(q, HTTP_STATUS_FORBIDDEN);
 	}
 	if (req->method == HTTP_METHOD_POST) {
 		if (!form_type(&req->content_type))
-			return HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE;
-		if ((status = post_preconditions(m, rt, req, r)) != 0)
-			return status == HTTP_STATUS_PRECONDITION_FAILED
-			    ? 0
-			    : status;
-		if (!uri_form_get(body, blen, "message", &raw, &rlen))
+			return handler_answer(q,
+			    HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE);
+		status = post_preconditions(m, rt, req, r);
+		if (status == STORE_BUSY)
+			return busy(q, r);
+		if (status != 0)
+			return handler_answer(q,
+			    status == HTTP_STATUS_PRECONDITION_FAILED ? 0
+								      : status);
+		if (!uri_form_get(q->body, q->blen, "message", &raw, &rlen))
 			rlen = 0, raw = "";
-		if ((status = take(m, raw, rlen, r)) != 0)
-			return status;
+		switch (take(m, raw, rlen, r)) {
+		case TAKE_STORED:
+			break;
+		case TAKE_BUSY:
+			return busy(q, r);
+		case TAKE_REFUSED:
+			return handler_answer(q, r->status);
+		}
 		r->location = rt->path;
-		return HTTP_STATUS_SEE_OTHER;
+		return handler_answer(q, HTTP_STATUS_SEE_OTHER);
 	}
-	if (stored && (status = take(m, raw, rlen, r)) != 0)
-		return status;
+	if (stored) {
+		switch (take(m, raw, rlen, r)) {
+		case TAKE_STORED:
+			break;
+		case TAKE_BUSY:
+			return busy(q, r);
+		case TAKE_REFUSED:
+			return handler_answer(q, r->status);
+		}
+	}
 	switch (render(m)) {
 	case 0:
 		break;
 	case STORE_BUSY:
 		/* a stored message must not be stored again by a retry */
 		if (!stored)
-			return RESP_LATER;
+			return busy(q, r);
 		r->location = rt->path;
-		return HTTP_STATUS_SEE_OTHER;
+		return handler_answer(q, HTTP_STATUS_SEE_OTHER);
 	default:
-		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "The message board is unavailable.");
-		return HTTP_STATUS_SERVICE_UNAVAILABLE;
+		return unavailable(q, r);
 	}
 	r->cache_control = "no-cache";
 	page_validators(m, rt, r);
@@ -370,9 +428,9 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 	case HTTP_STATUS_NOT_MODIFIED:
 		r->status = HTTP_STATUS_NOT_MODIFIED;
 		r->no_body = 1;
-		return 0;
+		return handler_answer(q, 0);
 	case HTTP_STATUS_PRECONDITION_FAILED:
-		return precondition_failed(r);
+		return handler_answer(q, precondition_failed(r));
 	default:
 		break;
 	}
@@ -381,5 +439,85 @@ msg_serve(struct msg *m, const struct route *rt, const struct http_request *req,
 	resp_body(r, m->list.data, m->list.len);
 	resp_body(r, rt->tmpl.text + rt->tmpl.tail_off,
 	    rt->tmpl.len - rt->tmpl.tail_off);
+	return handler_answer(q, 0);
+}
+
+/*
+ * In the master: the route's template, a regular file below the root,
+ * read and split at its placeholder.
+ */
+static int
+msg_route_open(struct route *rt, int root_fd, const char *root, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	char *text, path[PATH_MAX];
+	size_t len;
+	int fd, n;
+
+	fd = fsopen_beneath(root_fd, rt->arg, O_RDONLY | O_NONBLOCK);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s",
+		    errno == EXDEV ? "outside the root" : strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		return -1;
+	}
+	n = snprintf(path, sizeof(path), "%s/%s", root, rt->arg);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    fsopen_read_all(path, &text, &len) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	n = html_template_parse(&rt->tmpl, text, len);
+	free(text);
+	if (n == -1) {
+		snprintf(err, errlen,
+		    "the template needs the placeholder %s exactly once",
+		    HTML_PLACEHOLDER);
+		return -1;
+	}
 	return 0;
 }
+
+/* A worker's board: its store connection and rendered list. */
+static int
+msg_worker_init(const struct conf *c, void **state)
+{
+	struct msg *m;
+
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return -1;
+	if (msg_init(m, c) == -1) {
+		msg_free(m);
+		free(m);
+		return -1;
+	}
+	*state = m;
+	return 0;
+}
+
+static void
+msg_worker_free(void *state)
+{
+	msg_free(state);
+	free(state);
+}
+
+/* The message board page, at an exact path, from a template. */
+const struct handler handler_msg = {
+	.name = "msg",
+	.methods = HANDLER_METHOD(HTTP_METHOD_GET) |
+	    HANDLER_METHOD(HTTP_METHOD_HEAD) | HANDLER_METHOD(HTTP_METHOD_POST),
+	.allow = "GET, HEAD, POST, OPTIONS",
+	.posts = 1,
+	.open = msg_route_open,
+	.init = msg_worker_init,
+	.free = msg_worker_free,
+	.serve = msg_serve,
+};

@@ -10,11 +10,16 @@
 #include "resp.h"
 #include "store.h"
 
+/* A busy store is tried again this often, up to [msg] busy_timeout. */
+#define MSG_RETRY_MS 5
 /* A list item's markup around its time and text, at most. */
 #define MSG_ITEM_MARKUP 160
 
 struct conf;
 struct route;
+struct handler;
+
+extern const struct handler handler_msg;
 
 struct msg {
 	const struct conf *conf;
@@ -31,8 +36,6 @@ struct msg {
 
 int msg_init(struct msg *, const struct conf *);
 void msg_free(struct msg *);
-int msg_serve(struct msg *, const struct route *, const struct http_request *,
-    const char *body, size_t blen, struct response *);
 int msg_decode(const char *raw, size_t len, size_t max, char *out,
     size_t *outlen, const char **why);
 size_t msg_list_max(size_t page_size, size_t max_length);

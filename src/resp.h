@@ -11,12 +11,6 @@
 #include "http.h"
 
 #define RESP_BODY_MAX 3
-/*
- * A handler's answer besides an HTTP status: a resource it needs is busy
- * for now; call it again later with the same request.
- */
-#define RESP_LATER (-1)
-
 struct response {
 	int status;
 	const char *content_type;

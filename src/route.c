@@ -1,45 +1,38 @@
 /* route.c: one [routes] line of gua.ini, parsed and opened. */
 #include "config.h"
 
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "fsopen.h"
+#include "handler.h"
 #include "html.h"
 #include "route.h"
 #include "uri.h"
 
 #define OOM "out of memory"
 
-/* Route options after the argument: listing, precompressed, cache=VALUE. */
-static int
-route_option(struct route *r, const char *opt, char *err, size_t errlen)
+/* Writes "file, dir or msg": the kinds of the handler table. */
+static void
+kind_list(char *out, size_t size)
 {
-	if (strcmp(opt, "listing") == 0 && r->handler == ROUTE_DIR)
-		r->listing = 1;
-	else if (strcmp(opt, "precompressed") == 0 && r->handler != ROUTE_MSG)
-		r->precompressed = 1;
-	else if (strncmp(opt, "cache=", 6) == 0 && opt[6] != '\0' &&
-	    r->handler != ROUTE_MSG) {
-		free(r->cache_control);
-		if ((r->cache_control = strdup(opt + 6)) == NULL) {
-			snprintf(err, errlen, OOM);
-			return -1;
-		}
-	} else {
-		snprintf(err, errlen,
-		    "[routes] %s: unknown option \"%s\" for a %s route",
-		    r->path, opt, route_handler_names[r->handler]);
-		return -1;
+	size_t i, n, used = 0;
+	int k;
+
+	for (n = 0; handlers[n] != NULL; n++)
+		continue;
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		k = snprintf(out + used, size - used, "%s%s",
+		    i == 0	     ? ""
+			: i + 1 == n ? " or "
+				     : ", ",
+		    handlers[i]->name);
+		if (k < 0 || (size_t)k >= size - used)
+			return;
+		used += (size_t)k;
 	}
-	return 0;
 }
 
 /* The path must be what a request decodes and normalises to. */
@@ -70,9 +63,10 @@ int
 route_parse(struct route *r, const char *path, const char *value, char *err,
     size_t errlen)
 {
-	char *words, *w, *save, *handler, *arg;
+	const struct handler *h;
+	char *words, *w, *save, *handler, *arg, why[256];
 	size_t len = strlen(path);
-	int h, ok, rc = -1;
+	int ok, rc = -1;
 
 	if ((words = strdup(value)) == NULL) {
 		snprintf(err, errlen, OOM);
@@ -86,13 +80,11 @@ route_parse(struct route *r, const char *path, const char *value, char *err,
 		    path);
 		goto out;
 	}
-	for (h = 0; h < ROUTE_HANDLER_COUNT; h++)
-		if (strcmp(handler, route_handler_names[h]) == 0)
-			break;
-	if (h == ROUTE_HANDLER_COUNT) {
+	if ((h = handler_find(handler)) == NULL) {
+		kind_list(why, sizeof(why));
 		snprintf(err, errlen,
-		    "[routes] %s: unknown handler \"%s\" (file, dir or msg)",
-		    path, handler);
+		    "[routes] %s: unknown handler \"%s\" (%s)", path, handler,
+		    why);
 		goto out;
 	}
 	if ((ok = path_ok(path, len)) == -1) {
@@ -105,22 +97,32 @@ route_parse(struct route *r, const char *path, const char *value, char *err,
 		    path);
 		goto out;
 	}
-	if (h == ROUTE_DIR && path[len - 1] != '/') {
+	if (h->prefix && path[len - 1] != '/') {
 		snprintf(err, errlen,
-		    "[routes] %s: a dir route's path must end with '/' (%s/)",
-		    path, path);
+		    "[routes] %s: a %s route's path must end with '/' (%s/)",
+		    path, h->name, path);
 		goto out;
 	}
-	r->handler = (enum route_handler)h;
+	r->handler = h;
+	r->kind = (unsigned)handler_index(h);
 	r->len = len;
 	if ((r->path = strdup(path)) == NULL ||
 	    (r->arg = strdup(arg)) == NULL) {
 		snprintf(err, errlen, OOM);
 		goto out;
 	}
-	while ((w = strtok_r(NULL, " \t", &save)) != NULL)
-		if (route_option(r, w, err, errlen) == -1)
+	while ((w = strtok_r(NULL, " \t", &save)) != NULL) {
+		if (h->option == NULL) {
+			snprintf(err, errlen,
+			    "[routes] %s: unknown option \"%s\" for a %s route",
+			    path, w, h->name);
 			goto out;
+		}
+		if (h->option(r, w, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "[routes] %s: %s", path, why);
+			goto out;
+		}
+	}
 	rc = 0;
 out:
 	free(words);
@@ -129,98 +131,39 @@ out:
 
 /*
  * Writes the value of a route's line as route_parse reads it back:
- * "handler argument [option ...]". Returns 0, or -1 if buf is too small.
+ * "handler argument [option ...]", the kind writing what follows its
+ * name. Returns 0, or -1 if buf is too small.
  */
 int
 route_format(const struct route *r, char *buf, size_t len)
 {
 	int n;
 
-	n = snprintf(buf, len, "%s %s%s%s%s%s", route_handler_names[r->handler],
-	    r->arg, r->listing ? " listing" : "",
-	    r->precompressed ? " precompressed" : "",
-	    r->cache_control != NULL ? " cache=" : "",
-	    r->cache_control != NULL ? r->cache_control : "");
+	n = snprintf(buf, len, "%s ", r->handler->name);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	if (r->handler->format != NULL)
+		return r->handler->format(r, buf + n, len - (size_t)n);
+	n = snprintf(buf + n, len - (size_t)n, "%s", r->arg);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 /*
- * Reads the path of a dir route's directory as the kernel resolves its
- * fd: the static handler compares what it opened against it to refuse a
- * dotfile reached through a symlink. Returns 0, or -1 (err set).
- */
-static int
-real_path(struct route *r, char *err, size_t errlen)
-{
-	char proc[64], buf[PATH_MAX];
-	ssize_t n;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->fd);
-	if ((n = readlink(proc, buf, sizeof(buf) - 1)) <= 0 || buf[0] != '/') {
-		snprintf(err, errlen,
-		    "[routes] %s: dir %s: cannot read its path through /proc: %s",
-		    r->path, r->arg, n == -1 ? strerror(errno) : "not a path");
-		return -1;
-	}
-	buf[n] = '\0';
-	if ((r->real = strdup(buf)) == NULL) {
-		snprintf(err, errlen, OOM);
-		return -1;
-	}
-	r->reallen = (size_t)n;
-	return 0;
-}
-
-/*
  * Opens what a route names below the root (root_fd, the folder root):
- * keeps a dir route's directory open, checks a file, parses a msg
- * template. Returns 0, or -1 with a message in err.
+ * its kind does (a file checked, a directory kept open, a template
+ * parsed). Returns 0, or -1 with a message in err.
  */
 int
 route_open(struct route *r, int root_fd, const char *root, char *err,
     size_t errlen)
 {
-	struct stat st;
-	char *text, path[PATH_MAX];
-	size_t len;
-	int fd, n;
+	char why[512];
 
-	fd = fsopen_beneath(root_fd, r->arg,
-	    r->handler == ROUTE_DIR ? O_PATH | O_DIRECTORY
-				    : O_RDONLY | O_NONBLOCK);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "[routes] %s: %s %s: %s", r->path,
-		    route_handler_names[r->handler], r->arg,
-		    errno == EXDEV ? "outside the root" : strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	if (r->handler == ROUTE_DIR) {
-		r->fd = fd;
-		return real_path(r, err, errlen);
-	}
-	close(fd);
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "[routes] %s: %s %s: not a regular file",
-		    r->path, route_handler_names[r->handler], r->arg);
-		return -1;
-	}
-	if (r->handler != ROUTE_MSG)
+	if (r->handler->open == NULL)
 		return 0;
-	n = snprintf(path, sizeof(path), "%s/%s", root, r->arg);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    fsopen_read_all(path, &text, &len) == -1) {
-		snprintf(err, errlen, "[routes] %s: msg %s: %s", r->path,
-		    r->arg, strerror(errno));
-		return -1;
-	}
-	n = html_template_parse(&r->tmpl, text, len);
-	free(text);
-	if (n == -1) {
-		snprintf(err, errlen,
-		    "[routes] %s: msg %s: the template needs the placeholder %s exactly once",
-		    r->path, r->arg, HTML_PLACEHOLDER);
+	if (r->handler->open(r, root_fd, root, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "[routes] %s: %s %s: %s", r->path,
+		    r->handler->name, r->arg, why);
 		return -1;
 	}
 	return 0;

@@ -4,13 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handler.h"
 #include "router.h"
-
-const char *const route_handler_names[ROUTE_HANDLER_COUNT] = {
-	[ROUTE_FILE] = "file",
-	[ROUTE_DIR] = "dir",
-	[ROUTE_MSG] = "msg",
-};
 
 /* FNV-1a of the n bytes at p. */
 static uint64_t
@@ -64,7 +59,7 @@ router_build(struct router *r, struct route *routes, size_t n,
 	memset(r, 0, sizeof(*r));
 	*dup = NULL;
 	for (i = 0; i < n; i++) {
-		if (routes[i].handler == ROUTE_DIR) {
+		if (routes[i].handler->prefix) {
 			np++;
 			if (routes[i].len > r->plenmax)
 				r->plenmax = routes[i].len;
@@ -81,7 +76,7 @@ router_build(struct router *r, struct route *routes, size_t n,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (routes[i].handler == ROUTE_DIR) {
+		if (routes[i].handler->prefix) {
 			s = slot(r->prefix, r->pmask, routes[i].path,
 			    routes[i].len);
 			r->plen[routes[i].len] = 1;

@@ -7,21 +7,17 @@
 
 #include "html.h"
 
-enum route_handler {
-	ROUTE_FILE, /* one file, exact path */
-	ROUTE_DIR,  /* a tree below a prefix ending in '/' */
-	ROUTE_MSG,  /* the message board page, exact path */
-	ROUTE_HANDLER_COUNT
-};
+struct handler;
 
 struct route {
 	char *path;
 	size_t len;
-	enum route_handler handler;
-	char *arg;  /* relative to the root */
-	int line;   /* in gua.ini */
-	int fd;	    /* dir: O_PATH fd; else -1 */
-	char *real; /* dir: its path, as the kernel
+	const struct handler *handler; /* its kind: handler.h */
+	unsigned kind;		       /* the kind's row in the table */
+	char *arg;		       /* relative to the root */
+	int line;		       /* in gua.ini */
+	int fd;			       /* dir: O_PATH fd; else -1 */
+	char *real;		       /* dir: its path, as the kernel
 						   resolves fd; else NULL */
 	size_t reallen;
 	struct html_template tmpl;  /* msg */
@@ -43,8 +39,6 @@ struct router {
 	uint8_t *plen; /* plen[n]: a dir prefix has n bytes */
 	size_t plenmax;
 };
-
-extern const char *const route_handler_names[ROUTE_HANDLER_COUNT];
 
 int
 router_build(struct router *, struct route *, size_t, const struct route **dup);

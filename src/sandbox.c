@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "msg.h"
 #include "router.h"
 #include "sandbox.h"
 #include "store.h"
@@ -172,7 +173,7 @@ sandbox_apply(const struct conf *c)
 		goto done;
 	}
 	for (i = 0; i < c->nroutes; i++) {
-		if (c->routes[i].handler == ROUTE_MSG)
+		if (c->routes[i].handler == &handler_msg)
 			store = 1;
 		if (c->routes[i].fd != -1 &&
 		    allow(rs, c->routes[i].fd, FS_READ) == -1) {

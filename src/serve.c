@@ -1,29 +1,21 @@
 /* serve.c: from a parsed request to a response: decode, route, dispatch. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "authority.h"
 #include "conf.h"
-#include "msg.h"
+#include "date.h"
+#include "handler.h"
+#include "log.h"
+#include "router.h"
 #include "serve.h"
 #include "static.h"
 #include "uri.h"
-#include "worker.h"
 
-static const char *const allow[ROUTE_HANDLER_COUNT] = {
-	[ROUTE_FILE] = "GET, HEAD, OPTIONS",
-	[ROUTE_DIR] = "GET, HEAD, OPTIONS",
-	[ROUTE_MSG] = "GET, HEAD, POST, OPTIONS",
-};
-
-static int
-method_allowed(enum route_handler h, enum http_method m)
-{
-	return m == HTTP_METHOD_GET || m == HTTP_METHOD_HEAD ||
-	    m == HTTP_METHOD_OPTIONS ||
-	    (h == ROUTE_MSG && m == HTTP_METHOD_POST);
-}
+/* Every method some handler kind takes, for OPTIONS *. */
+#define SERVE_ALLOW_ANY "GET, HEAD, POST, OPTIONS"
 
 /*
  * With [server] server_name, is the request's host one of the names?
@@ -47,54 +39,105 @@ host_served(const struct conf *c, const struct http_request *req)
 }
 
 /*
- * Answers one request into r. Returns 0, or an error status for the
- * caller to turn into an error page (r keeps Allow and Location).
+ * Makes what a worker lends its handlers: buffers sized by the limits,
+ * and the state of each handler kind its routes use. 0, or -1.
  */
 int
-serve_request(struct worker *w, const struct http_request *req,
-    const char *body, size_t blen, struct response *r)
+serve_env_init(struct serve_env *e, const struct conf *c)
 {
-	const struct conf *c = w->conf;
+	memset(e, 0, sizeof(*e));
+	e->conf = c;
+	e->path = malloc(c->limits.request_line + 2);
+	/* the path percent-encoded again: up to three bytes for one */
+	e->scratch.location_cap = 3 * c->limits.request_line + 2;
+	e->scratch.location = malloc(e->scratch.location_cap);
+	if (e->path == NULL || e->scratch.location == NULL ||
+	    buf_init(&e->scratch.page, 0, (size_t)16 * 1024 * 1024) == -1)
+		return -1;
+	return handler_workers_init(c, e->states);
+}
+
+/* Frees what serve_env_init made. */
+void
+serve_env_free(struct serve_env *e)
+{
+	if (e->conf != NULL)
+		handler_workers_free(e->conf, e->states);
+	buf_free(&e->scratch.page);
+	free(e->scratch.location);
+	free(e->path);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * Answers the request in q (conf, req, body and client set by the
+ * caller) into r: decodes its path into e->path, routes it and calls
+ * its handler kind. Returns HANDLER_ANSWER, with q->status 0 or an
+ * error status for the caller to turn into an error page (r keeps Allow
+ * and Location), or HANDLER_WAIT (the caller keeps q, with its own copy
+ * of the path, and calls serve_resume later).
+ */
+enum handler_step
+serve_request(struct serve_env *e, struct hreq *q, struct response *r)
+{
+	const struct conf *c = e->conf;
+	const struct http_request *req = q->req;
 	const struct route *rt, *dir;
 	size_t len;
 	int status;
 
+	q->scratch = &e->scratch;
+	q->wait.fd = -1;
+	q->first_ms = date_mono_ms();
 	/* another host's name (DNS rebinding): 421, RFC 9110 15.5.20 */
 	if (!host_served(c, req))
-		return HTTP_STATUS_MISDIRECTED_REQUEST;
+		return handler_answer(q, HTTP_STATUS_MISDIRECTED_REQUEST);
 	if (req->asterisk) {
 		r->status = HTTP_STATUS_NO_CONTENT;
-		r->allow = "GET, HEAD, POST, OPTIONS";
-		return 0;
+		r->allow = SERVE_ALLOW_ANY;
+		return handler_answer(q, 0);
 	}
-	status = uri_path_decode(req->path.p, req->path.len, w->path, &len);
+	status = uri_path_decode(req->path.p, req->path.len, e->path, &len);
 	if (status != 0)
-		return status;
-	rt = router_match(&c->router, w->path, len);
-	if ((rt == NULL || rt->handler == ROUTE_DIR) &&
-	    w->path[len - 1] != '/') {
+		return handler_answer(q, status);
+	q->path = e->path;
+	q->len = len;
+	rt = router_match(&c->router, e->path, len);
+	if ((rt == NULL || rt->handler->prefix) && e->path[len - 1] != '/') {
 		/*
 		 * "/static" for the dir route "/static/": redirect, even when
 		 * a shorter dir route ("/") would take the path as a file.
 		 */
-		w->path[len] = '/';
-		dir = router_find_dir(&c->router, w->path, len + 1);
-		w->path[len] = '\0';
-		if (dir != NULL)
-			return static_redirect(w, dir, req, w->path, len, r);
+		e->path[len] = '/';
+		dir = router_find_dir(&c->router, e->path, len + 1);
+		e->path[len] = '\0';
+		if (dir != NULL) {
+			q->route = dir;
+			return handler_answer(q, static_redirect(q, r));
+		}
 	}
 	if (rt == NULL)
-		return HTTP_STATUS_NOT_FOUND;
-	if (!method_allowed(rt->handler, req->method)) {
-		r->allow = allow[rt->handler];
-		return HTTP_STATUS_METHOD_NOT_ALLOWED;
+		return handler_answer(q, HTTP_STATUS_NOT_FOUND);
+	if (!handler_allows(rt->handler, req->method)) {
+		r->allow = rt->handler->allow;
+		return handler_answer(q, HTTP_STATUS_METHOD_NOT_ALLOWED);
 	}
 	if (req->method == HTTP_METHOD_OPTIONS) {
 		r->status = HTTP_STATUS_NO_CONTENT;
-		r->allow = allow[rt->handler];
-		return 0;
+		r->allow = rt->handler->allow;
+		return handler_answer(q, 0);
 	}
-	if (rt->handler == ROUTE_MSG)
-		return msg_serve(&w->msg, rt, req, body, blen, r);
-	return static_serve(w, rt, req, w->path, len, r);
+	q->route = rt;
+	q->kind_state = e->states[rt->kind];
+	return rt->handler->serve(q, r);
+}
+
+/* Calls a waiting request's handler again (see serve_request). */
+enum handler_step
+serve_resume(struct hreq *q, struct response *r)
+{
+	q->wait.fd = -1;
+	q->wait.events = 0;
+	q->wait.until_ms = 0;
+	return q->route->handler->serve(q, r);
 }

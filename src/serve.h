@@ -4,12 +4,24 @@
 
 #include <stddef.h>
 
+#include "handler.h"
 #include "http.h"
 #include "resp.h"
 
-struct worker;
+struct conf;
 
-int serve_request(struct worker *, const struct http_request *,
-    const char *body, size_t blen, struct response *);
+/* What a worker lends serve_request for every request it answers. */
+struct serve_env {
+	const struct conf *conf;
+	char *path; /* the decoded path: request_line + 2 bytes */
+	struct handler_scratch scratch;
+	void *states[HANDLER_MAX]; /* each handler kind's, for this worker */
+};
+
+int serve_env_init(struct serve_env *, const struct conf *);
+void serve_env_free(struct serve_env *);
+enum handler_step
+serve_request(struct serve_env *, struct hreq *, struct response *);
+enum handler_step serve_resume(struct hreq *, struct response *);
 
 #endif

@@ -18,13 +18,13 @@
 #include "date.h"
 #include "fcache.h"
 #include "fsopen.h"
+#include "handler.h"
 #include "html.h"
 #include "log.h"
 #include "mime.h"
 #include "precond.h"
 #include "router.h"
 #include "static.h"
-#include "worker.h"
 
 /*
  * A strong validator from size and modification time, not the inode.
@@ -96,18 +96,17 @@ static_location(char *out, size_t size, const char *path, size_t len,
  * the route the redirect leads into.
  */
 int
-static_redirect(struct worker *w, const struct route *rt,
-    const struct http_request *req, const char *path, size_t len,
-    struct response *r)
+static_redirect(struct hreq *q, struct response *r)
 {
+	struct handler_scratch *s = q->scratch;
 	int status;
 
-	status = static_location(w->location, w->location_cap, path, len,
-	    &req->query);
+	status = static_location(s->location, s->location_cap, q->path, q->len,
+	    &q->req->query);
 	if (status != 0)
 		return status;
-	r->location = w->location;
-	r->cache_control = rt->cache_control;
+	r->location = s->location;
+	r->cache_control = q->route->cache_control;
 	return HTTP_STATUS_MOVED_PERMANENTLY;
 }
 
@@ -433,10 +432,12 @@ conditionals(const struct http_request *req, off_t size, struct response *r)
  * accepts it, validators, conditionals, ranges. Owns fd.
  */
 static int
-serve_fd(struct worker *w, const struct route *rt,
-    const struct http_request *req, int base, const char *rel, int fd,
+serve_fd(struct hreq *q, int base, const char *rel, int fd,
     const struct stat *orig, struct response *r)
 {
+	const struct route *rt = q->route;
+	const struct http_request *req = q->req;
+	struct static_state *ss = q->kind_state;
 	static const struct {
 		const char *coding;
 		const char *ext;
@@ -448,7 +449,7 @@ serve_fd(struct worker *w, const struct route *rt,
 	size_t i;
 	int rc, vfd;
 
-	r->content_type = mime_type(&w->mime, w->conf, fd, orig, rel);
+	r->content_type = mime_type(&ss->mime, q->conf, fd, orig, rel);
 	r->cache_control = rt->cache_control;
 	if (rt->precompressed) {
 		r->vary = 1;
@@ -459,8 +460,8 @@ serve_fd(struct worker *w, const struct route *rt,
 				codings[i].coding))
 				continue;
 			vfd = variant(rt,
-			    rt->handler == ROUTE_DIR && !w->conf->dotfiles,
-			    base, rel, codings[i].ext, orig, &vst);
+			    rt->handler->prefix && !q->conf->dotfiles, base,
+			    rel, codings[i].ext, orig, &vst);
 			if (vfd == -1)
 				continue;
 			close(fd);
@@ -506,23 +507,25 @@ serve_cached(const struct route *rt, const struct http_request *req,
  * not be kept (it changed while read, memory is short).
  */
 static struct fcache_entry *
-cache_small(struct worker *w, const struct route *rt, const char *key,
-    size_t keylen, int fd, const struct stat *st, const char *rel)
+cache_small(struct hreq *q, const char *key, size_t keylen, int fd,
+    const struct stat *st, const char *rel)
 {
+	const struct route *rt = q->route;
+	struct static_state *ss = q->kind_state;
 	struct fcache_entry *e;
 
-	e = fcache_find(&w->fcache, rt, key, keylen);
+	e = fcache_find(&ss->fcache, rt, key, keylen);
 	if (e != NULL && fcache_same(e, st)) {
 		e->checked = date_now();
 		return e;
 	}
-	if ((e = fcache_fill(&w->fcache, rt, key, keylen, fd, st,
+	if ((e = fcache_fill(&ss->fcache, rt, key, keylen, fd, st,
 		 date_now())) == NULL)
 		return NULL;
 	static_etag(e->etag, st, NULL);
 	date_format_http(e->lastmod, st->st_mtim.tv_sec);
 	snprintf(e->type, sizeof(e->type), "%s",
-	    mime_type(&w->mime, w->conf, fd, st, rel));
+	    mime_type(&ss->mime, q->conf, fd, st, rel));
 	return e;
 }
 
@@ -559,14 +562,14 @@ add_href(struct buf *b, const char *name)
  * leads to a dotfile while they are off, is hidden. Sets *isdir.
  */
 static int
-list_entry(const struct worker *w, const struct route *rt, const char *rel,
+list_entry(const struct conf *c, const struct route *rt, const char *rel,
     const struct dirent *d, int *isdir)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	int fd, n, ok;
 
-	if (d->d_name[0] == '.' && !w->conf->dotfiles)
+	if (d->d_name[0] == '.' && !c->dotfiles)
 		return 0;
 	*isdir = d->d_type == DT_DIR;
 	if (d->d_type != DT_UNKNOWN && d->d_type != DT_LNK)
@@ -576,8 +579,7 @@ list_entry(const struct worker *w, const struct route *rt, const char *rel,
 		return 0;
 	if ((fd = fsopen_beneath(rt->fd, path, O_PATH)) == -1)
 		return 0;
-	ok =
-	    fstat(fd, &st) == 0 && (w->conf->dotfiles || !dot_resolved(rt, fd));
+	ok = fstat(fd, &st) == 0 && (c->dotfiles || !dot_resolved(rt, fd));
 	if (ok)
 		*isdir = S_ISDIR(st.st_mode);
 	close(fd);
@@ -589,11 +591,12 @@ list_entry(const struct worker *w, const struct route *rt, const char *rel,
  * directory), names escaped, links encoded.
  */
 static int
-listing(struct worker *w, const struct route *rt, int dfd, const char *rel,
-    const char *path, struct response *r)
+listing(struct hreq *q, int dfd, const char *rel, struct response *r)
 {
+	const struct route *rt = q->route;
+	const char *path = q->path;
 	struct dirent **names;
-	struct buf *b = &w->page;
+	struct buf *b = &q->scratch->page;
 	int i, n, isdir;
 
 	n = scandirat(dfd, ".", &names, keep_entry, alphasort);
@@ -611,7 +614,7 @@ listing(struct worker *w, const struct route *rt, int dfd, const char *rel,
 	if (strcmp(path, "/") != 0)
 		buf_adds(b, "<li><a href=\"../\">../</a></li>\n");
 	for (i = 0; i < n; i++) {
-		if (list_entry(w, rt, rel, names[i], &isdir)) {
+		if (list_entry(q->conf, rt, rel, names[i], &isdir)) {
 			buf_adds(b, "<li><a href=\"");
 			add_href(b, names[i]->d_name);
 			buf_adds(b, isdir ? "/\">" : "\">");
@@ -638,20 +641,23 @@ listing(struct worker *w, const struct route *rt, int dfd, const char *rel,
  * gua.ini allows them), by name or through a symlink, and anything but
  * regular files are refused.
  */
-int
-static_serve(struct worker *w, const struct route *rt,
-    const struct http_request *req, const char *path, size_t len,
-    struct response *r)
+static int
+serve_path(struct hreq *q, struct response *r)
 {
-	const struct conf *c = w->conf;
+	const struct conf *c = q->conf;
+	const struct route *rt = q->route;
+	const struct http_request *req = q->req;
+	struct static_state *ss = q->kind_state;
+	const char *path = q->path;
+	size_t len = q->len;
 	const char *rel, *rel_dir, *key;
 	struct fcache_entry *e = NULL;
 	struct stat st;
 	size_t keylen;
 	int base, fd, dfd = -1, rc, dotcheck, cacheable;
 
-	dotcheck = rt->handler == ROUTE_DIR && !c->dotfiles;
-	if (rt->handler == ROUTE_FILE) {
+	dotcheck = rt->handler->prefix && !c->dotfiles;
+	if (!rt->handler->prefix) {
 		base = c->root_fd;
 		rel = rt->arg;
 	} else {
@@ -667,9 +673,9 @@ static_serve(struct worker *w, const struct route *rt,
 	 */
 	key = rel;
 	keylen = strlen(rel);
-	cacheable = w->fcache.nslots > 0 && !rt->precompressed;
+	cacheable = ss->fcache.nslots > 0 && !rt->precompressed;
 	if (cacheable &&
-	    (e = fcache_find(&w->fcache, rt, key, keylen)) != NULL &&
+	    (e = fcache_find(&ss->fcache, rt, key, keylen)) != NULL &&
 	    e->checked == date_now())
 		return serve_cached(rt, req, e, r);
 	if ((fd = fsopen_beneath(base, rel, O_RDONLY | O_NONBLOCK)) == -1)
@@ -683,7 +689,7 @@ static_serve(struct worker *w, const struct route *rt,
 	if (S_ISDIR(st.st_mode)) {
 		if (path[len - 1] != '/') {
 			close(fd);
-			return static_redirect(w, rt, req, path, len, r);
+			return static_redirect(q, r);
 		}
 		dfd = fd;
 		base = dfd;
@@ -692,7 +698,7 @@ static_serve(struct worker *w, const struct route *rt,
 		fd = fsopen_beneath(dfd, rel, O_RDONLY | O_NONBLOCK);
 		if (fd == -1 && errno == ENOENT) {
 			r->cache_control = rt->cache_control;
-			rc = rt->listing ? listing(w, rt, dfd, rel_dir, path, r)
+			rc = rt->listing ? listing(q, dfd, rel_dir, r)
 					 : HTTP_STATUS_FORBIDDEN;
 			close(dfd);
 			return rc;
@@ -717,11 +723,11 @@ static_serve(struct worker *w, const struct route *rt,
 		return HTTP_STATUS_FORBIDDEN;
 	}
 	if (cacheable && st.st_size <= FCACHE_FILE_MAX &&
-	    (e = cache_small(w, rt, key, keylen, fd, &st, rel)) != NULL) {
+	    (e = cache_small(q, key, keylen, fd, &st, rel)) != NULL) {
 		close(fd);
 		rc = serve_cached(rt, req, e, r);
 	} else
-		rc = serve_fd(w, rt, req, base, rel, fd, &st, r);
+		rc = serve_fd(q, base, rel, fd, &st, r);
 	if (dfd != -1)
 		close(dfd);
 	return rc;
@@ -731,3 +737,160 @@ error:
 		close(dfd);
 	return HTTP_STATUS_INTERNAL_SERVER_ERROR;
 }
+
+static enum handler_step
+static_serve(struct hreq *q, struct response *r)
+{
+	return handler_answer(q, serve_path(q, r));
+}
+
+/* Route options: listing (dir only), precompressed, cache=VALUE. */
+static int
+static_option(struct route *rt, const char *opt, char *err, size_t errlen)
+{
+	if (strcmp(opt, "listing") == 0 && rt->handler->prefix)
+		rt->listing = 1;
+	else if (strcmp(opt, "precompressed") == 0)
+		rt->precompressed = 1;
+	else if (strncmp(opt, "cache=", 6) == 0 && opt[6] != '\0') {
+		free(rt->cache_control);
+		if ((rt->cache_control = strdup(opt + 6)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "unknown option \"%s\" for a %s route",
+		    opt, rt->handler->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The argument and options, as static_option reads them back. */
+static int
+static_format(const struct route *rt, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "%s%s%s%s%s", rt->arg,
+	    rt->listing ? " listing" : "",
+	    rt->precompressed ? " precompressed" : "",
+	    rt->cache_control != NULL ? " cache=" : "",
+	    rt->cache_control != NULL ? rt->cache_control : "");
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * Reads the path of a dir route's directory as the kernel resolves its
+ * fd: serve_path compares what it opened against it to refuse a dotfile
+ * reached through a symlink. Returns 0, or -1 (err set).
+ */
+static int
+real_path(struct route *rt, char *err, size_t errlen)
+{
+	char proc[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rt->fd);
+	if ((n = readlink(proc, buf, sizeof(buf) - 1)) <= 0 || buf[0] != '/') {
+		snprintf(err, errlen, "cannot read its path through /proc: %s",
+		    n == -1 ? strerror(errno) : "not a path");
+		return -1;
+	}
+	buf[n] = '\0';
+	if ((rt->real = strdup(buf)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rt->reallen = (size_t)n;
+	return 0;
+}
+
+/*
+ * In the master: a file route's file must be a regular file below the
+ * root; a dir route's directory is kept open (O_PATH) for the workers.
+ */
+static int
+static_open(struct route *rt, int root_fd, const char *root, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	fd = fsopen_beneath(root_fd, rt->arg,
+	    rt->handler->prefix ? O_PATH | O_DIRECTORY : O_RDONLY | O_NONBLOCK);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s",
+		    errno == EXDEV ? "outside the root" : strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (rt->handler->prefix) {
+		rt->fd = fd;
+		return real_path(rt, err, errlen);
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "not a regular file");
+		return -1;
+	}
+	(void)root;
+	return 0;
+}
+
+/* A worker's MIME cookie and small-file cache, shared by file and dir. */
+static int
+static_init(const struct conf *c, void **state)
+{
+	struct static_state *ss;
+
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
+		return -1;
+	if (mime_init(&ss->mime) == -1)
+		log_warnx("content types come from file extensions only");
+	if (fcache_init(&ss->fcache, c->file_cache) == -1)
+		log_warnx(
+		    "file_cache: out of memory; small files are read for each request");
+	*state = ss;
+	return 0;
+}
+
+static void
+static_free(void *state)
+{
+	struct static_state *ss = state;
+
+	mime_free(&ss->mime);
+	fcache_free(&ss->fcache);
+	free(ss);
+}
+
+#define STATIC_METHODS \
+	(HANDLER_METHOD(HTTP_METHOD_GET) | HANDLER_METHOD(HTTP_METHOD_HEAD))
+
+/* One file, at an exact path. */
+const struct handler handler_file = {
+	.name = "file",
+	.methods = STATIC_METHODS,
+	.allow = "GET, HEAD, OPTIONS",
+	.option = static_option,
+	.format = static_format,
+	.open = static_open,
+	.init = static_init,
+	.free = static_free,
+	.serve = static_serve,
+};
+
+/* A tree below a path ending in '/'. */
+const struct handler handler_dir = {
+	.name = "dir",
+	.methods = STATIC_METHODS,
+	.allow = "GET, HEAD, OPTIONS",
+	.prefix = 1,
+	.shares = &handler_file,
+	.option = static_option,
+	.format = static_format,
+	.open = static_open,
+	.serve = static_serve,
+};

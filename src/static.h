@@ -6,18 +6,22 @@
 
 #include <stddef.h>
 
+#include "fcache.h"
 #include "http.h"
+#include "mime.h"
 #include "resp.h"
 
-struct route;
-struct worker;
+struct hreq;
 
-int
-static_serve(struct worker *, const struct route *, const struct http_request *,
-    const char *path, size_t len, struct response *);
-int static_redirect(struct worker *, const struct route *,
-    const struct http_request *, const char *path, size_t len,
-    struct response *);
+/* What the file and dir handlers keep in each worker. */
+struct static_state {
+	struct mime mime;
+	struct fcache fcache; /* small files */
+};
+
+extern const struct handler handler_file, handler_dir;
+
+int static_redirect(struct hreq *, struct response *);
 int static_location(char *out, size_t size, const char *path, size_t len,
     const struct http_slice *query);
 void static_etag(char out[40], const struct stat *, const char *coding);

@@ -75,9 +75,9 @@ listeners_watch(struct worker *w, int on)
 		if (w->listeners[i].watched == on)
 			continue;
 		/* EPOLLEXCLUSIVE cannot be modified, only removed and added */
-		if (on ? ev_add(w->loop, &w->listeners[i].ev,
+		if (on ? ev_add(w->pool.loop, &w->listeners[i].ev,
 			     EV_READ | EV_EXCLUSIVE)
-		       : ev_del(w->loop, &w->listeners[i].ev)) {
+		       : ev_del(w->pool.loop, &w->listeners[i].ev)) {
 			log_warn("listener %s", on ? "add" : "remove");
 			continue;
 		}
@@ -90,20 +90,22 @@ listeners_watch(struct worker *w, int on)
  * connection closes) instead of spinning on a listener that cannot be
  * served.
  */
-void
-worker_accept_pause(struct worker *w, int64_t until)
+static void
+accept_pause(struct worker *w, int64_t until)
 {
-	if (w->draining)
+	if (w->pool.draining)
 		return;
 	listeners_watch(w, 0);
 	w->accept_resume = until;
 }
 
-void
-worker_conn_closed(struct worker *w)
+static void
+conn_closed(struct conn_pool *pool)
 {
+	struct worker *w = (struct worker *)pool;
+
 	w->nconns--;
-	if (w->accept_resume == ACCEPT_UNTIL_SLOT && !w->draining) {
+	if (w->accept_resume == ACCEPT_UNTIL_SLOT && !w->pool.draining) {
 		w->accept_resume = 0;
 		listeners_watch(w, 1);
 	}
@@ -120,9 +122,9 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 	struct conn *c;
 	int fd;
 
-	while (!w->draining) {
-		if (w->free_conns == NULL) {
-			worker_accept_pause(w, ACCEPT_UNTIL_SLOT);
+	while (!w->pool.draining) {
+		if (w->pool.free_conns == NULL) {
+			accept_pause(w, ACCEPT_UNTIL_SLOT);
 			return;
 		}
 		len = sizeof(ss);
@@ -141,7 +143,7 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 			case ENOMEM:
 				log_warn("accept (pausing %d ms)",
 				    ACCEPT_PAUSE_MS);
-				worker_accept_pause(w,
+				accept_pause(w,
 				    date_mono_ms() + ACCEPT_PAUSE_MS);
 				return;
 			default:
@@ -149,10 +151,10 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 				return;
 			}
 		}
-		c = w->free_conns;
-		w->free_conns = c->tnext;
+		c = w->pool.free_conns;
+		w->pool.free_conns = c->tnext;
 		w->nconns++;
-		conn_open(w, c, fd, (struct sockaddr *)&ss,
+		conn_open(&w->pool, c, fd, (struct sockaddr *)&ss,
 		    l->tls ? w->conf->tls_ctx : NULL);
 	}
 }
@@ -177,8 +179,8 @@ drain(struct worker *w)
 {
 	size_t i;
 
-	w->draining = 1;
-	scoreboard_state(w->slot, SCOREBOARD_DRAINING);
+	w->pool.draining = 1;
+	scoreboard_state(w->pool.slot, SCOREBOARD_DRAINING);
 	listeners_watch(w, 0);
 	for (i = 0; i < w->nlisteners; i++) {
 		close(w->listeners[i].ev.fd);
@@ -200,9 +202,9 @@ next_deadline(struct worker *w)
 	int t;
 
 	for (t = 0; t < CONN_TIMER_COUNT; t++)
-		if (w->timers[t].head != NULL &&
-		    w->timers[t].head->deadline < d)
-			d = w->timers[t].head->deadline;
+		if (w->pool.timers[t].head != NULL &&
+		    w->pool.timers[t].head->deadline < d)
+			d = w->pool.timers[t].head->deadline;
 	if (w->accept_resume != 0 && w->accept_resume < d)
 		d = w->accept_resume;
 	return d;
@@ -216,10 +218,11 @@ expire(struct worker *w)
 	int t;
 
 	for (t = 0; t < CONN_TIMER_COUNT; t++) {
-		while ((c = w->timers[t].head) != NULL && c->deadline <= now) {
+		while ((c = w->pool.timers[t].head) != NULL &&
+		    c->deadline <= now) {
 			conn_timeout(c);
 			/* never loop; a retry goes to the back of its queue */
-			if (w->timers[t].head == c && c->deadline <= now)
+			if (w->pool.timers[t].head == c && c->deadline <= now)
 				conn_close(c);
 		}
 	}
@@ -239,45 +242,37 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	memset(w, 0, sizeof(*w));
 	w->conf = c;
 	w->id = id;
-	if ((w->loop = ev_create(512)) == NULL)
+	w->pool.conf = c;
+	w->pool.closed = conn_closed;
+	if ((w->pool.loop = ev_create(512)) == NULL)
 		return -1;
+	park_fds_init(&w->pool.parks, w->pool.loop, conn_parked_wake);
 	/* one spare byte so that a full buffer still shows a limit broken */
-	if (buf_pool_init(&w->inpool, c->limits.header_size + 1, 64) == -1 ||
-	    buf_pool_init(&w->outpool, 16384, 64) == -1 ||
-	    buf_pool_init(&w->logpool, ACCESS_LINE_MAX, 64) == -1)
+	if (buf_pool_init(&w->pool.inpool, c->limits.header_size + 1, 64) ==
+		-1 ||
+	    buf_pool_init(&w->pool.outpool, 16384, 64) == -1 ||
+	    buf_pool_init(&w->pool.logpool, ACCESS_LINE_MAX, 64) == -1)
 		return -1;
-	w->log_format = (int)access_format_of(c->access_log_format);
+	w->pool.log_format = (int)access_format_of(c->access_log_format);
 	w->conns = calloc(c->connections, sizeof(*w->conns));
-	w->path = malloc(c->limits.request_line + 2);
-	w->join = malloc(c->limits.header_size + 1);
-	/* the path percent-encoded again: up to three bytes for one */
-	w->location_cap = 3 * c->limits.request_line + 2;
-	w->location = malloc(w->location_cap);
+	w->pool.join = malloc(c->limits.header_size + 1);
 	w->listeners = calloc(nfds, sizeof(*w->listeners));
-	if (buf_init(&w->page, 0, (size_t)16 * 1024 * 1024) == -1)
+	if (w->conns == NULL || w->pool.join == NULL || w->listeners == NULL)
 		return -1;
-	if (w->conns == NULL || w->path == NULL || w->join == NULL ||
-	    w->location == NULL || w->listeners == NULL)
+	if (serve_env_init(&w->pool.env, c) == -1)
 		return -1;
 	for (i = c->connections; i > 0; i--) {
 		w->conns[i - 1].ev.fd = -1;
-		w->conns[i - 1].tnext = w->free_conns;
-		w->free_conns = &w->conns[i - 1];
+		w->conns[i - 1].tnext = w->pool.free_conns;
+		w->pool.free_conns = &w->conns[i - 1];
 	}
-	w->timers[CONN_TIMER_HEADER].timeout_ms = c->header_timeout * 1000LL;
-	w->timers[CONN_TIMER_BODY].timeout_ms = c->body_timeout * 1000LL;
-	w->timers[CONN_TIMER_KEEPALIVE].timeout_ms =
+	w->pool.timers[CONN_TIMER_HEADER].timeout_ms =
+	    c->header_timeout * 1000LL;
+	w->pool.timers[CONN_TIMER_BODY].timeout_ms = c->body_timeout * 1000LL;
+	w->pool.timers[CONN_TIMER_KEEPALIVE].timeout_ms =
 	    c->keepalive_timeout * 1000LL;
-	w->timers[CONN_TIMER_SEND].timeout_ms = c->send_timeout * 1000LL;
-	w->timers[CONN_TIMER_LINGER].timeout_ms = 2000;
-	w->timers[CONN_TIMER_RETRY].timeout_ms = CONN_RETRY_MS;
-	if (mime_init(&w->mime) == -1)
-		log_warnx("content types come from file extensions only");
-	if (fcache_init(&w->fcache, c->file_cache) == -1)
-		log_warnx("file_cache: out of memory; small files are read "
-			  "for each request");
-	if (msg_init(&w->msg, c) == -1)
-		return -1;
+	w->pool.timers[CONN_TIMER_SEND].timeout_ms = c->send_timeout * 1000LL;
+	w->pool.timers[CONN_TIMER_LINGER].timeout_ms = 2000;
 
 	w->nlisteners = nfds;
 	for (i = 0; i < nfds; i++) {
@@ -289,7 +284,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	listeners_watch(w, 1);
 	w->lifeline.fd = lifeline;
 	w->lifeline.cb = on_lifeline;
-	if (ev_add(w->loop, &w->lifeline, EV_READ) == -1)
+	if (ev_add(w->pool.loop, &w->lifeline, EV_READ) == -1)
 		return -1;
 	return 0;
 }
@@ -300,7 +295,7 @@ worker_free(struct worker *w)
 {
 	size_t i;
 
-	w->draining = 1; /* closing a connection resumes no accepting */
+	w->pool.draining = 1; /* closing a connection resumes no accepting */
 	for (i = 0; w->conns != NULL && i < w->conf->connections; i++)
 		if (w->conns[i].ev.fd != -1)
 			conn_close(&w->conns[i]);
@@ -309,20 +304,15 @@ worker_free(struct worker *w)
 			close(w->listeners[i].ev.fd);
 	if (w->lifeline.fd != -1)
 		close(w->lifeline.fd);
-	msg_free(&w->msg);
-	mime_free(&w->mime);
-	fcache_free(&w->fcache);
-	buf_free(&w->page);
-	buf_pool_free(&w->inpool);
-	buf_pool_free(&w->outpool);
-	buf_pool_free(&w->logpool);
+	serve_env_free(&w->pool.env);
+	buf_pool_free(&w->pool.inpool);
+	buf_pool_free(&w->pool.outpool);
+	buf_pool_free(&w->pool.logpool);
 	free(w->conns);
-	free(w->path);
-	free(w->join);
-	free(w->location);
+	free(w->pool.join);
 	free(w->listeners);
-	if (w->loop != NULL)
-		ev_free(w->loop);
+	if (w->pool.loop != NULL)
+		ev_free(w->pool.loop);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -391,18 +381,18 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 	/* after init: libmagic's database and the store are open by now */
 	if (c->sandbox && sandbox_apply(c) == -1)
 		_exit(1);
-	w.slot = slot;
+	w.pool.slot = slot;
 	scoreboard_state(slot, SCOREBOARD_SERVING);
 
 	for (;;) {
 		if (got_term)
 			worker_exit(&w);
-		if (got_quit && !w.draining)
+		if (got_quit && !w.pool.draining)
 			drain(&w);
-		if (w.draining && w.nconns == 0)
+		if (w.pool.draining && w.nconns == 0)
 			worker_exit(&w);
 		d = next_deadline(&w);
-		if (w.ready.head != NULL || d <= date_mono_ms())
+		if (w.pool.ready.head != NULL || d <= date_mono_ms())
 			timeout = 0; /* work waits: only look for events */
 		else if (d == INT64_MAX)
 			timeout = -1;
@@ -410,13 +400,13 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 			timeout = d - date_mono_ms() > 60000
 			    ? 60000
 			    : (int)(d - date_mono_ms());
-		n = ev_wait(w.loop, timeout, &waitmask);
+		n = ev_wait(w.pool.loop, timeout, &waitmask);
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
 		date_update();
 		if (n > 0)
-			ev_dispatch(w.loop, n);
+			ev_dispatch(w.pool.loop, n);
 		expire(&w);
-		conn_run_ready(&w);
+		conn_run_ready(&w.pool);
 	}
 }

@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "fuzz.h"
+#include "handler.h"
 #include "router.h"
 #include "uri.h"
 
@@ -47,8 +48,9 @@ conf_check(const struct conf *c)
 		r = &c->routes[i];
 		FUZZ_CHECK(r->path != NULL && r->arg != NULL);
 		FUZZ_CHECK(r->len == strlen(r->path) && r->path[0] == '/');
-		FUZZ_CHECK(r->handler < ROUTE_HANDLER_COUNT && r->fd == -1);
-		if (r->handler == ROUTE_DIR) {
+		FUZZ_CHECK(r->handler != NULL && r->fd == -1);
+		FUZZ_CHECK(handlers[r->kind] == r->handler);
+		if (r->handler->prefix) {
 			FUZZ_CHECK(r->path[r->len - 1] == '/');
 			/* every dir route is in the prefix table */
 			FUZZ_CHECK(

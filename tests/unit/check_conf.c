@@ -17,8 +17,11 @@
 
 #include "access.h"
 #include "conf.h"
+#include "handler.h"
+#include "msg.h"
 #include "router.h"
 #include "schema.h"
+#include "static.h"
 
 #define NAME "t.ini"
 
@@ -158,15 +161,15 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_uint_eq(c->nroutes, 3);
 	ck_assert_str_eq(c->routes[0].path, "/");
 	ck_assert_uint_eq(c->routes[0].len, 1);
-	ck_assert_int_eq(c->routes[0].handler, ROUTE_FILE);
+	ck_assert_ptr_eq(c->routes[0].handler, &handler_file);
 	ck_assert_str_eq(c->routes[0].arg, "index.html");
 	ck_assert_int_eq(c->routes[0].line, line_of(every_key, "/ = "));
 	ck_assert_str_eq(c->routes[1].path, "/static/");
-	ck_assert_int_eq(c->routes[1].handler, ROUTE_DIR);
+	ck_assert_ptr_eq(c->routes[1].handler, &handler_dir);
 	ck_assert_str_eq(c->routes[1].arg, "static");
 	ck_assert_int_eq(c->routes[1].line, line_of(every_key, "/static/ = "));
 	ck_assert_str_eq(c->routes[2].path, "/msg");
-	ck_assert_int_eq(c->routes[2].handler, ROUTE_MSG);
+	ck_assert_ptr_eq(c->routes[2].handler, &handler_msg);
 	ck_assert_str_eq(c->routes[2].arg, "msg.html");
 	ck_assert_int_eq(c->routes[2].line, line_of(every_key, "/msg = "));
 	/* the router is built: exact beats the prefix */
@@ -624,7 +627,7 @@ START_TEST(test_load_valid_tree)
 
 	r = router_match(&c->router, "/msg", 4);
 	ck_assert_ptr_nonnull(r);
-	ck_assert_int_eq(r->handler, ROUTE_MSG);
+	ck_assert_ptr_eq(r->handler, &handler_msg);
 	ck_assert_ptr_nonnull(r->tmpl.text);
 	ck_assert_uint_eq(r->tmpl.head_len, 4);
 	ck_assert_uint_eq(r->tmpl.tail_off, 4 + strlen("{{messages}}"));

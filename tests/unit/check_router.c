@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handler.h"
+#include "msg.h"
 #include "router.h"
+#include "static.h"
 
 /* Fills a route; path is used in place. */
 static void
-route_set(struct route *r, const char *path, enum route_handler h, int line)
+route_set(struct route *r, const char *path, const struct handler *h, int line)
 {
 	memset(r, 0, sizeof(*r));
 	r->path = (char *)(uintptr_t)path;
@@ -41,9 +44,9 @@ START_TEST(test_exact_beats_prefix)
 	struct route r[3];
 	struct router rt;
 
-	route_set(&r[0], "/", ROUTE_DIR, 1);
-	route_set(&r[1], "/msg", ROUTE_MSG, 2);
-	route_set(&r[2], "/index.html", ROUTE_FILE, 3);
+	route_set(&r[0], "/", &handler_dir, 1);
+	route_set(&r[1], "/msg", &handler_msg, 2);
+	route_set(&r[2], "/index.html", &handler_file, 3);
 	build(&rt, r, 3);
 	ck_assert_ptr_eq(match(&rt, "/msg"), &r[1]);
 	ck_assert_ptr_eq(match(&rt, "/index.html"), &r[2]);
@@ -60,8 +63,8 @@ START_TEST(test_exact_only_matches_exactly)
 	struct route r[2];
 	struct router rt;
 
-	route_set(&r[0], "/a", ROUTE_FILE, 1);
-	route_set(&r[1], "/", ROUTE_FILE, 2);
+	route_set(&r[0], "/a", &handler_file, 1);
+	route_set(&r[1], "/", &handler_file, 2);
 	build(&rt, r, 2);
 	ck_assert_ptr_eq(match(&rt, "/a"), &r[0]);
 	ck_assert_ptr_eq(match(&rt, "/"), &r[1]);
@@ -81,10 +84,10 @@ START_TEST(test_longest_prefix_wins)
 	struct router rt;
 
 	/* given longest first, so that order of definition cannot help */
-	route_set(&r[0], "/static/img/", ROUTE_DIR, 1);
-	route_set(&r[1], "/static/", ROUTE_DIR, 2);
-	route_set(&r[2], "/", ROUTE_DIR, 3);
-	route_set(&r[3], "/static/img/big/", ROUTE_DIR, 4);
+	route_set(&r[0], "/static/img/", &handler_dir, 1);
+	route_set(&r[1], "/static/", &handler_dir, 2);
+	route_set(&r[2], "/", &handler_dir, 3);
+	route_set(&r[3], "/static/img/big/", &handler_dir, 4);
 	build(&rt, r, 4);
 	ck_assert_ptr_eq(match(&rt, "/static/img/a.png"), &r[0]);
 	ck_assert_ptr_eq(match(&rt, "/static/img/"), &r[0]);
@@ -114,7 +117,7 @@ START_TEST(test_root_dir_catches_all)
 	struct router rt;
 	size_t i;
 
-	route_set(&r[0], "/", ROUTE_DIR, 1);
+	route_set(&r[0], "/", &handler_dir, 1);
 	build(&rt, r, 1);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		ck_assert_msg(match(&rt, paths[i]) == &r[0], "%s", paths[i]);
@@ -128,9 +131,9 @@ START_TEST(test_root_dir_and_file_and_msg)
 	struct router rt;
 
 	/* "/ = file index.html", "/ = dir .", "/msg = msg msg.html" */
-	route_set(&r[0], "/", ROUTE_FILE, 1);
-	route_set(&r[1], "/", ROUTE_DIR, 2);
-	route_set(&r[2], "/msg", ROUTE_MSG, 3);
+	route_set(&r[0], "/", &handler_file, 1);
+	route_set(&r[1], "/", &handler_dir, 2);
+	route_set(&r[2], "/msg", &handler_msg, 3);
 	build(&rt, r, 3);
 	ck_assert_ptr_eq(match(&rt, "/"), &r[0]);
 	ck_assert_ptr_eq(match(&rt, "/msg"), &r[2]);
@@ -145,7 +148,7 @@ START_TEST(test_dir_needs_trailing_slash)
 	struct route r[1];
 	struct router rt;
 
-	route_set(&r[0], "/static/", ROUTE_DIR, 1);
+	route_set(&r[0], "/static/", &handler_dir, 1);
 	build(&rt, r, 1);
 	ck_assert_ptr_null(match(&rt, "/static"));
 	ck_assert_ptr_null(router_match_dir(&rt, "/static", 7));
@@ -166,9 +169,9 @@ START_TEST(test_find_dir_is_exact)
 	struct route r[3];
 	struct router rt;
 
-	route_set(&r[0], "/", ROUTE_DIR, 1);
-	route_set(&r[1], "/static/", ROUTE_DIR, 2);
-	route_set(&r[2], "/static/", ROUTE_FILE, 3);
+	route_set(&r[0], "/", &handler_dir, 1);
+	route_set(&r[1], "/static/", &handler_dir, 2);
+	route_set(&r[2], "/static/", &handler_file, 3);
 	build(&rt, r, 3);
 	ck_assert_ptr_eq(router_find_dir(&rt, "/static/", 8), &r[1]);
 	ck_assert_ptr_eq(router_find_dir(&rt, "/", 1), &r[0]);
@@ -196,17 +199,17 @@ START_TEST(test_duplicate_is_the_later_line)
 	struct router rt;
 	const struct route *dup = NULL;
 
-	route_set(&r[0], "/b", ROUTE_FILE, 9);
-	route_set(&r[1], "/a", ROUTE_FILE, 7);
-	route_set(&r[2], "/a", ROUTE_MSG, 3);
-	route_set(&r[3], "/c", ROUTE_FILE, 1);
+	route_set(&r[0], "/b", &handler_file, 9);
+	route_set(&r[1], "/a", &handler_file, 7);
+	route_set(&r[2], "/a", &handler_msg, 3);
+	route_set(&r[3], "/c", &handler_file, 1);
 	ck_assert_int_eq(router_build(&rt, r, 4, &dup), -1);
 	ck_assert_ptr_eq(dup, &r[1]);
 	router_free(&rt);
 
-	route_set(&r[0], "/s/", ROUTE_DIR, 2);
-	route_set(&r[1], "/s/", ROUTE_DIR, 5);
-	route_set(&r[2], "/s/", ROUTE_FILE, 1);
+	route_set(&r[0], "/s/", &handler_dir, 2);
+	route_set(&r[1], "/s/", &handler_dir, 5);
+	route_set(&r[2], "/s/", &handler_file, 1);
 	dup = NULL;
 	ck_assert_int_eq(router_build(&rt, r, 3, &dup), -1);
 	ck_assert_ptr_eq(dup, &r[1]);
@@ -234,13 +237,13 @@ START_TEST(test_thousand_routes_all_found)
 			snprintf(paths[i], sizeof(paths[i]), "/f%zu", k);
 		else
 			snprintf(paths[i], sizeof(paths[i]), "/d%zu/", k);
-		route_set(&r[i], paths[i], k % 2 == 0 ? ROUTE_FILE : ROUTE_DIR,
-		    (int)i + 1);
+		route_set(&r[i], paths[i],
+		    k % 2 == 0 ? &handler_file : &handler_dir, (int)i + 1);
 	}
 	build(&rt, r, MANY);
 	for (i = 0; i < MANY; i++) {
 		ck_assert_msg(match(&rt, paths[i]) == &r[i], "%s", paths[i]);
-		if (r[i].handler == ROUTE_DIR) {
+		if (r[i].handler == &handler_dir) {
 			snprintf(look, sizeof(look), "%sx/y.html", paths[i]);
 			ck_assert_msg(match(&rt, look) == &r[i], "%s", look);
 		} else {
@@ -254,20 +257,6 @@ START_TEST(test_thousand_routes_all_found)
 	router_free(&rt);
 	free(paths);
 	free(r);
-}
-END_TEST
-
-START_TEST(test_handler_names)
-{
-	int i;
-
-	for (i = 0; i < ROUTE_HANDLER_COUNT; i++)
-		ck_assert_msg(route_handler_names[i] != NULL &&
-			route_handler_names[i][0] != '\0',
-		    "handler %d", i);
-	ck_assert_str_eq(route_handler_names[ROUTE_FILE], "file");
-	ck_assert_str_eq(route_handler_names[ROUTE_DIR], "dir");
-	ck_assert_str_eq(route_handler_names[ROUTE_MSG], "msg");
 }
 END_TEST
 
@@ -288,7 +277,6 @@ router_suite(void)
 	tcase_add_test(tc, test_no_routes);
 	tcase_add_test(tc, test_duplicate_is_the_later_line);
 	tcase_add_test(tc, test_thousand_routes_all_found);
-	tcase_add_test(tc, test_handler_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
