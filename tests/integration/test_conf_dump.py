@@ -7,6 +7,7 @@ What -T prints names every key with its value (defaults included), then
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -59,6 +60,12 @@ EVERY_KEY = {
         "max_length": "280",
         "page_size": "7",
         "busy_timeout": "2500",
+    },
+    "tls": {
+        "port": "8443",
+        "certificate": "{TMP}/cert.pem",
+        "key": "{TMP}/key.pem",
+        "protocols": "TLSv1.3",
     },
 }
 
@@ -143,6 +150,13 @@ class ConfDumpTest(unittest.TestCase):
 
     def test_every_key_with_other_values_round_trips(self):
         shutil.copytree(guadtest.WWW, os.path.join(self.tmp, "www"))
+        # [tls] names a certificate and key that must load
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", os.path.join(self.tmp, "key.pem"),
+                        "-out", os.path.join(self.tmp, "cert.pem"),
+                        "-days", "2", "-subj", "/CN=localhost"],
+                       check=True, capture_output=True, timeout=60)
         text = []
         for section, keys in EVERY_KEY.items():
             text.append("[%s]" % section)
