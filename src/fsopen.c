@@ -109,6 +109,9 @@ fsopen_mode(void)
  * or a symlink that leaves the tree, or a /proc magic link. Returns an fd,
  * or -1 with errno (EXDEV for an escape).
  *
+ * An absolute symlink whose target lies below dirfd is followed like a
+ * relative one.
+ *
  * Where openat2 cannot be used (see fsopen_probe: a kernel before Linux
  * 5.6, or a seccomp filter that refuses it), this falls back to openat
  * followed by a check, through /proc, that the opened file lies below
@@ -130,10 +133,23 @@ fsopen_beneath(int dirfd, const char *path, int flags)
 		memset(&how, 0, sizeof(how));
 		how.flags = (unsigned long long)flags;
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		return (
-		    int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	}
-	if ((fd = openat(dirfd, path, flags)) == -1)
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		/*
+		 * RESOLVE_BENEATH refuses every absolute symlink, even one
+		 * naming a file below dirfd (EXDEV). The path has no ".."
+		 * (it is normalised), so only a symlink brings EXDEV: open it
+		 * the way a relative one would be, and keep it only if what
+		 * it reaches lies below dirfd. A magic link stays refused
+		 * (ELOOP).
+		 */
+		if (fd != -1 || errno != EXDEV)
+			return fd;
+		/* what it cannot open (outside a sandbox) is outside too */
+		if ((fd = openat(dirfd, path, flags)) == -1) {
+			errno = EXDEV;
+			return -1;
+		}
+	} else if ((fd = openat(dirfd, path, flags)) == -1)
 		return -1;
 	if (!below(dirfd, fd)) {
 		close(fd);

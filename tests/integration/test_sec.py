@@ -458,5 +458,60 @@ class BoardTest(unittest.TestCase):
         self.assertEqual(r.status, 412)
 
 
+class AbsoluteSymlinkTest(unittest.TestCase):
+    """An absolute symlink inside the route's folder is served like a
+    relative one; one that leaves the folder stays refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(sections={"routes": {"/d/": "dir d listing"}},
+                            files={"d/real.txt": b"inside\n",
+                                   "d/sub/deep.txt": b"deep\n",
+                                   "elsewhere.txt": b"in root, not in d\n"})
+        try:
+            d = os.path.join(cls.server.root, "d")
+            canary = os.path.join(cls.server.tmpdir, "canary.txt")
+            with open(canary, "wb") as f:
+                f.write(b"CANARY\n")
+            os.symlink(os.path.join(d, "real.txt"), os.path.join(d, "abs"))
+            os.symlink(os.path.join(d, "sub"), os.path.join(d, "absdir"))
+            os.symlink(canary, os.path.join(d, "absout"))
+            os.symlink(os.path.join(cls.server.root, "elsewhere.txt"),
+                       os.path.join(d, "absroot"))
+            os.symlink("/etc/passwd", os.path.join(d, "passwd"))
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_inside_is_served(self):
+        for path, body in (("/d/abs", b"inside\n"),
+                           ("/d/absdir/deep.txt", b"deep\n")):
+            with self.subTest(path=path):
+                r = get(self.server.port, path)
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.body, body)
+
+    def test_leaving_the_folder_is_refused(self):
+        for path in ("/d/absout", "/d/absroot", "/d/passwd"):
+            with self.subTest(path=path):
+                r = get(self.server.port, path)
+                self.assertEqual(r.status, 404)
+                self.assertNotIn(b"CANARY", r.body)
+                self.assertNotIn(b"root:", r.body)
+
+    def test_listing_shows_only_what_is_served(self):
+        r = get(self.server.port, "/d/")
+        self.assertEqual(r.status, 200)
+        self.assertIn(b'href="abs"', r.body)
+        self.assertIn(b'href="absdir/"', r.body)
+        self.assertNotIn(b'href="absout"', r.body)
+        self.assertNotIn(b'href="passwd"', r.body)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

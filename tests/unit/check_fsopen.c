@@ -51,7 +51,9 @@ link_to(const char *target, const char *rel)
 
 /*
  * top/root/{file.txt,sub/in.txt,.env}, top/outside/canary, and symlinks
- * in the root: out -> ../outside, abs -> /etc, up -> sub/../file.txt.
+ * in the root: out -> ../outside, abs -> /etc, up -> sub/../file.txt,
+ * and absin, absdir, absout -> top/root/file.txt, top/root/sub and
+ * top/outside/canary.
  */
 static void
 tree_setup(void)
@@ -73,6 +75,13 @@ tree_setup(void)
 	link_to("../outside", "root/out");
 	link_to("/etc", "root/abs");
 	link_to("sub/../file.txt", "root/up");
+	/* absolute links: two inside the root, one out of it */
+	snprintf(path, sizeof(path), "%s/root/file.txt", top);
+	link_to(path, "root/absin");
+	snprintf(path, sizeof(path), "%s/root/sub", top);
+	link_to(path, "root/absdir");
+	snprintf(path, sizeof(path), "%s/outside/canary", top);
+	link_to(path, "root/absout");
 	snprintf(path, sizeof(path), "%s/root", top);
 	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ne(rootfd, -1);
@@ -124,6 +133,10 @@ static const struct open_case opens[] = {
 	{ "sub/../../outside/canary", 0 },
 	{ "out/canary", 0 },
 	{ "abs/passwd", 0 },
+	{ "absin", 1 },
+	{ "absdir/in.txt", 1 },
+	{ "sub/../absdir/in.txt", 1 },
+	{ "absout", 0 },
 	{ "/proc/self/root/etc/passwd", 0 },
 };
 
