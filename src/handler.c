@@ -127,15 +127,37 @@ handler_workers_free(const struct conf *c, void *states[HANDLER_MAX])
 	(void)c;
 }
 
-/* In the master before fork: each route's kind prepares it. 0 or -1. */
+/*
+ * In the master before fork: each kind that a route names prepares what
+ * its workers will need (the board's schema). Returns 0, or -1 if one
+ * failed (it logged why; the others were still prepared).
+ */
 int
 handler_prepare_all(const struct conf *c)
 {
 	size_t i;
+	int rc = 0;
+
+	for (i = 0; handlers[i] != NULL; i++)
+		if (handlers[i]->prepare != NULL && in_use(c, handlers[i]) &&
+		    handlers[i]->prepare(c) == -1)
+			rc = -1;
+	return rc;
+}
+
+/*
+ * In a worker about to confine itself: what each route's kind says it
+ * must still reach. Returns 0, or -1 (logged).
+ */
+int
+handler_sandbox_all(const struct conf *c, struct sandbox_rules *rules)
+{
+	size_t i;
 
 	for (i = 0; i < c->nroutes; i++)
-		if (c->routes[i].handler->prepare != NULL &&
-		    c->routes[i].handler->prepare(c, &c->routes[i]) == -1)
+		if (c->routes[i].handler->sandbox != NULL &&
+		    c->routes[i].handler->sandbox(c, &c->routes[i], rules) ==
+			-1)
 			return -1;
 	return 0;
 }

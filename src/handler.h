@@ -95,9 +95,15 @@ struct handler {
 	 */
 	int (*open)(struct route *, int root_fd, const char *root, char *err,
 	    size_t);
-	/* In the master before fork, on start and reload: 0 or -1. */
-	int (*prepare)(const struct conf *, const struct route *);
-	/* What a confined worker needs for this route: 0 or -1. */
+	/*
+	 * In the master before fork, on start and on reload, once for a
+	 * kind that some route names: 0, or -1 (logged; guad runs on).
+	 */
+	int (*prepare)(const struct conf *);
+	/*
+	 * What a confined worker must still reach for this route, given to
+	 * the sandbox (sandbox_allow_*): 0, or -1 (logged).
+	 */
 	int (*sandbox)(const struct conf *, const struct route *,
 	    struct sandbox_rules *);
 	/* In each worker, before it is confined; NULL state is fine. */
@@ -128,5 +134,6 @@ enum handler_step handler_wait_ms(struct hreq *, int64_t until_ms);
 int handler_workers_init(const struct conf *, void *states[HANDLER_MAX]);
 void handler_workers_free(const struct conf *, void *states[HANDLER_MAX]);
 int handler_prepare_all(const struct conf *);
+int handler_sandbox_all(const struct conf *, struct sandbox_rules *);
 
 #endif

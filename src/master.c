@@ -16,8 +16,8 @@
 #include "date.h"
 #include "fsopen.h"
 #include "listen.h"
+#include "handler.h"
 #include "log.h"
-#include "msg.h"
 #include "master.h"
 #include "notify.h"
 #include "pidfile.h"
@@ -25,7 +25,6 @@
 #include "proctitle.h"
 #include "sandbox.h"
 #include "scoreboard.h"
-#include "store.h"
 #include "worker.h"
 
 /* A worker that dies sooner than this after its start is crash-looping. */
@@ -400,22 +399,6 @@ announce(struct master *m)
 			    name);
 }
 
-/*
- * The board's store, if a route uses it: its backend creates or upgrades
- * the schema; a failure is not fatal (logged: the board answers 503).
- */
-static void
-prepare_store(const struct conf *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nroutes; i++)
-		if (c->routes[i].handler == &handler_msg) {
-			(void)store_prepare(c);
-			return;
-		}
-}
-
 /* Starts a new generation of workers, then lets the old one drain. */
 static void
 renew(struct master *m)
@@ -517,7 +500,7 @@ reload(struct master *m)
 		log_warn("reload: opening logs (keeping the old ones)");
 	conf_free(m->conf);
 	m->conf = nc;
-	prepare_store(nc);
+	(void)handler_prepare_all(nc);
 	if (nfds > 0) {
 		listen_close(m->fds, m->nfds);
 		for (i = 0; i < nfds; i++)
@@ -651,7 +634,7 @@ master_run(struct conf *conf)
 	signals_setup(&waitmask);
 	proctitle_set("guad: master");
 	announce(&m);
-	prepare_store(conf);
+	(void)handler_prepare_all(conf);
 	if (conf->sandbox) {
 		if ((rc = sandbox_abi(err, sizeof(err))) == 0)
 			log_warnx("landlock unavailable: %s; not confined",

@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "precond.h"
 #include "router.h"
+#include "sandbox.h"
 #include "uri.h"
 #include "xsite.h"
 
@@ -485,6 +486,34 @@ msg_route_open(struct route *rt, int root_fd, const char *root, char *err,
 	return 0;
 }
 
+/* In the master: the store's schema, created or upgraded. */
+static int
+msg_prepare(const struct conf *c)
+{
+	return store_prepare(c);
+}
+
+/*
+ * A confined worker still reaches its store: what the backend says (an
+ * SQLite database's folder, written).
+ */
+static int
+msg_sandbox(const struct conf *c, const struct route *rt,
+    struct sandbox_rules *sr)
+{
+	struct store_needs n;
+	int rc = 0;
+
+	(void)rt;
+	if (store_needs(c->msg_db, &n) == -1)
+		return -1;
+	if (n.dir != NULL)
+		rc = sandbox_allow_dir(sr, n.dir, n.dir_write,
+		    "the message board cannot write there");
+	free(n.dir);
+	return rc;
+}
+
 /* A worker's board: its store connection and rendered list. */
 static int
 msg_worker_init(const struct conf *c, void **state)
@@ -517,6 +546,8 @@ const struct handler handler_msg = {
 	.allow = "GET, HEAD, POST, OPTIONS",
 	.posts = 1,
 	.open = msg_route_open,
+	.prepare = msg_prepare,
+	.sandbox = msg_sandbox,
 	.init = msg_worker_init,
 	.free = msg_worker_free,
 	.serve = msg_serve,

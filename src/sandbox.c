@@ -17,11 +17,9 @@
 #endif
 
 #include "conf.h"
+#include "handler.h"
 #include "log.h"
-#include "msg.h"
-#include "router.h"
 #include "sandbox.h"
-#include "store.h"
 
 #ifdef HAVE_LINUX_LANDLOCK_H
 
@@ -76,39 +74,54 @@ allow(int ruleset, int dirfd, uint64_t rights)
 	    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
 }
 
-/*
- * Allows what the message store's backend needs (store_needs): its
- * folder, read or written. Returns 0, or -1 (logged).
- */
-static int
-allow_store(const struct conf *c, int rs, uint64_t handled)
-{
-	struct store_needs n;
-	int fd, rc = -1;
+#endif /* HAVE_LINUX_LANDLOCK_H */
 
-	if (store_needs(c->msg_db, &n) == -1)
-		return -1;
-	if (n.dir == NULL)
+/* What a worker is being allowed: the ruleset being built. */
+struct sandbox_rules {
+	int ruleset;	  /* -1: Landlock is not in force */
+	uint64_t handled; /* the rights the ruleset restricts */
+};
+
+/*
+ * Lets the worker read (or, with write, also create, write and remove
+ * files) beneath the directory dirfd. Returns 0, or -1 (logged).
+ */
+int
+sandbox_allow_fd(struct sandbox_rules *sr, int dirfd, int write,
+    const char *name)
+{
+#ifdef HAVE_LINUX_LANDLOCK_H
+	if (sr->ruleset == -1)
 		return 0;
-	fd = open(n.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	/* a folder that appears later is reached after a reload */
-	if (fd == -1) {
-		log_warn(
-		    "sandbox: %s (the message board cannot write there until a reload)",
-		    n.dir);
-		rc = 0;
-	} else if (allow(rs, fd,
-		       (n.dir_write ? FS_STORE : FS_READ) & handled) == -1)
-		log_warn("landlock: %s", n.dir);
-	else
-		rc = 0;
-	if (fd != -1)
-		close(fd);
-	free(n.dir);
-	return rc;
+	if (allow(sr->ruleset, dirfd,
+		(write ? FS_STORE : FS_READ) & sr->handled) == -1) {
+		log_warn("landlock: %s", name);
+		return -1;
+	}
+#endif
+	return 0;
 }
 
-#endif /* HAVE_LINUX_LANDLOCK_H */
+/*
+ * As sandbox_allow_fd, for a folder named by path. A folder that does
+ * not exist yet is reached after a reload (logged, not an error).
+ */
+int
+sandbox_allow_dir(struct sandbox_rules *sr, const char *dir, int write,
+    const char *why)
+{
+	int fd, rc;
+
+	if (sr->ruleset == -1)
+		return 0;
+	if ((fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("sandbox: %s (%s until a reload)", dir, why);
+		return 0;
+	}
+	rc = sandbox_allow_fd(sr, fd, write, dir);
+	close(fd);
+	return rc;
+}
 
 /*
  * The Landlock ABI version the kernel offers, or 0 with the reason in why
@@ -138,9 +151,9 @@ sandbox_abi(char *why, size_t len)
 /*
  * Confines the calling process for good: no_new_privs, then, where the
  * kernel has Landlock, reading only beneath the document root and the
- * routes' folders and reaching only what the message store's backend
- * needs (store_needs). Everything
- * else a worker needs (libmagic's database, the store's connection, the
+ * routes' folders and reaching what each route's handler kind says it
+ * needs (the board: its store's folder). Everything else a worker
+ * needs (libmagic's database, the store's connection, the
  * logs) must be open before. Returns 0 when confined, 1 when Landlock is
  * unavailable (only no_new_privs holds), -1 on failure (logged).
  */
@@ -149,9 +162,9 @@ sandbox_apply(const struct conf *c)
 {
 #ifdef HAVE_LINUX_LANDLOCK_H
 	struct landlock_ruleset_attr attr;
+	struct sandbox_rules sr;
 	char why[64];
-	size_t i;
-	int abi, rs, rc = -1, store = 0;
+	int abi, rs, rc = -1;
 #endif
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
@@ -172,16 +185,9 @@ sandbox_apply(const struct conf *c)
 		log_warn("landlock: %s", c->root);
 		goto done;
 	}
-	for (i = 0; i < c->nroutes; i++) {
-		if (c->routes[i].handler == &handler_msg)
-			store = 1;
-		if (c->routes[i].fd != -1 &&
-		    allow(rs, c->routes[i].fd, FS_READ) == -1) {
-			log_warn("landlock: route %s", c->routes[i].path);
-			goto done;
-		}
-	}
-	if (store && allow_store(c, rs, attr.handled_access_fs) == -1)
+	sr.ruleset = rs;
+	sr.handled = attr.handled_access_fs;
+	if (handler_sandbox_all(c, &sr) == -1)
 		goto done;
 	if (syscall(SYS_landlock_restrict_self, rs, 0) == -1) {
 		log_warn("landlock_restrict_self");

@@ -5,8 +5,13 @@
 #include <stddef.h>
 
 struct conf;
+struct sandbox_rules;
 
 int sandbox_abi(char *why, size_t len);
+int sandbox_allow_fd(struct sandbox_rules *, int dirfd, int write,
+    const char *name);
+int sandbox_allow_dir(struct sandbox_rules *, const char *dir, int write,
+    const char *why);
 int sandbox_apply(const struct conf *);
 
 #endif

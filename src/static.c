@@ -24,6 +24,7 @@
 #include "mime.h"
 #include "precond.h"
 #include "router.h"
+#include "sandbox.h"
 #include "static.h"
 
 /*
@@ -839,6 +840,15 @@ static_open(struct route *rt, int root_fd, const char *root, char *err,
 	return 0;
 }
 
+/* A confined worker still reads a dir route's tree (below any root). */
+static int
+static_sandbox(const struct conf *c, const struct route *rt,
+    struct sandbox_rules *sr)
+{
+	(void)c;
+	return rt->fd == -1 ? 0 : sandbox_allow_fd(sr, rt->fd, 0, rt->path);
+}
+
 /* A worker's MIME cookie and small-file cache, shared by file and dir. */
 static int
 static_init(const struct conf *c, void **state)
@@ -877,6 +887,7 @@ const struct handler handler_file = {
 	.option = static_option,
 	.format = static_format,
 	.open = static_open,
+	.sandbox = static_sandbox,
 	.init = static_init,
 	.free = static_free,
 	.serve = static_serve,
@@ -892,5 +903,6 @@ const struct handler handler_dir = {
 	.option = static_option,
 	.format = static_format,
 	.open = static_open,
+	.sandbox = static_sandbox,
 	.serve = static_serve,
 };
