@@ -4,7 +4,8 @@
 # Debian's headless Chromium (/usr/bin/chromium, package "chromium", installed
 # by `sh tests/deps.sh test`), driven by playwright-core from npm, loads the
 # pages, checks the image and the stylesheet, submits the message form, and
-# saves screenshots.  `make check` runs this file as one test: exit 0 pass,
+# saves screenshots (browser.test.mjs); and a second loopback origin's page
+# that tries to post to the board is refused (security.test.mjs).  `make check` runs this file as one test: exit 0 pass,
 # non-zero fail (automake's 77/99 are not used: a missing browser is a failure,
 # never a silent skip).
 #
