@@ -11,6 +11,7 @@
 #include "access.h"
 #include "buf.h"
 #include "date.h"
+#include "hex.h"
 #include "log.h"
 
 /*
@@ -62,7 +63,6 @@ width(unsigned char ch, enum access_format f)
 static void
 field(struct buf *b, const char *p, size_t len, enum access_format f)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t i, w = 0, room = LOG_FIELD_MAX, n;
 	unsigned char ch;
 
@@ -90,8 +90,8 @@ field(struct buf *b, const char *p, size_t len, enum access_format f)
 				BUF_ADDLIT(b, "\\u00");
 			else
 				BUF_ADDLIT(b, "\\x");
-			buf_addc(b, hex[ch >> 4]);
-			buf_addc(b, hex[ch & 15]);
+			buf_addc(b, hex_lower[ch >> 4]);
+			buf_addc(b, hex_lower[ch & 15]);
 		}
 	}
 	if (i < len)

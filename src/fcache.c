@@ -7,24 +7,15 @@
 #include <unistd.h>
 
 #include "fcache.h"
+#include "hex.h"
 
 /* FNV-1a over the owner's address and the name. */
 static uint64_t
 hash(const void *owner, const char *name, size_t len)
 {
-	uint64_t h = 14695981039346656037ULL;
 	uintptr_t o = (uintptr_t)owner;
-	size_t i;
 
-	for (i = 0; i < sizeof(o); i++, o >>= 8) {
-		h ^= (uint8_t)o;
-		h *= 1099511628211ULL;
-	}
-	for (i = 0; i < len; i++) {
-		h ^= (uint8_t)name[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return hex_fnv1a(hex_fnv1a(HEX_FNV_BASIS, &o, sizeof(o)), name, len);
 }
 
 static void

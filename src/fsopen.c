@@ -35,18 +35,38 @@ static int probed;
 static int no_openat2;
 static int probe_errno;
 
+/*
+ * Writes the path of what fd names, as the kernel resolves it now (from
+ * /proc/self/fd), NUL-terminated, to buf (size bytes). Returns its
+ * length, or -1 (errno; EINVAL if it is not a path, such as a socket's
+ * "socket:[N]").
+ */
+ssize_t
+fsopen_fd_path(int fd, char *buf, size_t size)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((n = readlink(proc, buf, size - 1)) == -1)
+		return -1;
+	buf[n] = '\0';
+	if (n == 0 || buf[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	return n;
+}
+
 /* Before openat2: is what fd names really below dirfd? */
 static int
 below(int dirfd, int fd)
 {
-	char proc[64], dir[PATH_MAX], file[PATH_MAX];
+	char dir[PATH_MAX], file[PATH_MAX];
 	ssize_t dl, fl;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
-	if ((dl = readlink(proc, dir, sizeof(dir) - 1)) <= 0)
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if ((fl = readlink(proc, file, sizeof(file) - 1)) <= 0)
+	if ((dl = fsopen_fd_path(dirfd, dir, sizeof(dir))) == -1 ||
+	    (fl = fsopen_fd_path(fd, file, sizeof(file))) == -1)
 		return 0;
 	if (dl == 1) /* the root directory itself */
 		return 1;

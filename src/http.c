@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "authority.h"
+#include "hex.h"
 #include "http.h"
 
 const char *const http_method_names[HTTP_METHOD_COUNT] = {
@@ -690,18 +691,6 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Bytes of chunk extensions and trailer fields accepted in one body. */
 #define CHUNK_META_MAX 4096
 
@@ -736,7 +725,9 @@ http_chunked(char *p, size_t len, size_t max_body, int decode, size_t *raw_len,
 
 	for (;;) {
 		size = 0;
-		for (digits = 0; i < len && (h = hexval(p[i])) != -1; i++) {
+		for (digits = 0;
+		     i < len && (h = hex_value((unsigned char)p[i])) != -1;
+		     i++) {
 			if (size > (SIZE_MAX >> 4))
 				return HTTP_STATUS_BAD_REQUEST;
 			size = size << 4 | (size_t)h;

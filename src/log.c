@@ -211,7 +211,7 @@ LOG_FN(log_info, LOG_LEVEL_INFO, 0)
 LOG_FN(log_warn, LOG_LEVEL_WARN, 1)
 LOG_FN(log_warnx, LOG_LEVEL_WARN, 0)
 
-/* fatal and fatalx are for start-up code only: never on the request path. */
+/* fatal is for start-up code only: never on the request path. */
 void
 fatal(const char *fmt, ...)
 {
@@ -219,17 +219,6 @@ fatal(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_write(LOG_LEVEL_ERROR, 1, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_write(LOG_LEVEL_ERROR, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

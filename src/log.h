@@ -25,8 +25,6 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void
 fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void
-fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 extern const char *const log_level_names[LOG_LEVEL_COUNT];
 

@@ -18,6 +18,7 @@
 #include "date.h"
 #include "fsopen.h"
 #include "handler.h"
+#include "hex.h"
 #include "html.h"
 #include "log.h"
 #include "msg.h"
@@ -240,12 +241,12 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
 static void
 page_validators(const struct msg *m, const struct route *rt, struct response *r)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint64_t page = m->conf->msg_page_size;
+	uint32_t h;
 
-	for (i = 0; i < rt->tmpl.len; i++)
-		h = (h ^ (unsigned char)rt->tmpl.text[i]) * 16777619u;
-	h = (h ^ (uint32_t)m->conf->msg_page_size) * 16777619u;
+	h = (uint32_t)hex_fnv1a(hex_fnv1a(HEX_FNV_BASIS, rt->tmpl.text,
+				    rt->tmpl.len),
+	    &page, sizeof(page));
 	snprintf(r->etag, sizeof(r->etag), "\"m%llx-%08x\"",
 	    (unsigned long long)m->newest_id, h);
 	r->last_modified =

@@ -5,27 +5,14 @@
 #include <string.h>
 
 #include "handler.h"
+#include "hex.h"
 #include "router.h"
-
-/* FNV-1a of the n bytes at p. */
-static uint64_t
-hash(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (uint8_t)p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 /* The slot of tab (mask + 1 slots) that holds path, or the empty one. */
 static struct route **
 slot(struct route **tab, size_t mask, const char *path, size_t len)
 {
-	size_t i = (size_t)hash(path, len) & mask;
+	size_t i = (size_t)hex_fnv1a(HEX_FNV_BASIS, path, len) & mask;
 
 	while (tab[i] != NULL &&
 	    (tab[i]->len != len || memcmp(tab[i]->path, path, len) != 0))

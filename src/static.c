@@ -19,6 +19,7 @@
 #include "fcache.h"
 #include "fsopen.h"
 #include "handler.h"
+#include "hex.h"
 #include "html.h"
 #include "log.h"
 #include "mime.h"
@@ -58,7 +59,6 @@ int
 static_location(char *out, size_t size, const char *path, size_t len,
     const struct http_slice *query)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	struct buf b = { out, 0, size, size, 0 };
 	unsigned char c;
 	size_t i;
@@ -73,8 +73,8 @@ static_location(char *out, size_t size, const char *path, size_t len,
 			buf_addc(&b, (char)c);
 		else {
 			buf_addc(&b, '%');
-			buf_addc(&b, hex[c >> 4]);
-			buf_addc(&b, hex[c & 15]);
+			buf_addc(&b, hex_upper[c >> 4]);
+			buf_addc(&b, hex_upper[c & 15]);
 		}
 	}
 	buf_addc(&b, '/');
@@ -168,23 +168,19 @@ path_below(const char *dir, size_t dlen, const char *file, size_t flen)
 static int
 dot_resolved(const struct route *rt, int fd)
 {
-	char proc[64], file[PATH_MAX], dir[PATH_MAX];
+	char file[PATH_MAX], dir[PATH_MAX];
 	const char *d = rt->real;
 	ssize_t fl, dl;
 	size_t dlen = rt->reallen;
 
 	if (d == NULL)
 		return 1;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if ((fl = readlink(proc, file, sizeof(file) - 1)) <= 0)
+	if ((fl = fsopen_fd_path(fd, file, sizeof(file))) == -1)
 		return 1;
-	file[fl] = '\0';
 	if (!path_below(d, dlen, file, (size_t)fl)) {
 		/* the directory may have moved since gua.ini was read */
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rt->fd);
-		if ((dl = readlink(proc, dir, sizeof(dir) - 1)) <= 0)
+		if ((dl = fsopen_fd_path(rt->fd, dir, sizeof(dir))) == -1)
 			return 1;
-		dir[dl] = '\0';
 		d = dir;
 		dlen = (size_t)dl;
 		if (!path_below(d, dlen, file, (size_t)fl))
@@ -541,7 +537,6 @@ keep_entry(const struct dirent *d)
 static void
 add_href(struct buf *b, const char *name)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)name; *p != '\0'; p++) {
@@ -550,8 +545,8 @@ add_href(struct buf *b, const char *name)
 			buf_addc(b, (char)*p);
 		else {
 			buf_addc(b, '%');
-			buf_addc(b, hex[*p >> 4]);
-			buf_addc(b, hex[*p & 15]);
+			buf_addc(b, hex_upper[*p >> 4]);
+			buf_addc(b, hex_upper[*p & 15]);
 		}
 	}
 }
@@ -789,16 +784,14 @@ static_format(const struct route *rt, char *buf, size_t len)
 static int
 real_path(struct route *rt, char *err, size_t errlen)
 {
-	char proc[64], buf[PATH_MAX];
+	char buf[PATH_MAX];
 	ssize_t n;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rt->fd);
-	if ((n = readlink(proc, buf, sizeof(buf) - 1)) <= 0 || buf[0] != '/') {
+	if ((n = fsopen_fd_path(rt->fd, buf, sizeof(buf))) == -1) {
 		snprintf(err, errlen, "cannot read its path through /proc: %s",
-		    n == -1 ? strerror(errno) : "not a path");
+		    strerror(errno));
 		return -1;
 	}
-	buf[n] = '\0';
 	if ((rt->real = strdup(buf)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -3,20 +3,9 @@
 
 #include <string.h>
 
+#include "hex.h"
 #include "http.h"
 #include "uri.h"
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * True if s is well-formed UTF-8 (RFC 3629): no overlong forms, no
@@ -82,8 +71,8 @@ uri_path_decode(const char *in, size_t len, char *out, size_t *outlen)
 		c = (unsigned char)in[i];
 		if (c == '%') {
 			if (len - i < 3 ||
-			    (hi = hexval((unsigned char)in[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)in[i + 2])) == -1)
+			    (hi = hex_value((unsigned char)in[i + 1])) == -1 ||
+			    (lo = hex_value((unsigned char)in[i + 2])) == -1)
 				return HTTP_STATUS_BAD_REQUEST;
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
@@ -147,8 +136,8 @@ uri_form_decode(const char *in, size_t len, char *out, size_t *outlen)
 			c = ' ';
 		else if (c == '%') {
 			if (len - i < 3 ||
-			    (hi = hexval((unsigned char)in[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)in[i + 2])) == -1)
+			    (hi = hex_value((unsigned char)in[i + 1])) == -1 ||
+			    (lo = hex_value((unsigned char)in[i + 2])) == -1)
 				return HTTP_STATUS_BAD_REQUEST;
 			c = (char)(hi << 4 | lo);
 			i += 2;
@@ -182,8 +171,8 @@ form_name_is(const char *s, size_t len, const char *key)
 			c = ' ';
 		else if (c == '%') {
 			if (len - i < 3 ||
-			    (hi = hexval((unsigned char)s[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)s[i + 2])) == -1)
+			    (hi = hex_value((unsigned char)s[i + 1])) == -1 ||
+			    (lo = hex_value((unsigned char)s[i + 2])) == -1)
 				return 0;
 			c = (char)(hi << 4 | lo);
 			i += 2;
