@@ -54,11 +54,25 @@ cmp_sys(const void *a, const void *b)
 	    ((const struct mime_ext *)b)->ext);
 }
 
+static void
+free_types(struct mime *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsys; i++) {
+		free(m->sys[i].ext);
+		free(m->sys[i].type);
+	}
+	free(m->sys);
+	m->sys = NULL;
+	m->nsys = 0;
+}
+
 /*
  * Reads a mime.types file ("type ext ext ...", '#' comments) into m's
  * system table, sorted by extension (lower case); the first line that
  * names an extension wins. Returns the number of extensions, or -1 with
- * errno (the table is then empty).
+ * errno (the table stays as it was).
  */
 int
 mime_load_types(struct mime *m, const char *path)
@@ -118,6 +132,7 @@ mime_load_types(struct mime *m, const char *path)
 		}
 		t[j++] = t[i];
 	}
+	free_types(m);
 	m->sys = t;
 	m->nsys = j;
 	return (int)j;
@@ -130,20 +145,6 @@ fail:
 	fclose(f);
 	errno = ENOMEM;
 	return -1;
-}
-
-static void
-free_types(struct mime *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->nsys; i++) {
-		free(m->sys[i].ext);
-		free(m->sys[i].type);
-	}
-	free(m->sys);
-	m->sys = NULL;
-	m->nsys = 0;
 }
 
 /*

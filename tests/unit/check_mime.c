@@ -346,16 +346,19 @@ START_TEST(test_builtin_table_then_content)
 {
 	struct mime m;
 	char t[MIME_TYPE_MAX];
+	size_t nsys;
 
 	put("real.gif", png, sizeof(png) - 1);
 	put("app.js", "let a = 1;\n", 11);
 	init(&m);
 	ck_assert_int_eq(mime_load_types(&m, "/nonexistent/mime.types"), -1);
-	m.nsys = 0;
+	nsys = m.nsys;
+	m.nsys = 0; /* as on a system without the file */
 	type_of(&m, NULL, "real.gif", t);
 	ck_assert_str_eq(t, "image/png");
 	type_of(&m, NULL, "app.js", t);
 	ck_assert_str_eq(t, "text/javascript; charset=utf-8");
+	m.nsys = nsys;
 	mime_free(&m);
 }
 END_TEST
