@@ -776,8 +776,8 @@ flush(struct conn *c)
 				chunk = c->out_cap;
 			n = pread(c->file_fd, c->out, chunk, c->file_off);
 			if (n <= 0) {
-				log_warnx("file shrank or failed while being "
-					  "sent");
+				log_warnx(
+				    "file shrank or failed while being sent");
 				conn_close(c);
 				return STEP_CLOSED;
 			}

@@ -292,8 +292,8 @@ reap(struct master *m)
 				    SCOREBOARD_RESTART_CRASH);
 				scoreboard_backoff(m->sb);
 			}
-			log_warnx("worker %d (pid %ld) %s %lld ms after it "
-				  "started; respawning in %lld ms",
+			log_warnx(
+			    "worker %d (pid %ld) %s %lld ms after it started; respawning in %lld ms",
 			    k->id, (long)pid, how, (long long)lived,
 			    (long long)delay);
 		} else {
@@ -371,8 +371,8 @@ watch(struct master *m)
 		busy = __atomic_load_n(&s->busy_since, __ATOMIC_ACQUIRE);
 		if (c->worker_timeout > 0 && busy != 0 &&
 		    now - busy > (int64_t)c->worker_timeout * 1000) {
-			log_warnx("worker %d (pid %ld) stuck for %lld ms in "
-				  "\"%s %.*s\"; replacing it",
+			log_warnx(
+			    "worker %d (pid %ld) stuck for %lld ms in \"%s %.*s\"; replacing it",
 			    k->id, (long)k->pid, (long long)(now - busy),
 			    http_method_names[s->method[s->busy_what & 1] %
 				HTTP_METHOD_COUNT],
@@ -476,8 +476,8 @@ reload(struct master *m)
 	log_info("reloading %s", m->conf->path);
 	if ((nc = conf_load(m->conf->path, err)) == NULL ||
 	    priv_check(nc, err, sizeof(err)) == -1) {
-		log_warnx("reload failed, keeping the running configuration: "
-			  "%s",
+		log_warnx(
+		    "reload failed, keeping the running configuration: %s",
 		    err);
 		notify_send("READY=1\nSTATUS=reload failed: %s", err);
 		if (m->sb != NULL)
@@ -487,8 +487,8 @@ reload(struct master *m)
 	}
 	if (!m->inherited && !same_listen(m->conf, nc) &&
 	    bind_all(nc, fds, &nfds, &ntls, lerr, sizeof(lerr)) == -1) {
-		log_warnx("reload failed, keeping the running configuration: "
-			  "%s",
+		log_warnx(
+		    "reload failed, keeping the running configuration: %s",
 		    lerr);
 		notify_send("READY=1\nSTATUS=reload failed: %s", lerr);
 		if (m->sb != NULL)
@@ -643,8 +643,8 @@ master_run(struct conf *conf)
 			log_info("sandbox: landlock ABI %d", rc);
 	}
 	if ((m.sb = scoreboard_create()) == NULL)
-		log_warn("scoreboard (no worker_timeout, max_requests, "
-			 "status or metrics)");
+		log_warn(
+		    "scoreboard (no worker_timeout, max_requests, status or metrics)");
 	else
 		scoreboard_generation(m.sb, m.gen);
 	m.want = conf_workers(conf);
@@ -662,8 +662,8 @@ master_run(struct conf *conf)
 			if (m.nkids == 0)
 				break;
 			if (now >= m.kill_at) {
-				log_warnx("%zu workers still running, killing "
-					  "them",
+				log_warnx(
+				    "%zu workers still running, killing them",
 				    m.nkids);
 				signal_kids(&m, SIGKILL, 0);
 				m.kill_at = now + FAST_STOP_MS;

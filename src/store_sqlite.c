@@ -97,9 +97,7 @@ open_db(struct lite *s, const char *path, int patient)
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
 		/* SQLite falls back to reading what it cannot write */
 		log_warnx(
-		    "message store: %s: opened read-only (the file or its "
-		    "folder is not writable by this process, or the disk is "
-		    "mounted read-only)",
+		    "message store: %s: opened read-only (the file or its folder is not writable by this process, or the disk is mounted read-only)",
 		    path);
 		lite_close(s);
 		return -1;
@@ -122,8 +120,8 @@ open_db(struct lite *s, const char *path, int patient)
 	sqlite3_finalize(st);
 	if (version > STORE_SQLITE_VERSION) {
 		/* written by a newer guad: never guess at its layout */
-		log_warnx("message store: %s: schema version %d is newer than "
-			  "this guad's %d",
+		log_warnx(
+		    "message store: %s: schema version %d is newer than this guad's %d",
 		    path, version, STORE_SQLITE_VERSION);
 		lite_close(s);
 		return -1;
@@ -168,8 +166,8 @@ lite_prepare(const struct conf *c)
 	rc = open_db(&s, c->msg_db, 1);
 	priv_fs_as_user(c, 0);
 	if (rc != 0) {
-		log_warnx("the message board answers 503 until %s can be "
-			  "opened%s%s",
+		log_warnx(
+		    "the message board answers 503 until %s can be opened%s%s",
 		    c->msg_db, c->user ? " by " : "", c->user ? c->user : "");
 		return -1;
 	}

@@ -86,18 +86,14 @@ xsite_refusal(const struct http_request *req, const char *scheme)
 	if ((req->sec_purpose.p != NULL &&
 		has_token(&req->sec_purpose, "prefetch")) ||
 	    (req->purpose.p != NULL && has_token(&req->purpose, "prefetch")))
-		return "A prefetch does not post messages; open the page "
-		       "itself to post.";
+		return "A prefetch does not post messages; open the page itself to post.";
 	if (sfs->p != NULL && http_token_eq(sfs->p, sfs->len, "cross-site"))
-		return "Messages are only taken from this site's own page, "
-		       "not from another site.";
+		return "Messages are only taken from this site's own page, not from another site.";
 	if (sfs->p != NULL && http_token_eq(sfs->p, sfs->len, "same-site") &&
 	    !xsite_same_origin(&req->origin, &req->host, scheme))
-		return "Messages are only taken from this server's own page, "
-		       "not from another origin.";
+		return "Messages are only taken from this server's own page, not from another origin.";
 	if (req->origin.p != NULL &&
 	    !xsite_same_origin(&req->origin, &req->host, scheme))
-		return "Messages are only taken from this server's own page; "
-		       "the request came from another origin.";
+		return "Messages are only taken from this server's own page; the request came from another origin.";
 	return NULL;
 }
