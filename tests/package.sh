@@ -50,6 +50,11 @@ for tool in lintian debootstrap unshare ip curl fakeroot; do
 	    fail "$tool is not installed: sh tests/deps.sh test installs it"
 done
 
+# Containers without CAP_SYS_ADMIN cannot make namespaces: say so exactly.
+if ! why=$(unshare --mount --pid --net --fork true 2>&1); then
+	skip "cannot make mount, pid and network namespaces here: $why"
+fi
+
 work=$(mktemp -d /tmp/guad-package.XXXXXX)
 cleanup() {
 	# Everything started inside the namespaces is gone with them; the
