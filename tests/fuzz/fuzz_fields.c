@@ -19,7 +19,9 @@
 #include "date.h"
 #include "fuzz.h"
 #include "http.h"
+#include "precond.h"
 #include "static.h"
+#include "xsite.h"
 
 #define OWS(c) ((c) == ' ' || (c) == '\t')
 
@@ -488,6 +490,52 @@ accepts_check(const char *in, size_t len)
 	}
 }
 
+/*
+ * The value as each precondition field (If-Match, If-None-Match, the
+ * two dates) and as the fields xsite.c reads (Origin, Sec-Fetch-Site,
+ * Sec-Purpose, Purpose): the answers are among those documented, a
+ * strong match is also a weak one, and the same origin is never a
+ * refusal reason on its own.
+ */
+static void
+precond_xsite_check(const char *in, size_t size)
+{
+	static const char etag[] = "\"5f-1a\"";
+	struct precond_state st = { etag, 1000000000, 1 };
+	struct http_slice v = { in, size };
+	struct http_request req;
+	int rc, m;
+
+	FUZZ_CHECK(!precond_etag_match(&v, etag, 1) ||
+	    precond_etag_match(&v, etag, 0));
+	for (m = HTTP_METHOD_GET; m <= HTTP_METHOD_POST; m++) {
+		memset(&req, 0, sizeof(req));
+		req.method = (enum http_method)m;
+		req.if_match = v;
+		req.if_none_match = v;
+		req.if_unmodified_since = v;
+		req.if_modified_since = v;
+		rc = precond_evaluate(&req, &st);
+		FUZZ_CHECK(rc == 0 || rc == HTTP_STATUS_NOT_MODIFIED ||
+		    rc == HTTP_STATUS_PRECONDITION_FAILED);
+		FUZZ_CHECK(
+		    rc != HTTP_STATUS_NOT_MODIFIED || m != HTTP_METHOD_POST);
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = HTTP_METHOD_POST;
+	req.host.p = "board.example:3000";
+	req.host.len = 18;
+	req.origin = v;
+	(void)xsite_refusal(&req, "http");
+	if (xsite_same_origin(&v, &req.host, "http"))
+		FUZZ_CHECK(xsite_refusal(&req, "http") == NULL);
+	req.origin.p = NULL;
+	req.sec_fetch_site = v;
+	req.sec_purpose = v;
+	req.purpose = v;
+	(void)xsite_refusal(&req, "https");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -500,6 +548,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if_range_check(in, size, dated, t);
 	etag_check(in, size);
 	accepts_check(in, size);
+	precond_xsite_check(in, size);
 	free(in);
 	return 0;
 }
