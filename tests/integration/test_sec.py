@@ -10,7 +10,11 @@ import email.utils
 import html
 import os
 import re
+import shutil
+import socket
+import ssl
 import sys
+import tempfile
 import unittest
 import urllib.parse
 
@@ -18,6 +22,7 @@ sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guadtest import (Server, get, request,  # noqa: E402
                       requests_on_one_connection, run_guad)
+import tlscerts  # noqa: E402
 
 XSS_PAGE = b"<html><script>alert(document.cookie)</script></html>\n"
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg">'
@@ -511,6 +516,67 @@ class AbsoluteSymlinkTest(unittest.TestCase):
         self.assertIn(b'href="absdir/"', r.body)
         self.assertNotIn(b'href="absout"', r.body)
         self.assertNotIn(b'href="passwd"', r.body)
+
+
+class TLSOriginTest(unittest.TestCase):
+    """On the [tls] port the board's own origin is https://, on the plain
+    one http://."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="guadsec-")
+        ca = tlscerts.CA(cls.dir)
+        cert, key = ca.leaf("leaf", "ec")
+        cls.ctx = ssl.create_default_context(cafile=ca.cert)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            cls.tls_port = s.getsockname()[1]
+        cls.server = Server(sections={"tls": {
+            "port": str(cls.tls_port), "certificate": cert, "key": key}})
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            shutil.rmtree(cls.dir, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def post(self, port, origin, tls):
+        body = b"message=origin+%d" % os.getpid()
+        raw = (("POST /msg HTTP/1.1\r\nHost: localhost:%d\r\n"
+                "Origin: %s\r\nContent-Type: application/"
+                "x-www-form-urlencoded\r\nContent-Length: %d\r\n"
+                "Connection: close\r\n\r\n") % (port, origin, len(body))
+               ).encode("latin-1") + body
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            if tls:
+                s = self.ctx.wrap_socket(s, server_hostname="localhost")
+            s.sendall(raw)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return int(data.split(b" ", 2)[1])
+
+    def test_https_origin_on_the_tls_port(self):
+        port = self.tls_port
+        self.assertEqual(self.post(port, "https://localhost:%d" % port,
+                                   True), 303)
+        self.assertEqual(self.post(port, "http://localhost:%d" % port,
+                                   True), 403)
+
+    def test_http_origin_on_the_plain_port(self):
+        port = self.server.port
+        self.assertEqual(self.post(port, "http://localhost:%d" % port,
+                                   False), 303)
+        self.assertEqual(self.post(port, "https://localhost:%d" % port,
+                                   False), 403)
 
 
 if __name__ == "__main__":
