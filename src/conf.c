@@ -111,10 +111,16 @@ static void dump_line(struct dump *, const char *section, const char *key,
 static void
 dump_mime(const struct conf *c, struct dump *d)
 {
+	char ext[CONF_ERR_MAX];
 	size_t i;
 
-	for (i = 0; i < c->nmime; i++)
-		dump_line(d, "mime", c->mime[i].ext, c->mime[i].type);
+	/* the reader drops one leading '.': an extension with its own keeps
+	 * it through a second one */
+	for (i = 0; i < c->nmime; i++) {
+		snprintf(ext, sizeof(ext), "%s%s",
+		    c->mime[i].ext[0] == '.' ? "." : "", c->mime[i].ext);
+		dump_line(d, "mime", ext, c->mime[i].type);
+	}
 }
 
 static void
@@ -483,19 +489,22 @@ conf_workers(const struct conf *c)
 }
 
 /*
- * Can inih read text back as it is? Not with a line break, with space
- * at either end (stripped), with an inline comment (" ;", or a leading
- * ';' after "= "), or a leading '#'; a key not with '=' or ':' (the
+ * Can inih read text back as it is? Not with a control character (a line
+ * break ends it; isspace() ones are stripped at either end), with a space
+ * at either end, with an inline comment (" ;", or a leading ';' after
+ * "= "), or with a leading '#'; a key not with '=' or ':' (the
  * separators) or a leading '[' either.
  */
 static int
 ini_safe(const char *s, int key)
 {
-	size_t len = strlen(s);
+	size_t i, len = strlen(s);
 
-	if (len == 0 || strchr(s, '\n') != NULL || strchr(s, '\r') != NULL ||
-	    strstr(s, " ;") != NULL || strstr(s, "\t;") != NULL ||
-	    strchr(" \t;#", s[0]) != NULL || strchr(" \t", s[len - 1]) != NULL)
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	if (len == 0 || strstr(s, " ;") != NULL ||
+	    strchr(" ;#", s[0]) != NULL || s[len - 1] == ' ')
 		return 0;
 	return !key || (strpbrk(s, "=:") == NULL && s[0] != '[');
 }
@@ -506,6 +515,14 @@ dump_line(struct dump *d, const char *section, const char *key,
 {
 	if (d->failed)
 		return;
+	/* inih reads INI_MAX_LINE bytes with the line break and the NUL */
+	if (strlen(key) + strlen(value) + 3 > INI_MAX_LINE - 2) {
+		snprintf(d->err, CONF_ERR_MAX,
+		    "[%s] %s: the line would be longer than the %d bytes gua.ini allows",
+		    section, key, INI_MAX_LINE - 2);
+		d->failed = 1;
+		return;
+	}
 	if (!ini_safe(key, 1) || !ini_safe(value, 0)) {
 		snprintf(d->err, CONF_ERR_MAX,
 		    "[%s] %s: the value \"%s\" cannot be written in gua.ini syntax",
