@@ -14,6 +14,7 @@
 #include "pidfile.h"
 #include "priv.h"
 #include "proctitle.h"
+#include "store.h"
 #include "version.h"
 
 static void
@@ -84,6 +85,32 @@ send_command(const char *path, const char *cmd)
 	return rc;
 }
 
+/*
+ * For -t: whether the message store's server answers, if it has one and
+ * a route uses it. Its absence is no configuration error: the board
+ * answers 503 until it is back.
+ */
+static void
+probe_store(const struct conf *c)
+{
+	char msg[512];
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (c->routes[i].handler == ROUTE_MSG) {
+			if (store_probe(c, msg, sizeof(msg)) == 0) {
+				if (msg[0] != '\0')
+					fprintf(stderr, "guad: [msg] db: %s\n",
+					    msg);
+			} else
+				fprintf(stderr,
+				    "guad: [msg] db: %s (the message board "
+				    "answers 503 until it is reachable)\n",
+				    msg);
+			return;
+		}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -139,6 +166,8 @@ main(int argc, char **argv)
 	}
 	if (test) {
 		fprintf(stderr, "guad: %s: configuration ok\n", path);
+		if (test == 1)
+			probe_store(conf);
 		conf_free(conf);
 		return 0;
 	}

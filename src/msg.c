@@ -162,7 +162,7 @@ add_row(void *arg, int64_t id, int64_t created, const char *text, size_t len)
 
 /*
  * Re-renders the list only when the store has changed since last time:
- * 0, STORE_BUSY, or -1.
+ * 0, STORE_BUSY, STORE_WAIT (m->store.wait says for what), or -1.
  */
 static int
 render(struct msg *m)
@@ -180,7 +180,7 @@ render(struct msg *m)
 		0 ||
 	    m->list.failed) {
 		m->list_ok = 0;
-		return rc == STORE_BUSY || rc == STORE_WAIT ? STORE_BUSY : -1;
+		return rc == STORE_BUSY || rc == STORE_WAIT ? rc : -1;
 	}
 	m->list_ok = 1;
 	return 0;
@@ -197,18 +197,40 @@ form_type(const struct http_slice *ct)
 	    (ct->len == n || ct->p[n] == ';' || ct->p[n] == ' ');
 }
 
-/* What take() did with a message. */
-enum take {
-	TAKE_STORED, /* committed */
-	TAKE_BUSY,   /* another connection holds the write lock: not stored */
-	TAKE_REFUSED /* not stored: r holds the error to send */
+/* What a request keeps while it waits for the store (hreq's state). */
+struct msg_wait {
+	uint64_t ticket; /* its insert, once begun */
+	int stored;	 /* the GET way's message is committed */
 };
 
-/* Stores one message, if the store is free now. */
-static enum take
-take(struct msg *m, const char *raw, size_t len, struct response *r)
+/* The request's msg_wait, made on first use; NULL without memory. */
+static struct msg_wait *
+wait_state(struct hreq *q)
 {
+	if (q->state == NULL)
+		q->state = calloc(1, sizeof(struct msg_wait));
+	return q->state;
+}
+
+/* What take() did with a message. */
+enum take {
+	TAKE_STORED,  /* committed */
+	TAKE_BUSY,    /* another connection holds the write lock: not stored */
+	TAKE_WAIT,    /* in flight: m->store.wait says for what */
+	TAKE_REFUSED  /* not stored: r holds the error to send */
+};
+
+/*
+ * Stores one message, if the store is free now, or goes on with the
+ * insert this request began.
+ */
+static enum take
+take(struct msg *m, struct hreq *q, const char *raw, size_t len,
+    struct response *r)
+{
+	struct msg_wait *mw = q->state;
 	const char *why = NULL;
+	uint64_t ticket = mw != NULL ? mw->ticket : 0;
 	size_t n;
 	int status;
 
@@ -218,15 +240,25 @@ take(struct msg *m, const char *raw, size_t len, struct response *r)
 		resp_error_detail(r, status, why);
 		return TAKE_REFUSED;
 	}
-	switch (store_add(&m->store, m->text, n, (int64_t)date_now())) {
+	status = store_add(&m->store, &ticket, m->text, n, (int64_t)date_now());
+	if (mw != NULL)
+		mw->ticket = ticket;
+	switch (status) {
 	case 0:
 		return TAKE_STORED;
 	case STORE_BUSY:
-	case STORE_WAIT:
 		return TAKE_BUSY;
+	case STORE_WAIT:
+		if ((mw = wait_state(q)) != NULL) {
+			mw->ticket = ticket;
+			return TAKE_WAIT;
+		}
+		log_warn("msg: a waiting request");
+		/* FALLTHROUGH */
 	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message could not be stored.");
+		r->retry_after = 1;
 		return TAKE_REFUSED;
 	}
 }
@@ -270,8 +302,8 @@ precondition_failed(struct response *r)
 
 /*
  * The preconditions of a POST (RFC 9110 13.2.2), held against the page
- * as it is now: 0 to go on, STORE_BUSY (the page cannot be read for
- * now), or a status (r filled).
+ * as it is now: 0 to go on, STORE_BUSY or STORE_WAIT (the page cannot
+ * be read for now), or a status (r filled).
  */
 static int
 post_preconditions(struct msg *m, const struct route *rt,
@@ -287,9 +319,12 @@ post_preconditions(struct msg *m, const struct route *rt,
 		break;
 	case STORE_BUSY:
 		return STORE_BUSY;
+	case STORE_WAIT:
+		return STORE_WAIT;
 	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message board is unavailable.");
+		r->retry_after = 1;
 		return HTTP_STATUS_SERVICE_UNAVAILABLE;
 	}
 	page_validators(m, rt, r);
@@ -327,11 +362,30 @@ busy(struct hreq *q, struct response *r)
 	return handler_answer(q, HTTP_STATUS_SERVICE_UNAVAILABLE);
 }
 
+/*
+ * The store answers later (STORE_WAIT): wait for its socket or its
+ * time, within [msg] busy_timeout of the first try; past it, 503 (an
+ * insert in flight may still be committed: it was not acknowledged).
+ */
+static enum handler_step
+wait_store(struct hreq *q, struct response *r, const struct store *s)
+{
+	int64_t limit = q->first_ms + (int64_t)q->conf->msg_busy_timeout;
+	int64_t until = s->wait.until_ms < limit ? s->wait.until_ms : limit;
+
+	if (date_mono_ms() >= limit)
+		return busy(q, r);
+	if (s->wait.fd >= 0)
+		return handler_wait_fd(q, s->wait.fd, s->wait.events, until);
+	return handler_wait_ms(q, until);
+}
+
 static enum handler_step
 unavailable(struct hreq *q, struct response *r)
 {
 	resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 	    "The message board is unavailable.");
+	r->retry_after = 1;
 	return handler_answer(q, HTTP_STATUS_SERVICE_UNAVAILABLE);
 }
 
@@ -339,14 +393,16 @@ unavailable(struct hreq *q, struct response *r)
  * GET shows the page (and, with ?message=, stores one first: the seed's
  * way); POST stores a form-encoded message and answers 303 to the page,
  * so a reload does not post again. A message is acknowledged only once
- * committed: while another connection holds a lock, this waits and is
- * called again with the same request (once the GET way's message is
- * stored, a busy page is a 303 instead, so it is not stored twice).
+ * committed: while another connection holds a lock, or while the store
+ * answers (a database's socket), this waits and is called again with the
+ * same request (once the GET way's message is stored, a busy page is a
+ * 303 instead, so it is not stored twice).
  */
 static enum handler_step
-msg_serve(struct hreq *q, struct response *r)
+serve(struct hreq *q, struct response *r)
 {
 	struct msg *m = q->kind_state;
+	struct msg_wait *mw;
 	const struct route *rt = q->route;
 	const struct http_request *req = q->req;
 	struct precond_state st;
@@ -378,39 +434,56 @@ msg_serve(struct hreq *q, struct response *r)
 		if (!form_type(&req->content_type))
 			return handler_answer(q,
 			    HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE);
-		status = post_preconditions(m, rt, req, r);
+		mw = q->state;
+		status = mw != NULL && mw->ticket != 0
+		    ? 0 /* held before its insert began */
+		    : post_preconditions(m, rt, req, r);
 		if (status == STORE_BUSY)
 			return busy(q, r);
+		if (status == STORE_WAIT)
+			return wait_store(q, r, &m->store);
 		if (status != 0)
 			return handler_answer(q,
 			    status == HTTP_STATUS_PRECONDITION_FAILED ? 0
 								      : status);
 		if (!uri_form_get(q->body, q->blen, "message", &raw, &rlen))
 			rlen = 0, raw = "";
-		switch (take(m, raw, rlen, r)) {
+		switch (take(m, q, raw, rlen, r)) {
 		case TAKE_STORED:
 			break;
 		case TAKE_BUSY:
 			return busy(q, r);
+		case TAKE_WAIT:
+			return wait_store(q, r, &m->store);
 		case TAKE_REFUSED:
 			return handler_answer(q, r->status);
 		}
 		r->location = rt->path;
 		return handler_answer(q, HTTP_STATUS_SEE_OTHER);
 	}
-	if (stored) {
-		switch (take(m, raw, rlen, r)) {
+	mw = q->state;
+	if (stored && (mw == NULL || !mw->stored)) {
+		switch (take(m, q, raw, rlen, r)) {
 		case TAKE_STORED:
 			break;
 		case TAKE_BUSY:
 			return busy(q, r);
+		case TAKE_WAIT:
+			return wait_store(q, r, &m->store);
 		case TAKE_REFUSED:
 			return handler_answer(q, r->status);
 		}
+		/* a page still to wait for must not store it again */
+		if ((mw = wait_state(q)) != NULL)
+			mw->stored = 1;
 	}
 	switch (render(m)) {
 	case 0:
 		break;
+	case STORE_WAIT:
+		if (!stored || mw != NULL)
+			return wait_store(q, r, &m->store);
+		/* FALLTHROUGH */
 	case STORE_BUSY:
 		/* a stored message must not be stored again by a retry */
 		if (!stored)
@@ -442,6 +515,27 @@ msg_serve(struct hreq *q, struct response *r)
 	resp_body(r, rt->tmpl.text + rt->tmpl.tail_off,
 	    rt->tmpl.len - rt->tmpl.tail_off);
 	return handler_answer(q, 0);
+}
+
+/* Serves q; what it kept while waiting goes once it answers. */
+static enum handler_step
+msg_serve(struct hreq *q, struct response *r)
+{
+	enum handler_step step = serve(q, r);
+
+	if (step == HANDLER_ANSWER) {
+		free(q->state);
+		q->state = NULL;
+	}
+	return step;
+}
+
+/* A request given up while it waited: its insert, if any, goes on. */
+static void
+msg_abandon(struct hreq *q)
+{
+	free(q->state);
+	q->state = NULL;
 }
 
 /*
@@ -496,7 +590,8 @@ msg_prepare(const struct conf *c)
 
 /*
  * A confined worker still reaches its store: what the backend says (an
- * SQLite database's folder, written).
+ * SQLite database's folder, written; a PostgreSQL server's port and
+ * password file).
  */
 static int
 msg_sandbox(const struct conf *c, const struct route *rt,
@@ -511,7 +606,12 @@ msg_sandbox(const struct conf *c, const struct route *rt,
 	if (n.dir != NULL)
 		rc = sandbox_allow_dir(sr, n.dir, n.dir_write,
 		    "the message board cannot write there");
+	if (rc == 0 && n.file != NULL)
+		rc = sandbox_allow_file(sr, n.file);
+	if (rc == 0 && n.port != 0)
+		rc = sandbox_allow_port(sr, n.port);
 	free(n.dir);
+	free(n.file);
 	return rc;
 }
 
@@ -552,4 +652,5 @@ const struct handler handler_msg = {
 	.init = msg_worker_init,
 	.free = msg_worker_free,
 	.serve = msg_serve,
+	.abandon = msg_abandon,
 };

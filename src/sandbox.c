@@ -39,6 +39,23 @@
 #define SYS_landlock_restrict_self  446
 #endif
 
+/* Network rights (ABI 4), newer than Debian 12's headers. */
+#define SANDBOX_NET_BIND_TCP	(1ULL << 0)
+#define SANDBOX_NET_CONNECT_TCP (1ULL << 1)
+#define SANDBOX_RULE_NET_PORT	2
+
+/* struct landlock_ruleset_attr with its ABI 4 field. */
+struct ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+};
+
+/* struct landlock_net_port_attr (ABI 4). */
+struct net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+} __attribute__((packed));
+
 #define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 #define FS_STORE \
 	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | \
@@ -80,6 +97,7 @@ allow(int ruleset, int dirfd, uint64_t rights)
 struct sandbox_rules {
 	int ruleset;	  /* -1: Landlock is not in force */
 	uint64_t handled; /* the rights the ruleset restricts */
+	int net;	  /* TCP connect and bind are restricted too */
 };
 
 /*
@@ -124,6 +142,52 @@ sandbox_allow_dir(struct sandbox_rules *sr, const char *dir, int write,
 }
 
 /*
+ * Lets the worker read one file, if it is there. Returns 0, or -1
+ * (logged).
+ */
+int
+sandbox_allow_file(struct sandbox_rules *sr, const char *path)
+{
+#ifdef HAVE_LINUX_LANDLOCK_H
+	int fd, rc;
+
+	if (sr->ruleset == -1 || (fd = open(path, O_PATH | O_CLOEXEC)) == -1)
+		return 0;
+	rc = allow(sr->ruleset, fd, LANDLOCK_ACCESS_FS_READ_FILE);
+	close(fd);
+	if (rc == -1) {
+		log_warn("landlock: %s", path);
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * Lets the worker connect to a TCP port (where Landlock has network
+ * rules; elsewhere every port is). Returns 0, or -1 (logged).
+ */
+int
+sandbox_allow_port(struct sandbox_rules *sr, uint16_t port)
+{
+#ifdef HAVE_LINUX_LANDLOCK_H
+	struct net_port_attr np;
+
+	if (sr->ruleset == -1 || !sr->net)
+		return 0;
+	memset(&np, 0, sizeof(np));
+	np.allowed_access = SANDBOX_NET_CONNECT_TCP;
+	np.port = port;
+	if (syscall(SYS_landlock_add_rule, sr->ruleset, SANDBOX_RULE_NET_PORT,
+		&np, 0) == -1) {
+		log_warn("landlock: TCP port %u", port);
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+/*
  * The Landlock ABI version the kernel offers, or 0 with the reason in why
  * when there is none.
  */
@@ -151,8 +215,9 @@ sandbox_abi(char *why, size_t len)
 /*
  * Confines the calling process for good: no_new_privs, then, where the
  * kernel has Landlock, reading only beneath the document root and the
- * routes' folders and reaching what each route's handler kind says it
- * needs (the board: its store's folder). Everything else a worker
+ * routes' folders, binding no TCP port, and reaching what each route's
+ * handler kind says it needs (the board: its store's folder, or its
+ * database's port). Everything else a worker
  * needs (libmagic's database, the store's connection, the
  * logs) must be open before. Returns 0 when confined, 1 when Landlock is
  * unavailable (only no_new_privs holds), -1 on failure (logged).
@@ -161,7 +226,7 @@ int
 sandbox_apply(const struct conf *c)
 {
 #ifdef HAVE_LINUX_LANDLOCK_H
-	struct landlock_ruleset_attr attr;
+	struct ruleset_attr attr;
 	struct sandbox_rules sr;
 	char why[64];
 	int abi, rs, rc = -1;
@@ -176,7 +241,12 @@ sandbox_apply(const struct conf *c)
 		return 1;
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = handled_rights(abi);
-	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	/* workers bind nothing and connect only where a handler says */
+	if (abi >= 4)
+		attr.handled_access_net =
+		    SANDBOX_NET_BIND_TCP | SANDBOX_NET_CONNECT_TCP;
+	rs = (int)syscall(SYS_landlock_create_ruleset, &attr,
+	    abi >= 4 ? sizeof(attr) : sizeof(attr.handled_access_fs), 0);
 	if (rs == -1) {
 		log_warn("landlock_create_ruleset");
 		return -1;
@@ -187,6 +257,7 @@ sandbox_apply(const struct conf *c)
 	}
 	sr.ruleset = rs;
 	sr.handled = attr.handled_access_fs;
+	sr.net = abi >= 4;
 	if (handler_sandbox_all(c, &sr) == -1)
 		goto done;
 	if (syscall(SYS_landlock_restrict_self, rs, 0) == -1) {

@@ -6,10 +6,12 @@
 
 #include "conf.h"
 #include "store.h"
+#include "store_pg.h"
 #include "store_sqlite.h"
 
 /* Asked in order; the last one takes any value. */
 static const struct store_ops *const backends[] = {
+	&store_pg,
 	&store_sqlite,
 };
 
@@ -60,7 +62,10 @@ store_probe(const struct conf *c, char *msg, size_t len)
 	return b->probe != NULL ? b->probe(c, msg, len) : 0;
 }
 
-/* What a confined worker must reach; n->dir is the caller's to free. */
+/*
+ * What a confined worker must reach; n->dir and n->file are the
+ * caller's to free.
+ */
 int
 store_needs(const char *db, struct store_needs *n)
 {
@@ -95,13 +100,16 @@ store_close(struct store *s)
 
 /*
  * Stores a message: 0 once committed; STORE_BUSY (nothing written: try
- * again later); STORE_WAIT (call again with the same message once
- * s->wait says); or -1 (logged).
+ * again later); STORE_WAIT (call again with the same message and ticket
+ * once s->wait says); or -1 (logged). *ticket is 0 on a first call; the
+ * backend sets it to tell its insert from others in flight, and clears
+ * it once it answers.
  */
 int
-store_add(struct store *s, const char *text, size_t len, int64_t now)
+store_add(struct store *s, uint64_t *ticket, const char *text, size_t len,
+    int64_t now)
 {
-	return s->ops->add(s, text, len, now);
+	return s->ops->add(s, ticket, text, len, now);
 }
 
 /*

@@ -27,6 +27,7 @@ struct store_wait {
 /* What a confined worker needs to reach its store. */
 struct store_needs {
 	char *dir;     /* a folder (malloc'd; NULL: none) */
+	char *file;    /* a file read (malloc'd; NULL: none) */
 	int dir_write; /* files in dir are created, written, removed */
 	uint16_t port; /* a TCP port connected to (0: none) */
 };
@@ -72,9 +73,11 @@ struct store_ops {
 	void (*close)(struct store *);
 	/*
 	 * Stores a message: 0 once committed, STORE_BUSY, STORE_WAIT or
-	 * -1 (logged).
+	 * -1 (logged). *ticket is the caller's, 0 on the first call, and
+	 * says which insert a later call goes on with.
 	 */
-	int (*add)(struct store *, const char *text, size_t len, int64_t now);
+	int (*add)(struct store *, uint64_t *ticket, const char *text,
+	    size_t len, int64_t now);
 	/* True if the messages may have changed since the last call. */
 	int (*changed)(struct store *, uint64_t turn);
 	/* The newest limit messages, newest first, to cb. As add. */
@@ -89,7 +92,8 @@ int store_probe(const struct conf *, char *msg, size_t len);
 int store_needs(const char *db, struct store_needs *);
 int store_open(struct store *, const char *db);
 void store_close(struct store *);
-int store_add(struct store *, const char *text, size_t len, int64_t now);
+int store_add(struct store *, uint64_t *ticket, const char *text, size_t len,
+    int64_t now);
 int store_changed(struct store *, uint64_t turn);
 int store_list(struct store *, size_t limit, store_row_cb *, void *arg);
 

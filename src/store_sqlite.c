@@ -235,12 +235,14 @@ lite_close(struct lite *s)
  * again later); or -1 (logged) if the database is full or unwritable.
  */
 static int
-lite_add(struct store *ss, const char *text, size_t len, int64_t now)
+lite_add(struct store *ss, uint64_t *ticket, const char *text, size_t len,
+    int64_t now)
 {
 	struct lite *s = ss->be;
 	sqlite3_stmt *st = s->ins;
 	int rc;
 
+	*ticket = 0; /* done or not begun, once it returns */
 	sqlite3_reset(st);
 	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC) !=

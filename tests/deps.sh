@@ -5,16 +5,18 @@ set -eu
 
 # media-types: /etc/mime.types, the table of types by file extension.
 build="build-essential autoconf automake pkg-config libinih-dev libmagic-dev
-libsqlite3-dev libssl-dev media-types"
+libsqlite3-dev libssl-dev libpq-dev media-types"
 # check: the unit tests (guad itself builds without it).
 # chromium, nodejs and a CJK font: the browser tests (tests/e2e) and their
 # screenshots; clang: the sanitizer build and the fuzzers; cppcheck,
-# clang-tidy and clang-format: make lint; mandoc: tests/man.sh.
+# clang-tidy and clang-format: make lint; mandoc: tests/man.sh;
+# postgresql: the PostgreSQL store's tests (tests/integration/test_pg.py).
 # dpkg-dev, debhelper, devscripts, lintian, fakeroot, debootstrap, iproute2:
 # tests/package.sh builds the .deb and installs it on a fresh Debian root.
 test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs
 fonts-wqy-zenhei cppcheck clang-tidy clang-format mandoc check
-dpkg-dev debhelper devscripts lintian fakeroot debootstrap iproute2"
+dpkg-dev debhelper devscripts lintian fakeroot debootstrap iproute2
+postgresql"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;

@@ -1,13 +1,17 @@
 /* check_sandbox.c: the worker's confinement holds (Landlock). */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +82,7 @@ static int
 confined_checks(void)
 {
 	struct store s;
+	uint64_t ticket = 0;
 	int fd;
 
 	/* reading outside the allowed folders */
@@ -112,7 +117,7 @@ confined_checks(void)
 	/* and SQLite in WAL mode, -wal and -shm included */
 	if (store_open(&s, at("store/msg.db")) == -1)
 		return 20;
-	if (store_add(&s, "confined", 8, 1) == -1)
+	if (store_add(&s, &ticket, "confined", 8, 1) == -1)
 		return 21;
 	store_close(&s);
 	return 0;
@@ -171,6 +176,88 @@ START_TEST(test_store_folder_missing_still_confines)
 }
 END_TEST
 
+/* A socket listening on 127.0.0.1, its port in *port. */
+static int
+listener(uint16_t *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ne(fd, -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* 0 if a new TCP socket connects to port, else the errno. */
+static int
+try_connect(uint16_t port)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd == -1)
+		return errno;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ? 0 : errno;
+	close(fd);
+	return rc;
+}
+
+START_TEST(test_pg_store_reaches_its_port_only)
+{
+	struct conf *c;
+	char text[8192], err[CONF_ERR_MAX], why[64];
+	uint16_t db_port, other_port;
+	int db, other, n, status;
+	pid_t pid;
+
+	if (sandbox_abi(why, sizeof(why)) < 4)
+		return; /* no network rules in this kernel's Landlock */
+	c = load();	/* makes tmp and its files */
+	conf_free(c);
+	db = listener(&db_port);
+	other = listener(&other_port);
+	n = snprintf(text, sizeof(text),
+	    "[server]\nroot = %s/www\n"
+	    "[msg]\ndb = postgresql://u@127.0.0.1:%u/d\n[routes]\n"
+	    "/msg = msg msg.html\n",
+	    tmp, db_port);
+	ck_assert(n > 0 && (size_t)n < sizeof(text));
+	c = conf_parse(text, (size_t)n, "gua.ini", tmp, 1, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		if (sandbox_apply(c) != 0)
+			_exit(1);
+		if (try_connect(db_port) != 0)
+			_exit(2);
+		if (try_connect(other_port) != EACCES)
+			_exit(3);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	/* the parent is not confined */
+	ck_assert_int_eq(try_connect(other_port), 0);
+	close(db);
+	close(other);
+	conf_free(c);
+	nftw(tmp, rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +278,7 @@ main(void)
 	tc = tcase_create("landlock");
 	tcase_add_test(tc, test_confinement_holds);
 	tcase_add_test(tc, test_store_folder_missing_still_confines);
+	tcase_add_test(tc, test_pg_store_reaches_its_port_only);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,811 @@
+/* store_pg.c: the message store on PostgreSQL, shared by many hosts. */
+#include "config.h"
+
+#include <arpa/inet.h>
+
+#include <poll.h>
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "date.h"
+#include "ev.h"
+#include "log.h"
+#include "store_pg.h"
+
+/*
+ * A worker's connection is a small state machine driven from add, list
+ * and changed, never blocking: connecting (PQconnectPoll), then LISTEN,
+ * then one statement at a time. The statement in flight belongs to the
+ * caller holding its ticket; whoever calls next drives it (reads the
+ * socket), and a finished insert's outcome waits in a small ring until
+ * its owner comes back for it. A trigger notifies every listener when a
+ * message is committed, so a worker knows when its rendered page is stale
+ * without asking the database.
+ */
+
+enum pg_state {
+	PG_DOWN,       /* no connection; retry_ms says when to try again */
+	PG_CONNECTING, /* PQconnectPoll in progress */
+	PG_READY
+};
+
+enum pg_op {
+	PG_OP_NONE,
+	PG_OP_LISTEN,
+	PG_OP_ADD,
+	PG_OP_LIST
+};
+
+/* Finished inserts whose owners have not come back yet. */
+#define PG_DONE 16
+
+struct pg {
+	char *db;
+	char label[160]; /* the URI without its password, for the log */
+	PGconn *conn;
+	enum pg_state state;
+	PostgresPollingStatusType polling;
+	int64_t retry_ms;    /* PG_DOWN: connect again no sooner */
+	int64_t backoff_ms;  /* the next wait after a failure */
+	int64_t deadline_ms; /* connecting or the statement in flight */
+	int down_logged;     /* this outage is in the log already */
+	enum pg_op op;	     /* the statement in flight */
+	uint64_t op_ticket;
+	uint64_t next_ticket;
+	int flushing; /* the statement is not all sent yet */
+	struct {
+		uint64_t ticket;
+		int rc;
+	} done[PG_DONE];
+	unsigned done_next;
+	PGresult *res;	  /* the statement's result, until it is all in */
+	PGresult *rows;	  /* a finished list, for the next list call */
+	int list_failed;  /* the last list's statement failed */
+	int changed;	  /* since the last list began */
+	uint64_t checked; /* the turn the socket was last read */
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS message ("
+    " id bigserial PRIMARY KEY,"
+    " created bigint NOT NULL,"
+    " text text NOT NULL);"
+    "CREATE OR REPLACE FUNCTION guad_message_notify() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    " PERFORM pg_notify('guad_message', ''); RETURN NULL; END $$;"
+    "DROP TRIGGER IF EXISTS guad_message_notify ON message;"
+    "CREATE TRIGGER guad_message_notify AFTER INSERT OR UPDATE OR DELETE"
+    " ON message FOR EACH STATEMENT"
+    " EXECUTE FUNCTION guad_message_notify();";
+
+/* Any number, so that two masters never migrate at once. */
+#define PG_LOCK_KEY "7107010231"
+
+static int
+pg_claims(const char *db)
+{
+	return strncmp(db, "postgresql://", 13) == 0 ||
+	    strncmp(db, "postgres://", 11) == 0;
+}
+
+/* A libpq message's first line, for one log line. */
+static const char *
+oneline(const char *msg, char *buf, size_t len)
+{
+	size_t n = strcspn(msg, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, msg, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+numeric_host(const char *h)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1;
+}
+
+/*
+ * The URI's syntax, and what a worker can use without blocking: one
+ * host, given as an address or a socket folder (a worker does not look
+ * names up), unless hostaddr gives its address. 0, or -1 with err set.
+ */
+static int
+pg_check(const char *db, char *err, size_t len)
+{
+	PQconninfoOption *opts, *o;
+	const char *host = NULL, *hostaddr = NULL, *port = NULL;
+	char *msg = NULL, line[200], *end;
+	long p = 5432;
+	int rc = -1;
+
+	if ((opts = PQconninfoParse(db, &msg)) == NULL) {
+		snprintf(err, len, "%s",
+		    msg ? oneline(msg, line, sizeof(line)) : "out of memory");
+		PQfreemem(msg);
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+	}
+	if (port != NULL) {
+		errno = 0;
+		p = strtol(port, &end, 10);
+		if (errno != 0 || end == port || *end != '\0')
+			p = 0;
+	}
+	if ((host != NULL && strchr(host, ',') != NULL) ||
+	    (hostaddr != NULL && strchr(hostaddr, ',') != NULL))
+		snprintf(err, len, "one host only");
+	else if (p < 1 || p > 65535)
+		snprintf(err, len, "port %s: must be 1..65535", port);
+	else if (host != NULL && host[0] != '/' && hostaddr == NULL &&
+	    !numeric_host(host))
+		snprintf(err, len,
+		    "host %s is a name, and workers do not wait for name "
+		    "lookups: write its address, or add ?hostaddr=ADDRESS",
+		    host);
+	else
+		rc = 0;
+	PQconninfoFree(opts);
+	return rc;
+}
+
+/* The URI without its password: user@host:port/dbname. */
+static void
+label(const char *db, char *out, size_t len)
+{
+	PQconninfoOption *opts, *o;
+	const char *user = "", *host = "", *addr = "", *port = "";
+	const char *dbname = "";
+
+	snprintf(out, len, "postgresql");
+	if ((opts = PQconninfoParse(db, NULL)) == NULL)
+		return;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "user") == 0)
+			user = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			addr = o->val;
+		else if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			dbname = o->val;
+	}
+	if (host[0] == '\0')
+		host = addr;
+	snprintf(out, len, "postgresql://%s%s%s%s%s/%s", user,
+	    user[0] ? "@" : "", host, port[0] ? ":" : "", port, dbname);
+	PQconninfoFree(opts);
+}
+
+/*
+ * A blocking connection, for the master: the URI with a time limit on
+ * connecting unless it has its own. NULL-safe to PQfinish.
+ */
+static PGconn *
+connect_blocking(const char *db)
+{
+	const char *const keys[] = { "dbname", "connect_timeout",
+		"fallback_application_name", NULL };
+	const char *const vals[] = { db, "5", "guad", NULL };
+
+	/* expand_dbname: the URI's own connect_timeout takes precedence */
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+static int
+run(PGconn *conn, const char *sql, const char *what, const char *name)
+{
+	PGresult *res = PQexec(conn, sql);
+	char line[200];
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_warnx("message store: %s: %s: %s", name, what,
+		    oneline(PQerrorMessage(conn), line, sizeof(line)));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/*
+ * In the master, blocking: creates the schema, or upgrades it, under an
+ * advisory lock so that two masters starting together do not race; the
+ * version is in guad_version. 0, or -1 (logged).
+ */
+static int
+pg_prepare(const struct conf *c)
+{
+	char name[160], line[200];
+	PGconn *conn;
+	PGresult *res = NULL;
+	long version = 0;
+	int rc = -1;
+
+	label(c->msg_db, name, sizeof(name));
+	conn = connect_blocking(c->msg_db);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		log_warnx("message store: %s: %s; the message board answers "
+			  "503 until it is reachable",
+		    name, oneline(PQerrorMessage(conn), line, sizeof(line)));
+		goto done;
+	}
+	if (run(conn, "SET client_min_messages = warning", "settings", name) ==
+		-1 ||
+	    run(conn, "BEGIN", "BEGIN", name) == -1 ||
+	    run(conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")",
+		"locking", name) == -1 ||
+	    run(conn,
+		"CREATE TABLE IF NOT EXISTS guad_version "
+		"(version integer NOT NULL)",
+		"creating guad_version", name) == -1)
+		goto done;
+	res = PQexec(conn, "SELECT max(version) FROM guad_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("message store: %s: reading guad_version: %s", name,
+		    oneline(PQerrorMessage(conn), line, sizeof(line)));
+		goto done;
+	}
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	if (version > STORE_PG_VERSION) {
+		/* written by a newer guad: never guess at its layout */
+		log_warnx("message store: %s: schema version %ld is newer than "
+			  "this guad's %d",
+		    name, version, STORE_PG_VERSION);
+		goto done;
+	}
+	if (version < STORE_PG_VERSION &&
+	    (run(conn, schema, "creating the schema", name) == -1 ||
+		run(conn, "DELETE FROM guad_version", "guad_version", name) ==
+		    -1 ||
+		run(conn, "INSERT INTO guad_version VALUES (1)", "guad_version",
+		    name) == -1))
+		goto done;
+	if (run(conn, "COMMIT", "COMMIT", name) == -1)
+		goto done;
+	if (version < STORE_PG_VERSION)
+		log_info("message store: %s: schema version %d created", name,
+		    STORE_PG_VERSION);
+	rc = 0;
+done:
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
+}
+
+/* For guad -t: did the server answer? */
+static int
+pg_probe(const struct conf *c, char *msg, size_t len)
+{
+	char name[160], line[200];
+	PGconn *conn;
+	int rc = 0;
+
+	label(c->msg_db, name, sizeof(name));
+	conn = connect_blocking(c->msg_db);
+	if (PQstatus(conn) == CONNECTION_OK)
+		snprintf(msg, len, "%s: PostgreSQL %d.%d answered", name,
+		    PQserverVersion(conn) / 10000, PQserverVersion(conn) % 100);
+	else {
+		snprintf(msg, len, "%s: %s", name,
+		    oneline(PQerrorMessage(conn), line, sizeof(line)));
+		rc = -1;
+	}
+	PQfinish(conn);
+	return rc;
+}
+
+/*
+ * A confined worker connects to one TCP port, or to a socket in a
+ * folder.
+ */
+static int
+pg_needs(const char *db, struct store_needs *n)
+{
+	PQconninfoOption *opts, *o;
+	const char *host = NULL, *port = NULL, *passfile = NULL, *home;
+	char path[4096];
+	long p;
+
+	if ((opts = PQconninfoParse(db, NULL)) == NULL) {
+		log_warnx("message store: cannot parse [msg] db");
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "passfile") == 0)
+			passfile = o->val;
+	}
+	/* libpq reads the password file on each connection */
+	if (passfile == NULL)
+		passfile = getenv("PGPASSFILE");
+	if (passfile == NULL && (home = getenv("HOME")) != NULL &&
+	    snprintf(path, sizeof(path), "%s/.pgpass", home) <
+		(int)sizeof(path))
+		passfile = path;
+	if (passfile != NULL && access(passfile, F_OK) == 0 &&
+	    (n->file = strdup(passfile)) == NULL) {
+		PQconninfoFree(opts);
+		log_warn("strdup");
+		return -1;
+	}
+	p = port != NULL ? strtol(port, NULL, 10) : 5432;
+	if (p < 1 || p > 65535)
+		p = 5432;
+	if (host == NULL)
+		host = getenv("PGHOST");
+	if (host != NULL && host[0] == '/')
+		n->dir = strdup(host);
+	else if (host == NULL)
+		n->dir = strdup(STORE_PG_SOCKET_DIR);
+	else
+		n->port = (uint16_t)p;
+	if (n->port == 0 && n->dir == NULL) {
+		PQconninfoFree(opts);
+		log_warn("strdup");
+		return -1;
+	}
+	PQconninfoFree(opts);
+	return 0;
+}
+
+static void
+clear_rows(struct pg *p)
+{
+	PQclear(p->rows);
+	p->rows = NULL;
+}
+
+static void
+finish(struct pg *p, int rc)
+{
+	if (p->op == PG_OP_ADD) {
+		p->done[p->done_next].ticket = p->op_ticket;
+		p->done[p->done_next].rc = rc;
+		p->done_next = (p->done_next + 1) % PG_DONE;
+	}
+	p->op = PG_OP_NONE;
+	p->op_ticket = 0;
+	p->flushing = 0;
+}
+
+/*
+ * The connection failed: drop it, tell the statement's owner, log the
+ * first failure of an outage, and connect again after a backoff.
+ */
+static void
+down(struct pg *p, const char *why)
+{
+	char line[200];
+
+	if (!p->down_logged)
+		log_warnx("message store: %s: %s; the message board answers "
+			  "503 until it is back",
+		    p->label,
+		    oneline(why != NULL
+			    ? why
+			    : (p->conn != NULL ? PQerrorMessage(p->conn)
+					       : "cannot connect"),
+			line, sizeof(line)));
+	p->down_logged = 1;
+	if (p->op != PG_OP_NONE)
+		finish(p, -1);
+	clear_rows(p);
+	PQclear(p->res);
+	p->res = NULL;
+	PQfinish(p->conn);
+	p->conn = NULL;
+	p->state = PG_DOWN;
+	/* a connection found broken is tried again at once (the server
+	 * may be back already), then after a growing pause */
+	p->retry_ms = date_mono_ms() + p->backoff_ms;
+	p->backoff_ms = p->backoff_ms == 0
+	    ? STORE_PG_BACKOFF_MIN_MS
+	    : (p->backoff_ms * 2 > STORE_PG_BACKOFF_MAX_MS
+		      ? STORE_PG_BACKOFF_MAX_MS
+		      : p->backoff_ms * 2);
+	p->changed = 1;
+}
+
+static int
+send_query(struct pg *p, enum pg_op op, const char *sql, int n,
+    const Oid *types, const char *const *vals, const int *lens,
+    const int *formats)
+{
+	int rc;
+
+	if (!PQsendQueryParams(p->conn, sql, n, types, vals, lens, formats,
+		0)) {
+		down(p, NULL);
+		return -1;
+	}
+	p->op = op;
+	p->op_ticket = ++p->next_ticket;
+	p->deadline_ms = date_mono_ms() + STORE_PG_QUERY_MS;
+	if ((rc = PQflush(p->conn)) == -1) {
+		down(p, NULL);
+		return -1;
+	}
+	p->flushing = rc == 1;
+	return 0;
+}
+
+static void
+start_connect(struct pg *p)
+{
+	const char *const keys[] = { "dbname", "fallback_application_name",
+		NULL };
+	const char *const vals[] = { p->db, "guad", NULL };
+
+	p->conn = PQconnectStartParams(keys, vals, 1);
+	if (p->conn == NULL || PQstatus(p->conn) == CONNECTION_BAD ||
+	    PQsetnonblocking(p->conn, 1) == -1) {
+		down(p, NULL);
+		return;
+	}
+	p->state = PG_CONNECTING;
+	p->polling = PGRES_POLLING_WRITING;
+	p->deadline_ms = date_mono_ms() + STORE_PG_CONNECT_MS;
+}
+
+/* A statement's results are in: what they mean for its owner. */
+static void
+complete(struct pg *p, PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+	char line[200];
+	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok) {
+		if (PQstatus(p->conn) == CONNECTION_BAD) {
+			down(p, PQresultErrorMessage(res));
+			PQclear(res);
+			return;
+		}
+		log_warnx("message store: %s: %s: %s", p->label,
+		    p->op == PG_OP_ADD	      ? "insert"
+			: p->op == PG_OP_LIST ? "list"
+					      : "LISTEN",
+		    oneline(PQresultErrorMessage(res), line, sizeof(line)));
+	}
+	switch (p->op) {
+	case PG_OP_ADD:
+		if (ok)
+			p->changed = 1;
+		finish(p, ok ? 0 : -1);
+		break;
+	case PG_OP_LIST:
+		clear_rows(p);
+		if (ok && st == PGRES_TUPLES_OK && PQnfields(res) == 3) {
+			p->rows = res;
+			res = NULL;
+		} else {
+			p->list_failed = 1;
+			p->changed = 1;
+		}
+		finish(p, 0);
+		break;
+	default:
+		/* without LISTEN, changes from elsewhere go unseen */
+		if (!ok) {
+			down(p, "LISTEN failed");
+			PQclear(res);
+			return;
+		}
+		finish(p, 0);
+		break;
+	}
+	PQclear(res);
+}
+
+/* True if fd is ready for what PQconnectPoll waits for, now. */
+static int
+ready(int fd, PostgresPollingStatusType polling)
+{
+	struct pollfd pfd;
+
+	if (fd < 0)
+		return 1;
+	pfd.fd = fd;
+	pfd.events = polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/*
+ * Moves the connection on as far as it goes without waiting: connects,
+ * sends, reads what came, notes notifications and finished statements.
+ */
+static void
+pump(struct pg *p)
+{
+	PGresult *res;
+	PGnotify *n;
+	int64_t now = date_mono_ms();
+	int rc;
+
+	if (p->state == PG_DOWN) {
+		if (now < p->retry_ms)
+			return;
+		start_connect(p);
+		if (p->state != PG_CONNECTING)
+			return;
+	}
+	if (p->state == PG_CONNECTING) {
+		if (now > p->deadline_ms) {
+			down(p, "timed out connecting");
+			return;
+		}
+		/* PQconnectPoll only once the socket is as it asked */
+		if (!ready(PQsocket(p->conn), p->polling))
+			return;
+		p->polling = PQconnectPoll(p->conn);
+		if (p->polling == PGRES_POLLING_FAILED) {
+			down(p, NULL);
+			return;
+		}
+		if (p->polling != PGRES_POLLING_OK)
+			return;
+		p->state = PG_READY;
+		p->changed = 1; /* notifications before LISTEN were missed */
+		if (p->down_logged)
+			log_info("message store: %s: connected again",
+			    p->label);
+		p->down_logged = 0;
+		p->backoff_ms = 0;
+		if (send_query(p, PG_OP_LISTEN, "LISTEN guad_message", 0, NULL,
+			NULL, NULL, NULL) == -1)
+			return;
+	}
+	if (p->flushing) {
+		if ((rc = PQflush(p->conn)) == -1) {
+			down(p, NULL);
+			return;
+		}
+		p->flushing = rc == 1;
+	}
+	if (!PQconsumeInput(p->conn)) {
+		down(p, NULL);
+		return;
+	}
+	while ((n = PQnotifies(p->conn)) != NULL) {
+		p->changed = 1;
+		PQfreemem(n);
+	}
+	if (p->op == PG_OP_NONE)
+		return;
+	if (now > p->deadline_ms) {
+		down(p, "no answer in time");
+		return;
+	}
+	/* one statement: its result, then NULL once it is all in */
+	while (!p->flushing && !PQisBusy(p->conn)) {
+		if ((res = PQgetResult(p->conn)) == NULL) {
+			res = p->res;
+			p->res = NULL;
+			if (res == NULL)
+				down(p, "no result");
+			else
+				complete(p, res);
+			return;
+		}
+		PQclear(p->res);
+		p->res = res;
+	}
+}
+
+/* What the caller waits for before calling again. */
+static int
+wait_on(struct store *s, struct pg *p, int owner)
+{
+	int64_t now = date_mono_ms();
+
+	s->wait.fd = -1;
+	s->wait.events = 0;
+	s->wait.until_ms = now + STORE_PG_POLL_MS;
+	if (p->state == PG_DOWN) {
+		s->wait.until_ms = p->retry_ms;
+		return STORE_WAIT;
+	}
+	if (p->conn == NULL || PQsocket(p->conn) < 0)
+		return STORE_WAIT;
+	if (p->state == PG_CONNECTING)
+		s->wait.events =
+		    p->polling == PGRES_POLLING_WRITING ? EV_WRITE : EV_READ;
+	else
+		s->wait.events = p->flushing ? EV_WRITE | EV_READ : EV_READ;
+	s->wait.fd = PQsocket(p->conn);
+	/* another caller may read the socket first: look again soon */
+	s->wait.until_ms =
+	    owner ? now + STORE_PG_OWNER_MS : now + STORE_PG_POLL_MS;
+	return STORE_WAIT;
+}
+
+static int
+pg_open(struct store *s, const char *db)
+{
+	struct pg *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->db = strdup(db)) == NULL) {
+		log_warn("message store");
+		free(p);
+		return -1;
+	}
+	label(db, p->label, sizeof(p->label));
+	p->state = PG_DOWN;
+	p->changed = 1;
+	s->be = p;
+	pump(p);
+	return 0;
+}
+
+static void
+pg_close(struct store *s)
+{
+	struct pg *p = s->be;
+
+	if (p == NULL)
+		return;
+	clear_rows(p);
+	PQclear(p->res);
+	PQfinish(p->conn);
+	free(p->db);
+	free(p);
+	s->be = NULL;
+}
+
+/* True while connecting, or retrying soon after a failure. */
+static int
+down_for_now(const struct pg *p)
+{
+	return p->state == PG_DOWN && date_mono_ms() < p->retry_ms;
+}
+
+static int
+pg_add(struct store *s, uint64_t *ticket, const char *text, size_t len,
+    int64_t now)
+{
+	struct pg *p = s->be;
+	static const Oid types[2] = { 20, 25 }; /* int8, text */
+	static const int formats[2] = { 0, 1 };
+	char created[24];
+	const char *vals[2];
+	int lens[2];
+	size_t i;
+
+	pump(p);
+	if (*ticket != 0) {
+		for (i = 0; i < PG_DONE; i++)
+			if (p->done[i].ticket == *ticket) {
+				p->done[i].ticket = 0;
+				*ticket = 0;
+				return p->done[i].rc;
+			}
+		if (p->op == PG_OP_ADD && p->op_ticket == *ticket)
+			return wait_on(s, p, 1);
+		/* its outcome was pushed out of the ring: unknown */
+		*ticket = 0;
+		log_warnx("message store: %s: an insert's outcome was lost",
+		    p->label);
+		return -1;
+	}
+	if (down_for_now(p))
+		return -1;
+	if (p->state != PG_READY || p->op != PG_OP_NONE)
+		return wait_on(s, p, 0);
+	if (len > INT32_MAX)
+		return -1;
+	snprintf(created, sizeof(created), "%lld", (long long)now);
+	vals[0] = created;
+	vals[1] = text;
+	lens[0] = 0;
+	lens[1] = (int)len;
+	/* text is not NUL-terminated: text's binary format has a length */
+	if (send_query(p, PG_OP_ADD,
+		"INSERT INTO message (created, text) VALUES ($1, $2)", 2, types,
+		vals, lens, formats) == -1)
+		return -1;
+	*ticket = p->op_ticket;
+	pump(p);
+	return pg_add(s, ticket, text, len, now);
+}
+
+static int
+pg_changed(struct store *s, uint64_t turn)
+{
+	struct pg *p = s->be;
+
+	if (p->state == PG_READY && turn != p->checked) {
+		p->checked = turn;
+		pump(p);
+	}
+	return p->changed || p->state != PG_READY;
+}
+
+static int
+pg_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
+{
+	struct pg *p = s->be;
+	char lim[24];
+	const char *vals[1];
+	int i, n;
+
+	pump(p);
+	if (p->list_failed) {
+		p->list_failed = 0;
+		return -1;
+	}
+	if (p->rows != NULL) {
+		n = PQntuples(p->rows);
+		for (i = 0; i < n; i++)
+			if (cb(arg,
+				strtoll(PQgetvalue(p->rows, i, 0), NULL, 10),
+				strtoll(PQgetvalue(p->rows, i, 1), NULL, 10),
+				PQgetvalue(p->rows, i, 2),
+				(size_t)PQgetlength(p->rows, i, 2)) == -1)
+				break;
+		clear_rows(p);
+		return 0;
+	}
+	if (down_for_now(p))
+		return -1;
+	if (p->op == PG_OP_LIST)
+		return wait_on(s, p, 1);
+	if (p->state != PG_READY || p->op != PG_OP_NONE)
+		return wait_on(s, p, 0);
+	snprintf(lim, sizeof(lim), "%zu", limit);
+	vals[0] = lim;
+	p->changed = 0;
+	if (send_query(p, PG_OP_LIST,
+		"SELECT id, created, text FROM message "
+		"ORDER BY id DESC LIMIT $1",
+		1, NULL, vals, NULL, NULL) == -1)
+		return -1;
+	pump(p);
+	if (p->rows != NULL || p->list_failed || p->op == PG_OP_NONE)
+		return pg_list(s, limit, cb, arg);
+	return wait_on(s, p, 1);
+}
+
+const struct store_ops store_pg = {
+	.name = "postgresql",
+	.claims = pg_claims,
+	.check = pg_check,
+	.prepare = pg_prepare,
+	.probe = pg_probe,
+	.needs = pg_needs,
+	.open = pg_open,
+	.close = pg_close,
+	.add = pg_add,
+	.changed = pg_changed,
+	.list = pg_list,
+};
