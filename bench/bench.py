@@ -1069,8 +1069,14 @@ def cmd_report(tsv, meta, out_md):
         md.extend("- " + x for x in note_lines)
     md_section(md, "Method")
     md.append(METHOD)
+    # bench/pg.py's section, measured on its own, is kept
+    kept = ""
+    if os.path.exists(out_md):
+        old = open(out_md).read()
+        if "<!-- bench/pg.py -->" in old:
+            kept = "\n" + old[old.index("<!-- bench/pg.py -->"):]
     with open(out_md, "w") as f:
-        f.write("\n".join(md) + "\n")
+        f.write("\n".join(md) + "\n" + kept)
 
 
 METHOD = """\
