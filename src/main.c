@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "log.h"
 #include "master.h"
+#include "msg.h"
 #include "pidfile.h"
 #include "priv.h"
 #include "proctitle.h"
@@ -97,7 +98,7 @@ probe_store(const struct conf *c)
 	size_t i;
 
 	for (i = 0; i < c->nroutes; i++)
-		if (c->routes[i].handler == ROUTE_MSG) {
+		if (c->routes[i].handler == &handler_msg) {
 			if (store_probe(c, msg, sizeof(msg)) == 0) {
 				if (msg[0] != '\0')
 					fprintf(stderr, "guad: [msg] db: %s\n",

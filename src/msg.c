@@ -214,10 +214,10 @@ wait_state(struct hreq *q)
 
 /* What take() did with a message. */
 enum take {
-	TAKE_STORED,  /* committed */
-	TAKE_BUSY,    /* another connection holds the write lock: not stored */
-	TAKE_WAIT,    /* in flight: m->store.wait says for what */
-	TAKE_REFUSED  /* not stored: r holds the error to send */
+	TAKE_STORED, /* committed */
+	TAKE_BUSY,   /* another connection holds the write lock: not stored */
+	TAKE_WAIT,   /* in flight: m->store.wait says for what */
+	TAKE_REFUSED /* not stored: r holds the error to send */
 };
 
 /*
