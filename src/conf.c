@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "fsopen.h"
 #include "mime.h"
+#include "page.h"
 #include "route.h"
 #include "schema.h"
 #include "tls.h"
@@ -96,6 +97,19 @@ add_mime(struct parse *ps, const char *ext, const char *type)
 	return 1;
 }
 
+static int
+add_errpage(struct parse *ps, const char *status, const char *file)
+{
+	char msg[CONF_ERR_MAX];
+
+	if (page_conf_add(ps->conf, status, file, ps->lineno, msg,
+		sizeof(msg)) == -1) {
+		seterr(ps, ps->lineno, "%s", msg);
+		return 0;
+	}
+	return 1;
+}
+
 /* Sections whose lines are entries of a list, not keys of the schema. */
 /* guad -T's writer: one gua.ini line at a time, the first error kept. */
 struct dump {
@@ -136,6 +150,18 @@ dump_routes(const struct conf *c, struct dump *d)
 	}
 }
 
+static void
+dump_errpages(const struct conf *c, struct dump *d)
+{
+	char status[16];
+	size_t i;
+
+	for (i = 0; i < c->nerrpages; i++) {
+		snprintf(status, sizeof(status), "%d", c->errpages[i].status);
+		dump_line(d, "errors", status, c->errpages[i].file);
+	}
+}
+
 static const struct {
 	const char *name;
 	int (*add)(struct parse *, const char *, const char *);
@@ -143,6 +169,7 @@ static const struct {
 } lists[] = {
 	{ "mime", add_mime, dump_mime },
 	{ "routes", add_route, dump_routes },
+	{ "errors", add_errpage, dump_errpages },
 };
 #define NLISTS (sizeof(lists) / sizeof(lists[0]))
 
@@ -425,6 +452,12 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 		goto fail;
 	if (check_files && check_tls(&ps) == -1)
 		goto fail;
+	if (check_files && (rc = page_conf_check(c, msg, sizeof(msg))) != 0) {
+		seterr(&ps, rc, "%s", msg);
+		goto fail;
+	}
+	if (check_files)
+		c->style = page_find_style(c);
 	free(ps.seen);
 	return c;
 oom:
@@ -588,6 +621,7 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nroutes; i++)
 		route_free(&c->routes[i]);
 	mime_conf_free(c);
+	page_conf_free(c);
 	if (c->root_fd != -1)
 		close(c->root_fd);
 	router_free(&c->router);

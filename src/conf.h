@@ -20,6 +20,13 @@ struct conf_mime {
 	char *type;
 };
 
+/* [errors]: a status and the page sent with it, relative to the root. */
+struct conf_errpage {
+	int status;
+	char *file;
+	int line;
+};
+
 struct conf {
 	char *path; /* as given */
 	char *dir;  /* folder of path */
@@ -70,6 +77,10 @@ struct conf {
 
 	struct conf_mime *mime;
 	size_t nmime;
+
+	struct conf_errpage *errpages;
+	size_t nerrpages;
+	const char *style; /* the site's stylesheet URL, or NULL */
 
 	struct route *routes;
 	size_t nroutes;

@@ -18,6 +18,7 @@
 #include "handler.h"
 #include "http.h"
 #include "log.h"
+#include "page.h"
 #include "park.h"
 #include "resp.h"
 #include "scoreboard.h"
@@ -370,6 +371,7 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 	/* gathered behind the one before: the rest of that one is queued */
 	if (c->inflight)
 		response_done(c, before);
+	page_error_finish(pool->conf, r);
 	if (c->out == NULL) {
 		if ((c->out = buf_pool_get(&pool->outpool)) == NULL)
 			goto fail;

@@ -340,6 +340,7 @@ static const struct {
 	{ "if-none-match", offsetof(struct http_request, if_none_match) },
 	{ "accept-encoding", offsetof(struct http_request, accept_encoding) },
 	{ "if-match", offsetof(struct http_request, if_match) },
+	{ "accept", offsetof(struct http_request, accept) },
 };
 
 #define NLIST_FIELDS (sizeof(list_fields) / sizeof(list_fields[0]))
@@ -440,7 +441,9 @@ parse_field(struct http_request *req, const char *name, size_t nlen,
 	case 6:
 		if (IS("origin"))
 			return set_once(&req->origin, v, vlen);
-		if (IS("expect")) {
+		if (IS("accept"))
+			set_list(req, f, 3, v, vlen);
+		else if (IS("expect")) {
 			if (!http_token_eq(v, vlen, "100-continue"))
 				return HTTP_STATUS_EXPECTATION_FAILED;
 			req->expect_continue = 1;

@@ -80,6 +80,7 @@ struct http_request {
 	struct http_slice range;
 	struct http_slice if_range;
 	struct http_slice accept_encoding;
+	struct http_slice accept;
 	struct http_slice referer;
 	struct http_slice user_agent;
 	struct http_slice origin;	  /* RFC 6454 */

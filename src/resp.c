@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "page.h"
 #include "resp.h"
 
 void
@@ -37,32 +38,29 @@ resp_error(struct response *r, int status)
 	resp_error_detail(r, status, NULL);
 }
 
-/* Like resp_error, with a sentence (plain ASCII, no markup) saying why. */
+/*
+ * Like resp_error, with a sentence (plain ASCII, no markup, a string
+ * that outlives the response) saying why. The page is the built-in one
+ * with the built-in style; page_error_finish, called just before it is
+ * sent, may swap it for the site's.
+ */
 void
 resp_error_detail(struct response *r, int status, const char *detail)
 {
-	const char *reason = http_status_reason(status);
-	int n;
-
 	r->status = status;
 	r->content_type = "text/html; charset=utf-8";
 	r->nbody = 0;
 	r->etag[0] = '\0';
 	r->last_modified = 0;
+	r->lastmod = NULL;
 	if (status < 300 || status > 399)
 		r->cache_control = NULL;
 	r->content_encoding = NULL;
 	r->vary = 0;
-	if (reason == NULL)
-		reason = "";
-	n = snprintf(r->ebuf, sizeof(r->ebuf),
-	    "<!DOCTYPE html>\n<html><head>"
-	    "<title>%d %s</title></head>\n<body><h1>%d %s</h1>%s%s%s"
-	    "</body></html>\n",
-	    status, reason, status, reason, detail ? "<p>" : "",
-	    detail ? detail : "", detail ? "</p>" : "");
-	if (n > 0 && (size_t)n < sizeof(r->ebuf))
-		resp_body(r, r->ebuf, (size_t)n);
+	r->vary_accept = 0;
+	r->error_page = 1;
+	r->detail = detail;
+	page_error_builtin(r, NULL);
 }
 
 off_t
@@ -133,8 +131,12 @@ resp_head(struct buf *b, const struct response *r, int keep_alive, int http10)
 		BUF_ADDLIT(b, "\r\nContent-Encoding: ");
 		buf_adds(b, r->content_encoding);
 	}
-	if (r->vary)
+	if (r->vary && r->vary_accept)
+		BUF_ADDLIT(b, "\r\nVary: Accept-Encoding, Accept");
+	else if (r->vary)
 		BUF_ADDLIT(b, "\r\nVary: Accept-Encoding");
+	else if (r->vary_accept)
+		BUF_ADDLIT(b, "\r\nVary: Accept");
 	if (r->cache_control != NULL) {
 		BUF_ADDLIT(b, "\r\nCache-Control: ");
 		buf_adds(b, r->cache_control);

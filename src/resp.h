@@ -18,20 +18,23 @@ struct response {
 	const char *allow;    /* 405, OPTIONS */
 	const char *cache_control;
 	const char *content_encoding;
-	unsigned vary : 1;    /* Vary: Accept-Encoding */
-	time_t last_modified; /* 0: none */
-	const char *lastmod;  /* it formatted, or NULL */
-	char etag[40];	      /* "" : none */
+	unsigned vary : 1;	  /* Vary: Accept-Encoding */
+	unsigned vary_accept : 1; /* Vary: Accept */
+	time_t last_modified;	  /* 0: none */
+	const char *lastmod;	  /* it formatted, or NULL */
+	char etag[40];		  /* "" : none */
 	struct http_slice body[RESP_BODY_MAX];
 	int nbody;
 	int fd; /* file body, -1: none */
 	off_t file_off;
 	off_t file_len;
-	off_t range_total;    /* 206, 416: the whole length */
-	unsigned close : 1;   /* end the connection after */
-	unsigned no_body : 1; /* HEAD, 304 */
-	unsigned retry_after; /* 503: seconds; 0: none */
-	char ebuf[320];	      /* error page */
+	off_t range_total;	 /* 206, 416: the whole length */
+	unsigned close : 1;	 /* end the connection after */
+	unsigned no_body : 1;	 /* HEAD, 304 */
+	unsigned retry_after;	 /* 503: seconds; 0: none */
+	unsigned error_page : 1; /* the body is resp_error's page */
+	const char *detail;	 /* its sentence saying why, or NULL */
+	char ebuf[512];		 /* the middle of the error page */
 };
 
 void resp_init(struct response *);

@@ -3,7 +3,6 @@
 
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@
 #include "fsopen.h"
 #include "handler.h"
 #include "hex.h"
-#include "html.h"
+#include "listing.h"
 #include "log.h"
 #include "mime.h"
 #include "precond.h"
@@ -111,8 +110,9 @@ static_redirect(struct hreq *q, struct response *r)
 	return HTTP_STATUS_MOVED_PERMANENTLY;
 }
 
-static int
-errno_status(const char *name)
+/* The status for a failed open of name (errno says why). */
+int
+static_errno_status(const char *name)
 {
 	switch (errno) {
 	case ENOENT:
@@ -165,8 +165,8 @@ path_below(const char *dir, size_t dlen, const char *file, size_t flen)
  * path was checked already, but "innocent -> .env" or "docs -> .git"
  * passes that check. One readlink per open; failing it refuses.
  */
-static int
-dot_resolved(const struct route *rt, int fd)
+int
+static_dot_resolved(const struct route *rt, int fd)
 {
 	char file[PATH_MAX], dir[PATH_MAX];
 	const char *d = rt->real;
@@ -358,7 +358,7 @@ variant(const struct route *rt, int dotcheck, int base, const char *rel,
 	if ((fd = fsopen_beneath(base, path, O_RDONLY | O_NONBLOCK)) == -1)
 		return -1;
 	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
-	    (dotcheck && dot_resolved(rt, fd)) ||
+	    (dotcheck && static_dot_resolved(rt, fd)) ||
 	    st->st_mtim.tv_sec < orig->st_mtim.tv_sec ||
 	    (st->st_mtim.tv_sec == orig->st_mtim.tv_sec &&
 		st->st_mtim.tv_nsec < orig->st_mtim.tv_nsec)) {
@@ -526,109 +526,6 @@ cache_small(struct hreq *q, const char *key, size_t keylen, int fd,
 	return e;
 }
 
-static int
-keep_entry(const struct dirent *d)
-{
-	return !(d->d_name[0] == '.' &&
-	    (d->d_name[1] == '\0' ||
-		(d->d_name[1] == '.' && d->d_name[2] == '\0')));
-}
-
-static void
-add_href(struct buf *b, const char *name)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
-			buf_addc(b, (char)*p);
-		else {
-			buf_addc(b, '%');
-			buf_addc(b, hex_upper[*p >> 4]);
-			buf_addc(b, hex_upper[*p & 15]);
-		}
-	}
-}
-
-/*
- * Is the entry name of the directory rel (below the route's directory)
- * one to list? A symlink is followed the way a request for it would be:
- * opened below the route's directory, so one that leaves it, or that
- * leads to a dotfile while they are off, is hidden. Sets *isdir.
- */
-static int
-list_entry(const struct conf *c, const struct route *rt, const char *rel,
-    const struct dirent *d, int *isdir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	int fd, n, ok;
-
-	if (d->d_name[0] == '.' && !c->dotfiles)
-		return 0;
-	*isdir = d->d_type == DT_DIR;
-	if (d->d_type != DT_UNKNOWN && d->d_type != DT_LNK)
-		return 1;
-	n = snprintf(path, sizeof(path), "%s/%s", rel, d->d_name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return 0;
-	if ((fd = fsopen_beneath(rt->fd, path, O_PATH)) == -1)
-		return 0;
-	ok = fstat(fd, &st) == 0 && (c->dotfiles || !dot_resolved(rt, fd));
-	if (ok)
-		*isdir = S_ISDIR(st.st_mode);
-	close(fd);
-	return ok;
-}
-
-/*
- * An HTML page listing the directory dfd (rel below the route's
- * directory), names escaped, links encoded.
- */
-static int
-listing(struct hreq *q, int dfd, const char *rel, struct response *r)
-{
-	const struct route *rt = q->route;
-	const char *path = q->path;
-	struct dirent **names;
-	struct buf *b = &q->scratch->page;
-	int i, n, isdir;
-
-	n = scandirat(dfd, ".", &names, keep_entry, alphasort);
-	if (n == -1)
-		return errno_status(path);
-	b->len = 0;
-	b->failed = 0;
-	buf_adds(b,
-	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	    "<title>Index of ");
-	html_escape(b, path, strlen(path));
-	buf_adds(b, "</title></head>\n<body><h1>Index of ");
-	html_escape(b, path, strlen(path));
-	buf_adds(b, "</h1>\n<ul>\n");
-	if (strcmp(path, "/") != 0)
-		buf_adds(b, "<li><a href=\"../\">../</a></li>\n");
-	for (i = 0; i < n; i++) {
-		if (list_entry(q->conf, rt, rel, names[i], &isdir)) {
-			buf_adds(b, "<li><a href=\"");
-			add_href(b, names[i]->d_name);
-			buf_adds(b, isdir ? "/\">" : "\">");
-			html_escape(b, names[i]->d_name,
-			    strlen(names[i]->d_name));
-			buf_adds(b, isdir ? "/</a></li>\n" : "</a></li>\n");
-		}
-		free(names[i]);
-	}
-	free(names);
-	buf_adds(b, "</ul>\n</body></html>\n");
-	if (b->failed)
-		return HTTP_STATUS_INTERNAL_SERVER_ERROR;
-	r->content_type = "text/html; charset=utf-8";
-	resp_body(r, b->data, b->len);
-	return 0;
-}
-
 /*
  * The file handler serves its one file; the dir handler maps the rest of
  * the path below its prefix into its directory, with index.html (or, if
@@ -675,8 +572,8 @@ serve_path(struct hreq *q, struct response *r)
 	    e->checked == date_now())
 		return serve_cached(rt, req, e, r);
 	if ((fd = fsopen_beneath(base, rel, O_RDONLY | O_NONBLOCK)) == -1)
-		return errno_status(path);
-	if (dotcheck && dot_resolved(rt, fd)) {
+		return static_errno_status(path);
+	if (dotcheck && static_dot_resolved(rt, fd)) {
 		close(fd);
 		return HTTP_STATUS_NOT_FOUND;
 	}
@@ -694,17 +591,18 @@ serve_path(struct hreq *q, struct response *r)
 		fd = fsopen_beneath(dfd, rel, O_RDONLY | O_NONBLOCK);
 		if (fd == -1 && errno == ENOENT) {
 			r->cache_control = rt->cache_control;
-			rc = rt->listing ? listing(q, dfd, rel_dir, r)
+			rc = rt->listing ? listing_serve(&q->scratch->page, c,
+					       rt, dfd, rel_dir, path, req, r)
 					 : HTTP_STATUS_FORBIDDEN;
 			close(dfd);
 			return rc;
 		}
 		if (fd == -1) {
-			rc = errno_status(path);
+			rc = static_errno_status(path);
 			close(dfd);
 			return rc;
 		}
-		if (dotcheck && dot_resolved(rt, fd)) {
+		if (dotcheck && static_dot_resolved(rt, fd)) {
 			close(fd);
 			close(dfd);
 			return HTTP_STATUS_NOT_FOUND;

@@ -32,5 +32,8 @@ int static_if_range(const struct http_slice *, const char *etag, time_t mtime,
 /* The header matchers static_serve uses, exported for the fuzz harness. */
 int static_etag_match(const struct http_slice *, const char *etag);
 int static_accepts(const struct http_slice *, const char *coding);
+/* For the listing: what an open failure answers, and dotfile symlinks. */
+int static_errno_status(const char *name);
+int static_dot_resolved(const struct route *, int fd);
 
 #endif

@@ -340,7 +340,7 @@ static const int errors[] = {
 static char *
 body_of(const struct response *r)
 {
-	static char page[1024];
+	static char page[4096];
 	size_t n = 0;
 	int i;
 
