@@ -297,8 +297,8 @@ page_error_finish(const struct conf *c, struct response *r)
  * -1 with a message in err ("[errors] ...", without the file and line).
  */
 int
-page_conf_add(struct conf *c, const char *status, const char *file,
-    int line, char *err, size_t errlen)
+page_conf_add(struct conf *c, const char *status, const char *file, int line,
+    char *err, size_t errlen)
 {
 	struct conf_errpage *e;
 	unsigned long n;
@@ -307,9 +307,8 @@ page_conf_add(struct conf *c, const char *status, const char *file,
 
 	errno = 0;
 	n = strtoul(status, &end, 10);
-	if (status[0] < '1' || status[0] > '9' || *end != '\0' ||
-	    errno != 0 || n < 400 || n > 599 ||
-	    http_status_reason((int)n) == NULL) {
+	if (status[0] < '1' || status[0] > '9' || *end != '\0' || errno != 0 ||
+	    n < 400 || n > 599 || http_status_reason((int)n) == NULL) {
 		snprintf(err, errlen,
 		    "[errors] %s: not an error status guad sends (400 to 599)",
 		    status);
@@ -363,9 +362,10 @@ page_conf_check(const struct conf *c, char *err, size_t errlen)
 			continue;
 		}
 		snprintf(err, errlen, "[errors] %d: %s: %s", e->status, e->file,
-		    errno == EXDEV	? "outside the root"
-			: errno == EINVAL ? "not a regular file of at most 64 KiB"
-					  : strerror(errno));
+		    errno == EXDEV ? "outside the root"
+			: errno == EINVAL
+			? "not a regular file of at most 64 KiB"
+			: strerror(errno));
 		return e->line;
 	}
 	return 0;

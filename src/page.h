@@ -20,8 +20,8 @@ void page_head(struct buf *, const char *style, const char *title, size_t tlen);
 void page_error_builtin(struct response *, const char *style);
 void page_error_finish(const struct conf *, struct response *);
 const char *page_find_style(const struct conf *);
-int page_conf_add(struct conf *, const char *status, const char *file,
-    int line, char *err, size_t errlen);
+int page_conf_add(struct conf *, const char *status, const char *file, int line,
+    char *err, size_t errlen);
 int page_conf_check(const struct conf *, char *err, size_t errlen);
 void page_conf_free(struct conf *);
 const char *page_advice(int status);
