@@ -96,6 +96,9 @@ static const struct {
 	[HTTP_STATUS_EXPECTATION_FAILED] = { ADVICE(
 	    "The server cannot meet the request's Expect "
 	    "header. Send it without one.") },
+	[HTTP_STATUS_MISDIRECTED_REQUEST] = { ADVICE(
+	    "This server does not answer for that host name. "
+	    "Check the address.") },
 	[HTTP_STATUS_HEADER_FIELDS_TOO_LARGE] = { ADVICE(
 	    "The request's header fields are too large. "
 	    "Clearing this site's cookies may help.") },
