@@ -137,15 +137,17 @@ out:
 int
 route_format(const struct route *r, char *buf, size_t len)
 {
+	size_t used;
 	int n;
 
 	n = snprintf(buf, len, "%s ", r->handler->name);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
+	used = (size_t)n;
 	if (r->handler->format != NULL)
-		return r->handler->format(r, buf + n, len - (size_t)n);
-	n = snprintf(buf + n, len - (size_t)n, "%s", r->arg);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+		return r->handler->format(r, buf + used, len - used);
+	n = snprintf(buf + used, len - used, "%s", r->arg);
+	return n < 0 || (size_t)n >= len - used ? -1 : 0;
 }
 
 /*
