@@ -78,6 +78,8 @@ ROUTES = [
     ("/static/", "dir static listing precompressed cache=public,max-age=60"),
 ]
 
+ERRORS = [("404", "index.html"), ("503", "static/style.css")]
+
 
 def parse(text):
     """gua.ini text to ([(section, key, value)], {section: [unset keys]})."""
@@ -143,9 +145,8 @@ class ConfDumpTest(unittest.TestCase):
         # the routes close the file, in the file's order
         self.assertEqual([(k, v) for s, k, v in lines if s == "routes"],
                          guadtest.shipped_routes())
-        self.assertTrue(out.rstrip("\n").endswith("[mime]\n\n[routes]\n"
-                        + "\n".join("%s = %s" % r
-                                    for r in guadtest.shipped_routes())))
+        self.assertIn("\n[routes]\n" + "".join(
+            "%s = %s\n" % r for r in guadtest.shipped_routes()), out)
         self.assert_round_trip(out)
 
     def test_every_key_with_other_values_round_trips(self):
@@ -167,12 +168,14 @@ class ConfDumpTest(unittest.TestCase):
         text += [".%s = %s" % m for m in MIME]
         text.append("[routes]")
         text += ["%s = %s" % r for r in ROUTES]
+        text.append("[errors]")
+        text += ["%s = %s" % e for e in ERRORS]
         out = self.dump(self.write("every.ini", "\n".join(text) + "\n"))
         lines, unset = parse(out)
         self.assertEqual(unset, {}, "every key was set")
         got = {}
         for section, key, value in lines:
-            if section in ("mime", "routes"):
+            if section in ("mime", "routes", "errors"):
                 continue
             self.assertIn(key, EVERY_KEY.get(section, {}),
                           "[%s] %s is new: add it to EVERY_KEY in %s"
@@ -186,6 +189,8 @@ class ConfDumpTest(unittest.TestCase):
         self.assertEqual([(k, v) for s, k, v in lines if s == "mime"], MIME)
         self.assertEqual([(k, v) for s, k, v in lines if s == "routes"],
                          ROUTES)
+        self.assertEqual([(k, v) for s, k, v in lines if s == "errors"],
+                         ERRORS)
         self.assert_round_trip(out)
 
     def test_a_broken_file_prints_nothing(self):
