@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "authority.h"
+#include "check_main.h"
 
 struct auth_case {
 	const char *in;
@@ -182,15 +183,4 @@ authority_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(authority_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(authority_suite)

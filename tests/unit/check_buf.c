@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "check_main.h"
 
 START_TEST(test_grows_within_max)
 {
@@ -332,15 +333,4 @@ buf_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(buf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(buf_suite)

@@ -22,6 +22,7 @@
 #include "router.h"
 #include "schema.h"
 #include "static.h"
+#include "check_main.h"
 
 #define NAME "t.ini"
 
@@ -1028,15 +1029,4 @@ conf_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(conf_suite)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "date.h"
+#include "check_main.h"
 
 static const struct {
 	time_t t;
@@ -152,14 +153,4 @@ date_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(date_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(date_suite)

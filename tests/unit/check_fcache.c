@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fcache.h"
+#include "check_main.h"
 
 static char dir[] = "/tmp/check_fcache.XXXXXX";
 
@@ -210,15 +211,4 @@ fcache_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(fcache_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(fcache_suite)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fsopen.h"
+#include "check_main.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -233,15 +234,4 @@ fsopen_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(fsopen_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(fsopen_suite)

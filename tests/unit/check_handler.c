@@ -9,6 +9,7 @@
 #include "http.h"
 #include "msg.h"
 #include "static.h"
+#include "check_main.h"
 
 static size_t
 rows(void)
@@ -123,15 +124,4 @@ handler_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(handler_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(handler_suite)

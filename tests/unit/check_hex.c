@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "check_main.h"
 
 START_TEST(test_every_byte_has_its_value)
 {
@@ -59,15 +60,4 @@ hex_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(hex_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(hex_suite)

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "html.h"
+#include "check_main.h"
 
 struct escape_case {
 	const char *in;
@@ -169,15 +170,4 @@ html_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(html_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(html_suite)

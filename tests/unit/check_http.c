@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "check_main.h"
 
 /* Small limits so that every bound is easy to cross. */
 static const struct http_limits lim = {
@@ -1009,15 +1010,4 @@ http_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(http_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(http_suite)

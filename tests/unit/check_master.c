@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "master.h"
+#include "check_main.h"
 
 static const struct {
 	unsigned crashes;
@@ -42,15 +43,4 @@ master_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(master_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(master_suite)

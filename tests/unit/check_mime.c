@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "mime.h"
+#include "check_main.h"
 
 struct ext_case {
 	const char *name;
@@ -666,15 +667,4 @@ mime_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(mime_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(mime_suite)

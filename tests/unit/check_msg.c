@@ -11,6 +11,7 @@
 #include "html.h"
 #include "http.h"
 #include "msg.h"
+#include "check_main.h"
 
 struct decode_case {
 	const char *name;
@@ -282,15 +283,4 @@ msg_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(msg_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(msg_suite)

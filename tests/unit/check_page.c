@@ -10,6 +10,7 @@
 #include "listing.h"
 #include "page.h"
 #include "resp.h"
+#include "check_main.h"
 
 static char page[8192];
 
@@ -170,15 +171,4 @@ page_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(page_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(page_suite)

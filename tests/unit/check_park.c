@@ -9,6 +9,7 @@
 
 #include "ev.h"
 #include "park.h"
+#include "check_main.h"
 
 static int woken[4];
 
@@ -171,15 +172,4 @@ park_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(park_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(park_suite)

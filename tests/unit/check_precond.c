@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "precond.h"
+#include "check_main.h"
 
 #define T	1000000000 /* Sun, 09 Sep 2001 01:46:40 GMT */
 #define SAME	"Sun, 09 Sep 2001 01:46:40 GMT"
@@ -196,15 +197,4 @@ precond_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(precond_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(precond_suite)

@@ -10,6 +10,7 @@
 #include "date.h"
 #include "http.h"
 #include "resp.h"
+#include "check_main.h"
 
 static struct buf b;
 static char head[2048];
@@ -464,15 +465,4 @@ resp_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(resp_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(resp_suite)

@@ -11,6 +11,7 @@
 #include "msg.h"
 #include "router.h"
 #include "static.h"
+#include "check_main.h"
 
 /* Fills a route; path is used in place. */
 static void
@@ -281,15 +282,4 @@ router_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(router_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(router_suite)

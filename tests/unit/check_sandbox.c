@@ -21,6 +21,7 @@
 #include "html.h"
 #include "sandbox.h"
 #include "store.h"
+#include "check_main.h"
 
 #define TEMPLATE "/tmp/check_sandbox.XXXXXX"
 
@@ -263,9 +264,8 @@ main(void)
 {
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
 	char why[128];
-	int failed, abi;
+	int abi;
 
 	if ((abi = sandbox_abi(why, sizeof(why))) == 0) {
 		printf("SKIP: Landlock is unavailable (%s): the confinement "
@@ -280,9 +280,5 @@ main(void)
 	tcase_add_test(tc, test_store_folder_missing_still_confines);
 	tcase_add_test(tc, test_pg_store_reaches_its_port_only);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "schema.h"
+#include "check_main.h"
 
 /* Every slot of the table and of the type names is filled in. */
 START_TEST(test_no_empty_slots)
@@ -224,15 +225,4 @@ schema_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(schema_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(schema_suite)

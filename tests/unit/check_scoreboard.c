@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scoreboard.h"
+#include "check_main.h"
 
 static struct scoreboard *sb;
 static struct scoreboard_view *v;
@@ -167,15 +168,4 @@ scoreboard_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(scoreboard_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(scoreboard_suite)

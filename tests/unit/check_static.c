@@ -10,6 +10,7 @@
 #include "date.h"
 #include "http.h"
 #include "static.h"
+#include "check_main.h"
 
 struct range_case {
 	const char *range; /* NULL: no header */
@@ -400,15 +401,4 @@ static_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(static_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(static_suite)

@@ -7,6 +7,7 @@
 
 #include "http.h"
 #include "uri.h"
+#include "check_main.h"
 
 struct decode_case {
 	const char *in;
@@ -378,15 +379,4 @@ uri_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(uri_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(uri_suite)

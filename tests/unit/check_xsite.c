@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "xsite.h"
+#include "check_main.h"
 
 struct origin_case {
 	const char *origin, *host;
@@ -143,15 +144,4 @@ xsite_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(xsite_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(xsite_suite)
