@@ -10,14 +10,18 @@ process a Server started (and worker pids discovered as its children) is
 ever signalled.
 """
 
+import collections
 import os
 import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import unittest
 
 GUAD = os.path.abspath(os.environ.get("GUAD") or os.path.join("src", "guad"))
 SRCDIR = os.path.abspath(os.environ.get("SRCDIR") or ".")
@@ -189,7 +193,11 @@ class Response:
 
 
 class ConnectionClosed(AssertionError):
-    pass
+    """The server closed the connection before the response was complete."""
+
+
+class BadResponse(AssertionError):
+    """What the server sent is not a well-formed HTTP response head."""
 
 
 class Connection:
@@ -200,6 +208,7 @@ class Connection:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
         self.eof = False
+        self.received = 0       # bytes read from the server, in total
 
     def __enter__(self):
         return self
@@ -232,6 +241,7 @@ class Connection:
             self.eof = True
             return False
         self.buf += chunk
+        self.received += len(chunk)
         return True
 
     def _read_exact(self, n, deadline):
@@ -262,12 +272,12 @@ class Connection:
         lines = raw_head.decode("latin-1").split("\r\n")
         m = re.match(r"(HTTP/\d\.\d) (\d{3})(?: (.*))?$", lines[0])
         if not m:
-            raise AssertionError("bad status line %r" % lines[0])
+            raise BadResponse("bad status line %r" % lines[0])
         version, status, reason = m.group(1), int(m.group(2)), m.group(3) or ""
         header_list = []
         for line in lines[1:]:
             if ":" not in line:
-                raise AssertionError("bad header line %r in %r" % (line, raw_head))
+                raise BadResponse("bad header line %r in %r" % (line, raw_head))
             name, value = line.split(":", 1)
             header_list.append((name, value.strip()))
         resp = Response(version, status, reason, header_list, b"", raw_head)
@@ -276,7 +286,11 @@ class Connection:
         if "chunked" in resp.headers.get("transfer-encoding", "").lower():
             body = b""
             while True:
-                size = int(self._read_line(deadline).split(b";")[0], 16)
+                line = self._read_line(deadline)
+                try:
+                    size = int(line.split(b";")[0], 16)
+                except ValueError:
+                    raise BadResponse("bad chunk size line %r" % line)
                 if size == 0:
                     while self._read_line(deadline):
                         pass
@@ -670,3 +684,230 @@ class Server:
 
     def __exit__(self, *exc):
         self.cleanup()
+
+
+# --------------------------------------------------------------------------
+# test cases sharing one server
+
+
+class ServerTestCase(unittest.TestCase):
+    """A TestCase whose tests share one guad, started before the first test
+    and stopped after the last (by pid, SIGTERM then SIGKILL; its stderr
+    and logs are then checked for sanitizer reports, which fail the
+    class).
+
+    SERVER: keyword arguments for Server (sections, files, workers, ...);
+    a subclass whose arguments depend on its own attributes overrides
+    server_args() instead.  prepare(server) runs after the temp dir and
+    document root exist and before guad starts (e.g. to add files).  The
+    server is self.server, its port self.port."""
+
+    SERVER = {}
+
+    @classmethod
+    def server_args(cls):
+        return dict(cls.SERVER)
+
+    @classmethod
+    def prepare(cls, server):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = Server(**cls.server_args())
+        try:
+            cls.prepare(cls.server)
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+        cls.port = cls.server.port
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.server.cleanup()
+        finally:
+            super().tearDownClass()
+
+
+# --------------------------------------------------------------------------
+# load
+
+
+# Why a request got no answer (LoadClient.failures).
+CONNECT_FAILED = "connect failed"
+SEND_FAILED = "send failed"
+NO_RESPONSE = "closed before any response byte"
+TRUNCATED = "closed in the middle of the response"
+NO_ANSWER_IN_TIME = "no complete answer in time"
+GARBLED = "garbled response"
+
+
+class Failure:
+    """One request that got no answer: tag, kind (one of the constants
+    above), reused (True if it went on a keep-alive connection that had
+    already carried a request) and the exception's text."""
+
+    def __init__(self, tag, kind, reused, detail):
+        self.tag = tag
+        self.kind = kind
+        self.reused = reused
+        self.detail = detail
+
+    def __repr__(self):
+        return "<%s: %s on a %s connection: %s>" % (
+            self.tag, self.kind, "reused" if self.reused else "new",
+            self.detail[:200])
+
+
+class LoadClient(threading.Thread):
+    """One client of a load or fault test.  It never retries.
+
+    make(i) returns the i-th request as (tag, raw bytes), tag being what
+    the test wants to know it by (a message text, a path).  Requests go
+    one after another on one keep-alive connection (keep_alive=False: a
+    new connection each), until `count` requests, the monotonic
+    `deadline` or the `stop` Event.  Every request ends in exactly one
+    of:
+      answered   [(tag, Response)]: a complete, well-formed response
+                 (Response.seconds: from sending to the last byte);
+      failures   [Failure]: none, with the reason.
+    After a failure or a "Connection: close" answer the next request goes
+    on a new connection; stop_on_failure=True ends the client at the
+    first failure instead.  A keep-alive connection the server closed
+    while idle is noticed before a request is written to it (as any
+    HTTP client does) and replaced: that is no request, only counted in
+    idle_closed.  An exception in the client itself (not in the server's
+    answer) ends it and is kept in `error` for the test to report."""
+
+    def __init__(self, port, make, count, keep_alive=True, deadline=None,
+                 stop=None, stop_on_failure=False, timeout=10.0, host=HOST):
+        super().__init__(daemon=True)
+        self.port = port
+        self.host = host
+        self.make = make
+        self.count = count
+        self.keep_alive = keep_alive
+        self.deadline = deadline
+        self.stop = stop
+        self.stop_on_failure = stop_on_failure
+        self.timeout = timeout
+        self.sent = []          # tags, in order
+        self.answered = []      # (tag, Response)
+        self.failures = []      # Failure
+        self.idle_closed = 0
+        self.reused = 0         # requests sent on a reused connection
+        self.error = None
+
+    def answers(self):
+        """collections.Counter of the answers' status codes."""
+        return collections.Counter(r.status for _, r in self.answered)
+
+    def tags(self, status):
+        """Tags of the requests answered with status."""
+        return [t for t, r in self.answered if r.status == status]
+
+    def _done(self, i):
+        return (i >= self.count
+                or (self.deadline is not None
+                    and time.monotonic() >= self.deadline)
+                or (self.stop is not None and self.stop.is_set()))
+
+    def run(self):
+        conn = None
+        served = 0              # requests answered on conn
+        try:
+            i = 0
+            while not self._done(i):
+                tag, raw = self.make(i)
+                i += 1
+                if conn is not None and served and idle_closed(conn):
+                    self.idle_closed += 1
+                    conn.close()
+                    conn = None
+                reused = conn is not None
+                self.sent.append(tag)
+                try:
+                    conn = conn or Connection(self.port, host=self.host,
+                                              timeout=self.timeout)
+                except OSError as e:
+                    conn = None
+                    self.failures.append(Failure(tag, CONNECT_FAILED, False,
+                                                 repr(e)))
+                    if self.stop_on_failure:
+                        return
+                    continue
+                got = conn.received
+                t0 = time.monotonic()
+                try:
+                    conn.send(raw)
+                    r = conn.read_response(head=_method(raw) == b"HEAD")
+                except (OSError, AssertionError) as e:
+                    if isinstance(e, BadResponse):
+                        kind = GARBLED
+                    elif isinstance(e, socket.timeout):
+                        kind = NO_ANSWER_IN_TIME
+                    elif isinstance(e, ConnectionClosed):
+                        kind = (NO_RESPONSE if conn.received == got
+                                else TRUNCATED)
+                    elif isinstance(e, OSError):
+                        kind = (SEND_FAILED if conn.received == got
+                                else TRUNCATED)
+                    else:
+                        raise
+                    self.failures.append(Failure(tag, kind, reused, repr(e)))
+                    conn.close()
+                    conn = None
+                    served = 0
+                    if self.stop_on_failure:
+                        return
+                    continue
+                r.seconds = time.monotonic() - t0
+                self.answered.append((tag, r))
+                if reused:
+                    self.reused += 1
+                served += 1
+                if (not self.keep_alive or "close" in
+                        r.headers.get("connection", "").lower()):
+                    conn.close()
+                    conn = None
+                    served = 0
+        except BaseException as e:  # noqa: B902 -- reported by the test
+            self.error = e
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+def idle_closed(conn):
+    """True if the server has closed this idle connection (EOF or reset
+    waiting), checked without blocking before a request is written."""
+    if conn.buf:
+        return False
+    r, _, _ = select.select([conn.sock], [], [], 0)
+    if not r:
+        return False
+    try:
+        return conn.sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def run_clients(clients, timeout):
+    """Start the clients, wait up to timeout seconds for all of them to
+    end; raise if one is still running or ended on an error of its own."""
+    for c in clients:
+        c.start()
+    end = time.monotonic() + timeout
+    for c in clients:
+        c.join(max(0.1, end - time.monotonic()))
+    running = [c for c in clients if c.is_alive()]
+    if running:
+        raise AssertionError("%d clients still running after %.0f s"
+                             % (len(running), timeout))
+    for c in clients:
+        if c.error is not None:
+            raise AssertionError("a client failed: %r" % c.error) \
+                from c.error

@@ -13,15 +13,14 @@ import signal
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guadtest import (Connection, Server, alive, get, starttime,  # noqa: E402
-                      wait_for)
+from guadtest import (Connection, LoadClient, Server, alive, get,  # noqa: E402
+                      starttime, wait_for)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -44,64 +43,29 @@ def db_query(path, sql):
         con.close()
 
 
-class Client(threading.Thread):
-    """Sends up to count requests over keep-alive connections until the
-    deadline; a request that fails at the connection level (its worker
-    died) is counted and the next one goes on a new connection."""
+def chaos_client(port, name, count, deadline, posting):
+    """A client sending up to count requests over keep-alive connections
+    until the deadline: posts of distinct messages NAME-0000, ... or GETs
+    of the shipped pages."""
+    rng = random.Random()
 
-    def __init__(self, port, name, count, deadline, posting):
-        super().__init__(daemon=True)
-        self.port = port
-        self.prefix = name
-        self.count = count
-        self.deadline = deadline
-        self.posting = posting
-        self.acked = []         # texts answered 303
-        self.sent = []          # every text sent
-        self.failed = 0         # connection-level failures
-        self.answers = collections.Counter()
-        self.wrong = []         # answers that should never happen
-        self.error = None
+    def make(i):
+        if posting:
+            text = "%s-%04d" % (name, i)
+            return text, post_raw(text)
+        path = rng.choice(["/", "/doge.gif", "/msg"])
+        return path, get_raw(path)
+    client = LoadClient(port, make, count, deadline=deadline)
+    client.posting = posting
+    return client
 
-    def run(self):
-        conn = None
-        try:
-            for i in range(self.count):
-                if time.monotonic() >= self.deadline:
-                    break
-                text = "%s-%04d" % (self.prefix, i)
-                if self.posting:
-                    raw = post_raw(text)
-                    self.sent.append(text)
-                else:
-                    raw = get_raw(random.choice(["/", "/doge.gif", "/msg"]))
-                try:
-                    if conn is None:
-                        conn = Connection(self.port, timeout=10)
-                    conn.send(raw)
-                    r = conn.read_response()
-                except (OSError, AssertionError):
-                    self.failed += 1
-                    if conn is not None:
-                        conn.close()
-                        conn = None
-                    continue
-                self.answers[r.status] += 1
-                if self.posting and r.status == 303:
-                    self.acked.append(text)
-                elif r.status != (303 if self.posting else 200):
-                    # a 503 for a post is an honest "not stored" (a busy
-                    # bound passed); a GET has no excuse
-                    if not (self.posting and r.status == 503):
-                        self.wrong.append((raw[:40], r.status))
-                if r.headers.get("connection", "").lower() == "close":
-                    conn.close()
-                    conn = None
-        except BaseException as e:  # noqa: B902 -- reported by the test
-            self.error = e
-        finally:
-            if conn is not None:
-                conn.close()
+
+def wrong_answers(client):
+    """Answers that should never happen: a post is answered 303 (stored)
+    or 503 (an honest "not stored": a busy bound passed); a GET has no
+    excuse for anything but 200."""
+    ok = (303, 503) if client.posting else (200,)
+    return [(t, r.status) for t, r in client.answered if r.status not in ok]
 
 
 class WorkerChaosTest(unittest.TestCase):
@@ -116,10 +80,12 @@ class WorkerChaosTest(unittest.TestCase):
             db = os.path.join(s.tmpdir, "msg.db")
             wait_for(lambda: len(s.workers()) == self.WORKERS, 5)
             deadline = time.monotonic() + self.SECONDS
-            clients = [Client(s.port, "p%d" % i, self.PER_CLIENT, deadline,
-                              True) for i in range(self.POSTERS)]
-            clients += [Client(s.port, "g%d" % i, self.PER_CLIENT, deadline,
-                               False) for i in range(self.GETTERS)]
+            clients = [chaos_client(s.port, "p%d" % i, self.PER_CLIENT,
+                                    deadline, True)
+                       for i in range(self.POSTERS)]
+            clients += [chaos_client(s.port, "g%d" % i, self.PER_CLIENT,
+                                     deadline, False)
+                        for i in range(self.GETTERS)]
             for c in clients:
                 c.start()
             rng = random.Random()
@@ -140,7 +106,7 @@ class WorkerChaosTest(unittest.TestCase):
                              "clients still running")
             for c in clients:
                 self.assertIsNone(c.error, c.error)
-                self.assertEqual(c.wrong, [], c.wrong[:5])
+                self.assertEqual(wrong_answers(c), [], wrong_answers(c)[:5])
             self.assertGreater(len(killed), 5, "too few workers killed")
 
             # every worker replaced, and the server answers
@@ -154,8 +120,8 @@ class WorkerChaosTest(unittest.TestCase):
             self.assertIsNone(s.proc.poll(), "master died")
             s.stop()
 
-            acked = [t for c in clients for t in c.acked]
-            sent = {t for c in clients for t in c.sent}
+            acked = [t for c in clients if c.posting for t in c.tags(303)]
+            sent = {t for c in clients if c.posting for t in c.sent}
             rows = [r[0] for r in db_query(db, "SELECT text FROM message")]
             counts = collections.Counter(rows)
             self.assertEqual([t for t, n in counts.items() if n > 1], [],
@@ -167,8 +133,9 @@ class WorkerChaosTest(unittest.TestCase):
             self.assertEqual(
                 db_query(db, "PRAGMA integrity_check"), [("ok",)])
             self.assertGreater(len(acked), 0, "nothing was acknowledged")
-            failed = sum(c.failed for c in clients)
-            answers = sum((c.answers for c in clients), collections.Counter())
+            failed = sum(len(c.failures) for c in clients)
+            answers = sum((c.answers() for c in clients),
+                          collections.Counter())
             sys.stderr.write(
                 "\n  chaos: %d workers killed; %d answers %s; %d requests "
                 "failed with their worker; %d messages acknowledged, %d "

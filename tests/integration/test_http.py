@@ -18,7 +18,8 @@ import unittest
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guadtest  # noqa: E402
-from guadtest import Connection, Server, get, request, wait_for  # noqa: E402
+from guadtest import (Connection, Server, ServerTestCase, get,  # noqa: E402
+                       request, wait_for)
 
 DATA = bytes((i * 7 + i // 256) % 256 for i in range(10000))
 DATA_LEN = len(DATA)
@@ -79,29 +80,19 @@ def read_all(sock, limit_s):
 # one server with a data file and small limits
 
 
-class HttpTest(unittest.TestCase):
+class HttpTest(ServerTestCase):
+    SERVER = {"files": {"data.bin": DATA},
+              "sections": {"routes": {"/data.bin": "file data.bin"},
+                           "limits": dict(LIMITS)}}
+
     @classmethod
-    def setUpClass(cls):
-        s = Server(
-            files={"data.bin": DATA},
-            sections={"routes": {"/data.bin": "file data.bin"},
-                      "limits": dict(LIMITS)})
-        path = os.path.join(s.root, "data.bin")
+    def prepare(cls, server):
+        path = os.path.join(server.root, "data.bin")
         os.utime(path, ns=(DATA_MTIME_NS, DATA_MTIME_NS))
-        cls.server = s
-        s.__enter__()
         st = os.stat(path)
         cls.etag = '"%x-%x"' % (st.st_mtime_ns, st.st_size)
         cls.last_modified = email.utils.formatdate(
             st.st_mtime_ns // 10**9, usegmt=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
-    @property
-    def port(self):
-        return self.server.port
 
     def conn(self, timeout=5.0):
         return Connection(self.port, timeout=timeout)
@@ -570,7 +561,7 @@ class AccessLogTest(unittest.TestCase):
         self.assertIn("/?after", lines[1])
 
 
-class PipelineDeadlineTest(unittest.TestCase):
+class PipelineDeadlineTest(ServerTestCase):
     """A request that begins behind pipelined responses the client is slow
     to read keeps its own deadline: once the output drains, an unfinished
     head or body still ends in 408 (or a close), never in an open
@@ -581,19 +572,13 @@ class PipelineDeadlineTest(unittest.TestCase):
     SIZE = 2500         # responses small enough to be gathered and batched
 
     @classmethod
-    def setUpClass(cls):
-        cls.server = Server(
-            workers=1,
-            files={"s.txt": b"s" * cls.SIZE},
-            sections={"timeouts": {"header": str(cls.HEADER),
-                                   "body": str(cls.BODY),
-                                   "keepalive": "60", "send": "60"},
-                      "routes": {"/s.txt": "file s.txt"}})
-        cls.server.__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def server_args(cls):
+        return {"workers": 1,
+                "files": {"s.txt": b"s" * cls.SIZE},
+                "sections": {"timeouts": {"header": str(cls.HEADER),
+                                          "body": str(cls.BODY),
+                                          "keepalive": "60", "send": "60"},
+                             "routes": {"/s.txt": "file s.txt"}}}
 
     def pipeline(self, n, tail):
         """n GETs and the start of one more request, sent at once on a
@@ -650,24 +635,18 @@ class PipelineDeadlineTest(unittest.TestCase):
                    b"Content-Length: 10\r\n\r\nabc")
 
 
-class TimeoutTest(unittest.TestCase):
+class TimeoutTest(ServerTestCase):
     HEADER = BODY = KEEPALIVE = SEND = 1
 
     @classmethod
-    def setUpClass(cls):
-        cls.server = Server(
-            workers=1,
-            files={"big/big.bin": BIG},
-            sections={"timeouts": {"header": str(cls.HEADER),
-                                   "body": str(cls.BODY),
-                                   "keepalive": str(cls.KEEPALIVE),
-                                   "send": str(cls.SEND)},
-                      "routes": {"/big/": "dir big"}})
-        cls.server.__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def server_args(cls):
+        return {"workers": 1,
+                "files": {"big/big.bin": BIG},
+                "sections": {"timeouts": {"header": str(cls.HEADER),
+                                          "body": str(cls.BODY),
+                                          "keepalive": str(cls.KEEPALIVE),
+                                          "send": str(cls.SEND)},
+                             "routes": {"/big/": "dir big"}}}
 
     def trickle(self, c, data, start, limit):
         """Send data one byte every 0.3 s until the server answers (or

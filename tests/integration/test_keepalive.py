@@ -9,19 +9,10 @@ import unittest
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guadtest  # noqa: E402
-from guadtest import Connection, Server  # noqa: E402
+from guadtest import Connection, ServerTestCase  # noqa: E402
 
 
-class KeepAliveTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        cls.server.__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
+class KeepAliveTest(ServerTestCase):
     def conn(self):
         return Connection(self.server.port)
 

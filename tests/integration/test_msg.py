@@ -25,7 +25,8 @@ import uuid
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guadtest  # noqa: E402
-from guadtest import Connection, Server, get, request, wait_for  # noqa: E402
+from guadtest import (Connection, LoadClient, Server,  # noqa: E402
+                       ServerTestCase, get, request, wait_for)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -86,20 +87,10 @@ def db_integrity(path):
         con.close()
 
 
-class MsgTest(unittest.TestCase):
+class MsgTest(ServerTestCase):
     @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        cls.server.__enter__()
-        cls.db = os.path.join(cls.server.tmpdir, "msg.db")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
-    @property
-    def port(self):
-        return self.server.port
+    def prepare(cls, server):
+        cls.db = os.path.join(server.tmpdir, "msg.db")
 
     def assert_stored(self, text):
         self.assertIn(text, db_rows(self.db))
@@ -216,16 +207,12 @@ class MsgTest(unittest.TestCase):
             self.assertLess(abs(stamp - now), 120, iso)
 
 
-class MsgLimitsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server({"msg": {"max_length": "10", "page_size": "3"}})
-        cls.server.__enter__()
-        cls.db = os.path.join(cls.server.tmpdir, "msg.db")
+class MsgLimitsTest(ServerTestCase):
+    SERVER = {"sections": {"msg": {"max_length": "10", "page_size": "3"}}}
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def prepare(cls, server):
+        cls.db = os.path.join(server.tmpdir, "msg.db")
 
     def test_max_length_in_bytes(self):
         port = self.server.port
@@ -347,54 +334,21 @@ class RenderCacheTest(unittest.TestCase):
 # concurrency
 
 
-class Poster(threading.Thread):
-    """Posts `count` distinct messages over keep-alive connections."""
+def poster(port, name, count, reconnect=False, stop=None):
+    """A client posting count distinct messages NAME-0000, NAME-0001, ...
+    over keep-alive connections; without reconnect it ends at its first
+    failed request."""
+    def make(i):
+        text = "%s-%04d" % (name, i)
+        return text, post_raw(form(text), close=False)
+    return LoadClient(port, make, count, stop=stop,
+                      stop_on_failure=not reconnect)
 
-    def __init__(self, port, name, count, reconnect=False, stop=None):
-        super().__init__(daemon=True)
-        self.port = port
-        self.prefix = name
-        self.count = count
-        self.reconnect = reconnect
-        self.stop = stop
-        self.attempted = []
-        self.acked = []
-        self.failed = []             # (text, error)
-        self.bad = []                # (text, response, seconds) not 303
-        self.error = None
 
-    def run(self):
-        conn = None
-        try:
-            for i in range(self.count):
-                if self.stop is not None and self.stop.is_set():
-                    break
-                text = "%s-%04d" % (self.prefix, i)
-                self.attempted.append(text)
-                try:
-                    if conn is None:
-                        conn = Connection(self.port, timeout=10)
-                    t0 = time.monotonic()
-                    conn.send(post_raw(form(text), close=False))
-                    r = conn.read_response()
-                    took = time.monotonic() - t0
-                except (OSError, AssertionError) as e:
-                    self.failed.append((text, repr(e)))
-                    if conn is not None:
-                        conn.close()
-                        conn = None
-                    if not self.reconnect:
-                        return
-                    continue
-                if r.status == 303:
-                    self.acked.append(text)
-                else:
-                    self.bad.append((text, r, took))
-        except BaseException as e:  # noqa: B902 -- reported by the test
-            self.error = e
-        finally:
-            if conn is not None:
-                conn.close()
+def not_303(client):
+    """(text, response) of the posts a client got an answer other than
+    303 for."""
+    return [(t, r) for t, r in client.answered if r.status != 303]
 
 
 class ConcurrencyTest(unittest.TestCase):
@@ -407,7 +361,7 @@ class ConcurrencyTest(unittest.TestCase):
         with Server(workers=self.WORKERS) as s:
             db = os.path.join(s.tmpdir, "msg.db")
             wait_for(lambda: len(s.workers()) == self.WORKERS, 5)
-            posters = [Poster(s.port, "c%d" % i, self.POSTS)
+            posters = [poster(s.port, "c%d" % i, self.POSTS)
                        for i in range(self.CLIENTS)]
             start = time.monotonic()
             for p in posters:
@@ -418,21 +372,22 @@ class ConcurrencyTest(unittest.TestCase):
                              "posting took longer than %d s" % self.BOUND)
             for p in posters:
                 self.assertIsNone(p.error, p.error)
-                self.assertEqual(p.failed, [], p.failed[:3])
-            bad = [b for p in posters for b in p.bad]
+                self.assertEqual(p.failures, [], p.failures[:3])
+            bad = [b for p in posters for b in not_303(p)]
             s.stop()
             rows = db_rows(db)
             self.assertFalse(
                 bad, "%d of %d POSTs not answered 303: %s; stored anyway: "
                 "%d; error log warnings:\n%s" % (
                     len(bad), self.CLIENTS * self.POSTS,
-                    ", ".join("%s -> %d after %.2f s" % (t, r.status, took)
-                              for t, r, took in bad[:5]),
-                    len({t for t, _, _ in bad} & set(rows)),
+                    ", ".join("%s -> %d after %.2f s" % (t, r.status,
+                                                          r.seconds)
+                              for t, r in bad[:5]),
+                    len({t for t, _ in bad} & set(rows)),
                     "\n".join(l for l in s.log().splitlines()
                               if "[info]" not in l)[:2000]))
             for p in posters:
-                self.assertEqual(len(p.acked), self.POSTS)
+                self.assertEqual(len(p.tags(303)), self.POSTS)
             expected = {"c%d-%04d" % (i, j) for i in range(self.CLIENTS)
                         for j in range(self.POSTS)}
             self.assertEqual(len(rows), self.CLIENTS * self.POSTS)
@@ -446,12 +401,12 @@ class ConcurrencyTest(unittest.TestCase):
             db = os.path.join(s.tmpdir, "msg.db")
             wait_for(lambda: len(s.workers()) == self.WORKERS, 5)
             stop = threading.Event()
-            posters = [Poster(s.port, "k%d" % i, 400, reconnect=True,
+            posters = [poster(s.port, "k%d" % i, 400, reconnect=True,
                               stop=stop) for i in range(self.CLIENTS)]
             start = time.monotonic()
             for p in posters:
                 p.start()
-            acked = lambda: sum(len(p.acked) for p in posters)  # noqa: E731
+            acked = lambda: sum(len(p.tags(303)) for p in posters)  # noqa: E731
             killed = []
             try:
                 for threshold in (300, 900, 1500):
@@ -476,9 +431,10 @@ class ConcurrencyTest(unittest.TestCase):
             refused = set()
             for p in posters:
                 self.assertIsNone(p.error, p.error)
-                self.assertEqual([b for b in p.bad if b[1].status != 503], [],
-                                 p.bad[:3])
-                refused.update(b[0] for b in p.bad)
+                bad = not_303(p)
+                self.assertEqual([b for b in bad if b[1].status != 503], [],
+                                 bad[:3])
+                refused.update(b[0] for b in bad)
             wait_for(lambda: len(s.workers()) == self.WORKERS
                      and not set(s.workers()) & set(killed), 10,
                      message=lambda: "respawned workers; have %s, killed %s"
@@ -491,17 +447,17 @@ class ConcurrencyTest(unittest.TestCase):
             counts = collections.Counter(rows)
             dups = [t for t, n in counts.items() if n > 1]
             self.assertEqual(dups, [], "duplicated messages")
-            attempted = set().union(*(p.attempted for p in posters))
+            attempted = set().union(*(p.sent for p in posters))
             attempted.add("after-kills")
             strange = set(rows) - attempted
             self.assertEqual(strange, set(), "corrupted or unknown messages")
-            acked_all = set().union(*(p.acked for p in posters))
+            acked_all = set().union(*(p.tags(303) for p in posters))
             lost = acked_all - set(rows)
             self.assertEqual(sorted(lost)[:10], [],
                              "%d acknowledged messages lost" % len(lost))
             self.assertEqual(sorted(refused & set(rows)), [],
                              "stored although answered 503")
-            failed = [f for p in posters for f in p.failed]
+            failed = [f for p in posters for f in p.failures]
             self.assertLess(len(failed), len(attempted) // 4,
                             "too many failed posts: %s" % failed[:5])
             self.assertEqual(db_integrity(db), "ok")

@@ -12,19 +12,11 @@ import unittest
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guadtest  # noqa: E402
-from guadtest import Server, get, request, wait_for  # noqa: E402
+from guadtest import (Server, ServerTestCase, get, request,  # noqa: E402
+                      wait_for)
 
 
-class RoutesTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        cls.server.__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
+class RoutesTest(ServerTestCase):
     def get(self, path, **kw):
         return get(self.server.port, path, **kw)
 

@@ -18,7 +18,7 @@ import zlib
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guadtest import HOST, Server, get, request  # noqa: E402
+from guadtest import HOST, Server, ServerTestCase, get, request  # noqa: E402
 
 CANARY = b"CANARY-7f3a9c-outside-the-root\n"
 DOTFILE = b"DOTFILE-SECRET-41d2\n"
@@ -235,23 +235,14 @@ def file_digest(path):
     return h.hexdigest()
 
 
-class StaticTest(unittest.TestCase):
+class StaticTest(ServerTestCase):
     """One server, dotfiles off, sendfile on, over the generated tree."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server(sections={"routes": ROUTES, "mime": MIME},
-                            own_root=True)
-        try:
-            populate(cls.server.root)
-            cls.server.start()
-        except BaseException:
-            cls.server.cleanup()
-            raise
+    SERVER = {"sections": {"routes": ROUTES, "mime": MIME}, "own_root": True}
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
+    def prepare(cls, server):
+        populate(server.root)
 
     def get(self, path, **kw):
         return get(self.server.port, path, **kw)
@@ -510,24 +501,16 @@ class StaticTest(unittest.TestCase):
                 self.assertNotIn("cache-control", self.get(path).headers)
 
 
-class DotfilesOnTest(unittest.TestCase):
+class DotfilesOnTest(ServerTestCase):
     """dotfiles = on, sendfile = off, over the same kind of tree."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server(sections={
-            "server": {"dotfiles": "on", "sendfile": "off"},
-            "routes": ROUTES, "mime": MIME}, own_root=True)
-        try:
-            populate(cls.server.root)
-            cls.server.start()
-        except BaseException:
-            cls.server.cleanup()
-            raise
+    SERVER = {"sections": {"server": {"dotfiles": "on", "sendfile": "off"},
+                           "routes": ROUTES, "mime": MIME},
+              "own_root": True}
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
+    def prepare(cls, server):
+        populate(server.root)
 
     def test_dotfiles_are_served_when_on(self):
         for path in ("/.env", "/innocent", "/.hidden/x.txt"):
