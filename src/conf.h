@@ -72,8 +72,9 @@ struct conf {
 	unsigned tls_port;     /* 0: no TLS listener */
 	char *tls_certificate; /* PEM: the leaf, then its chain */
 	char *tls_key;
-	char *tls_protocols; /* "TLSv1.2 TLSv1.3" */
-	void *tls_ctx;	     /* SSL_CTX, built with check_files */
+	char *tls_protocols;		 /* "TLSv1.2 TLSv1.3" */
+	void *tls_ctx;			 /* SSL_CTX, built with check_files */
+	struct schema_list status_allow; /* clients of status and metrics */
 
 	struct conf_mime *mime;
 	size_t nmime;

@@ -8,11 +8,12 @@
 #include "log.h"
 #include "router.h"
 
-extern const struct handler handler_file, handler_dir, handler_msg;
+extern const struct handler handler_file, handler_dir, handler_msg,
+    handler_status, handler_metrics;
 
 /* One row per handler kind; a route names one by its name. */
 const struct handler *const handlers[] = { &handler_file, &handler_dir,
-	&handler_msg, NULL };
+	&handler_msg, &handler_status, &handler_metrics, NULL };
 
 /* Returns the kind called name in gua.ini, or NULL. */
 const struct handler *

@@ -72,6 +72,7 @@ struct handler {
 	const char *allow;   /* the Allow header: the same methods */
 	unsigned prefix : 1; /* routes a tree below a path ending in '/' */
 	unsigned posts : 1;  /* may store what a request carries */
+	unsigned no_arg : 1; /* the route line names no argument */
 	/* its per-worker state is that of another kind (dir: file's) */
 	const struct handler *shares;
 

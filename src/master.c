@@ -645,7 +645,8 @@ master_run(struct conf *conf)
 	if ((m.sb = scoreboard_create()) == NULL)
 		log_warn(
 		    "scoreboard (no worker_timeout, max_requests, status or metrics)");
-	else
+	m.gen = 1; /* the first configuration; a reload starts the next */
+	if (m.sb != NULL)
 		scoreboard_generation(m.sb, m.gen);
 	m.want = conf_workers(conf);
 	log_info("files opened with %s", fsopen_mode());

@@ -73,14 +73,19 @@ route_parse(struct route *r, const char *path, const char *value, char *err,
 		return -1;
 	}
 	handler = strtok_r(words, " \t", &save);
-	arg = handler ? strtok_r(NULL, " \t", &save) : NULL;
+	h = handler ? handler_find(handler) : NULL;
+	/* a kind that takes no argument: what follows are options */
+	if (h != NULL && h->no_arg)
+		arg = "";
+	else
+		arg = handler ? strtok_r(NULL, " \t", &save) : NULL;
 	if (arg == NULL) {
 		snprintf(err, errlen,
 		    "[routes] %s: expected HANDLER ARGUMENT (file FILE, dir DIR or msg TEMPLATE)",
 		    path);
 		goto out;
 	}
-	if ((h = handler_find(handler)) == NULL) {
+	if (h == NULL) {
 		kind_list(why, sizeof(why));
 		snprintf(err, errlen,
 		    "[routes] %s: unknown handler \"%s\" (%s)", path, handler,
@@ -140,7 +145,8 @@ route_format(const struct route *r, char *buf, size_t len)
 	size_t used;
 	int n;
 
-	n = snprintf(buf, len, "%s ", r->handler->name);
+	n = snprintf(buf, len, r->handler->no_arg ? "%s" : "%s ",
+	    r->handler->name);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	used = (size_t)n;

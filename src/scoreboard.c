@@ -65,7 +65,8 @@ static const uint16_t codes[SCOREBOARD_CODES] = { 0, 1, 2, 3, 4, 5, 100, 101,
 /* Index in codes[] of a status 0..599, built before the fork. */
 uint8_t scoreboard_code_index[600];
 
-static struct scoreboard *board;
+static struct scoreboard *shared;    /* mapped by the master */
+static struct scoreboard_slot *mine; /* in a worker: its own slot */
 
 /* Maps the scoreboard before the workers are forked; NULL on failure. */
 struct scoreboard *
@@ -85,7 +86,7 @@ scoreboard_create(void)
 		scoreboard_code_index[s] = (uint8_t)(s / 100);
 	for (i = 6; i < SCOREBOARD_CODES; i++)
 		scoreboard_code_index[codes[i]] = (uint8_t)i;
-	board = sb;
+	shared = sb;
 	return sb;
 }
 
@@ -93,7 +94,7 @@ scoreboard_create(void)
 struct scoreboard *
 scoreboard_get(void)
 {
-	return board;
+	return shared;
 }
 
 /* The code counted at index i of scoreboard_counters.code: 1..5 is "Nxx". */
@@ -240,14 +241,23 @@ scoreboard_read(const struct scoreboard *sb, struct scoreboard_view *v)
 	return -1;
 }
 
+/* In a worker: its own slot (for code that is not handed it), or NULL. */
+struct scoreboard_slot *
+scoreboard_mine(void)
+{
+	return mine;
+}
+
 /* The worker says what it is doing: starting, serving, draining. */
 void
 scoreboard_state(struct scoreboard_slot *s, enum scoreboard_state st)
 {
 	if (s == NULL)
 		return;
-	if (st == SCOREBOARD_STARTING)
+	if (st == SCOREBOARD_STARTING) {
 		s->pid = (int32_t)getpid();
+		mine = s;
+	}
 	__atomic_store_n(&s->state, st, __ATOMIC_RELEASE);
 }
 

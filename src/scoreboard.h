@@ -164,6 +164,7 @@ extern uint8_t scoreboard_code_index[600];
 
 /* A worker, in its own slot. */
 void scoreboard_state(struct scoreboard_slot *, enum scoreboard_state);
+struct scoreboard_slot *scoreboard_mine(void);
 void scoreboard_store(struct scoreboard_slot *, enum scoreboard_store_op,
     enum scoreboard_store_result, uint64_t us);
 void scoreboard_stuck_reply(struct scoreboard_slot *);

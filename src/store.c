@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "conf.h"
+#include "date.h"
+#include "scoreboard.h"
 #include "store.h"
 #include "store_pg.h"
 #include "store_sqlite.h"
@@ -14,6 +16,24 @@ static const struct store_ops *const backends[] = {
 	&store_pg,
 	&store_sqlite,
 };
+
+/*
+ * Counts an operation that began at since_us in the worker's scoreboard
+ * slot, unless it is to be called again (STORE_WAIT): its last call
+ * counts.
+ */
+static void
+count(enum scoreboard_store_op op, int rc, int64_t since_us)
+{
+	enum scoreboard_store_result r = rc == 0 ? SCOREBOARD_STORE_OK
+	    : rc == STORE_BUSY			 ? SCOREBOARD_STORE_BUSY
+						 : SCOREBOARD_STORE_ERROR;
+
+	if (rc == STORE_WAIT)
+		return;
+	scoreboard_store(scoreboard_mine(), op, r,
+	    (uint64_t)(date_clock_us() - since_us));
+}
 
 /* The backend for a [msg] db value; never NULL. */
 const struct store_ops *
@@ -109,7 +129,11 @@ int
 store_add(struct store *s, uint64_t *ticket, const char *text, size_t len,
     int64_t now)
 {
-	return s->ops->add(s, ticket, text, len, now);
+	int64_t t = date_clock_us();
+	int rc = s->ops->add(s, ticket, text, len, now);
+
+	count(SCOREBOARD_STORE_ADD, rc, t);
+	return rc;
 }
 
 /*
@@ -130,5 +154,9 @@ store_changed(struct store *s, uint64_t turn)
 int
 store_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 {
-	return s->ops->list(s, limit, cb, arg);
+	int64_t t = date_clock_us();
+	int rc = s->ops->list(s, limit, cb, arg);
+
+	count(SCOREBOARD_STORE_LIST, rc, t);
+	return rc;
 }

@@ -13,10 +13,11 @@ libsqlite3-dev libssl-dev libpq-dev media-types"
 # postgresql: the PostgreSQL store's tests (tests/integration/test_pg.py).
 # dpkg-dev, debhelper, devscripts, lintian, fakeroot, debootstrap, iproute2:
 # tests/package.sh builds the .deb and installs it on a fresh Debian root.
+# prometheus: its promtool checks /metrics (tests/integration/test_status.py).
 test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs
 fonts-wqy-zenhei cppcheck clang-tidy clang-format mandoc check
 dpkg-dev debhelper devscripts lintian fakeroot debootstrap iproute2
-postgresql"
+postgresql prometheus"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;

@@ -75,6 +75,8 @@ static const char every_key[] = "; every key guad has\n"
 				"certificate = /etc/guad/cert.pem\n"
 				"key = key.pem\n"
 				"protocols = TLSv1.3\n"
+				"[status]\n"
+				"allow = 10.0.0.0/8, ::1\n"
 				"[mime]\n"
 				"md = text/markdown\n"
 				".TXT = text/plain; charset=utf-8\n"
@@ -152,6 +154,9 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_str_eq(c->tls_key, "/tmp/key.pem"); /* relative to dir */
 	ck_assert_str_eq(c->tls_protocols, "TLSv1.3");
 	ck_assert_ptr_null(c->tls_ctx); /* built only with check_files */
+	ck_assert_uint_eq(c->status_allow.n, 2);
+	ck_assert_str_eq(c->status_allow.v[0], "10.0.0.0/8");
+	ck_assert_str_eq(c->status_allow.v[1], "::1");
 
 	ck_assert_uint_eq(c->nmime, 2);
 	ck_assert_str_eq(c->mime[0].ext, "md");

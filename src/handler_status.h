@@ -1,0 +1,16 @@
+/* handler_status.h: the status route, and what the metrics route shares. */
+#ifndef GUAD_HANDLER_STATUS_H
+#define GUAD_HANDLER_STATUS_H
+
+struct conf;
+struct handler;
+struct hreq;
+struct scoreboard_view;
+
+extern const struct handler handler_status;
+
+int handler_status_init(const struct conf *, void **state);
+void handler_status_free(void *state);
+int handler_status_read(struct hreq *, const struct scoreboard_view **);
+
+#endif
