@@ -909,7 +909,9 @@ linger(struct conn *c)
 static void
 finish(struct conn *c)
 {
-	if (c->in_len == c->in_off && c->state == CONN_IDLE && !c->readable) {
+	/* a draining worker always lingers: its last answers must arrive */
+	if (c->in_len == c->in_off && c->state == CONN_IDLE && !c->readable &&
+	    !c->pool->draining) {
 		conn_close(c);
 		return;
 	}
@@ -921,14 +923,17 @@ finish(struct conn *c)
 }
 
 /*
- * While the worker drains, a connection between requests is closed once
- * its socket is known empty: a request already sent is answered first. A
- * connection still waiting for its first request keeps its header timer.
+ * While the worker drains, a connection between requests stays open: its
+ * next request is answered with Connection: close, so that the client
+ * learns of the close before it sends on it again (closing it now would
+ * race a request already on its way). Only once the drain's time is up
+ * (draining > 1) is it closed with its socket known empty. A connection
+ * still waiting for its first request keeps its header timer.
  */
 static int
 draining_idle(const struct conn *c)
 {
-	return c->pool->draining && c->state == CONN_IDLE &&
+	return c->pool->draining > 1 && c->state == CONN_IDLE &&
 	    c->in_len == c->in_off && !output_pending(c) &&
 	    c->timer != CONN_TIMER_HEADER;
 }

@@ -112,7 +112,7 @@ struct conn_pool {
 	struct conn *followed;	 /* its request is the slot's in progress */
 	struct buf_pool logpool; /* access log lines waiting to be done */
 	int log_format;		 /* enum access_format */
-	int draining;		 /* answer what is in hand, then close */
+	int draining; /* answer with close; 2: idle ones are closed too */
 	uint64_t requests;
 	/* a connection was closed and its slot is free again */
 	void (*closed)(struct conn_pool *);

@@ -173,26 +173,43 @@ on_lifeline(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 	}
 }
 
-/* Stop accepting, close idle connections, let the busy ones finish. */
+/* Idle connections: read what may wait unseen (draining_idle closes). */
 static void
-drain(struct worker *w)
+drain_idle(struct worker *w)
 {
 	size_t i;
 
-	w->pool.draining = 1;
-	scoreboard_state(w->pool.slot, SCOREBOARD_DRAINING);
-	listeners_watch(w, 0);
-	for (i = 0; i < w->nlisteners; i++) {
-		close(w->listeners[i].ev.fd);
-		w->listeners[i].ev.fd = -1;
-	}
-	/* Idle connections: read what may wait unseen, else close them. */
 	for (i = 0; i < w->conf->connections; i++) {
 		if (w->conns[i].ev.fd == -1 || w->conns[i].state != CONN_IDLE)
 			continue;
 		w->conns[i].readable = 1;
 		conn_drain(&w->conns[i]);
 	}
+}
+
+/*
+ * Stop accepting (taking what waits in the queue first: once the last
+ * listener is closed, the kernel would reset it), and let every
+ * connection finish: an idle one is kept until its next request, which
+ * is answered with Connection: close, or until [timeouts] shutdown.
+ */
+static void
+drain(struct worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nlisteners; i++)
+		on_accept(w->pool.loop, &w->listeners[i].ev, EV_READ);
+	w->pool.draining = 1;
+	w->drain_until =
+	    date_mono_ms() + (int64_t)w->conf->shutdown_timeout * 1000;
+	scoreboard_state(w->pool.slot, SCOREBOARD_DRAINING);
+	listeners_watch(w, 0);
+	for (i = 0; i < w->nlisteners; i++) {
+		close(w->listeners[i].ev.fd);
+		w->listeners[i].ev.fd = -1;
+	}
+	drain_idle(w);
 }
 
 static int64_t
@@ -207,6 +224,8 @@ next_deadline(struct worker *w)
 			d = w->pool.timers[t].head->deadline;
 	if (w->accept_resume != 0 && w->accept_resume < d)
 		d = w->accept_resume;
+	if (w->pool.draining == 1 && w->drain_until < d)
+		d = w->drain_until;
 	return d;
 }
 
@@ -230,6 +249,11 @@ expire(struct worker *w)
 	    w->accept_resume <= now) {
 		w->accept_resume = 0;
 		listeners_watch(w, 1);
+	}
+	/* the drain's time is up: idle connections are closed unanswered */
+	if (w->pool.draining == 1 && w->drain_until <= now) {
+		w->pool.draining = 2;
+		drain_idle(w);
 	}
 }
 

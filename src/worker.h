@@ -29,6 +29,7 @@ struct worker {
 	struct conn *conns;    /* conf->connections slots */
 	size_t nconns;	       /* open */
 	int64_t accept_resume; /* ms; 0: accepting */
+	int64_t drain_until;   /* ms: then idle connections are closed */
 };
 
 int worker_run(const struct conf *, const int *fds, size_t nfds, size_t ntls,

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Zero-failure worker replacement: nothing is dropped when workers go.
+
+Keep-alive clients made with python's http.client (one request after
+another, as a browser or a script would) never retry: every request that
+does not get a complete 200 is a failure, counted with its reason.  While
+they run, workers are replaced by HUP, TTOU, max_requests, or the whole
+server stops on QUIT.  A draining worker keeps its idle connections,
+answers each one's next request with Connection: close and closes only
+after a lingering close, so 0 requests fail.
+
+Only the guad processes these tests start are ever signalled.
+"""
+
+import http.client
+import os
+import random
+import re
+import signal
+import sys
+import threading
+import time
+import unittest
+
+sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guadtest import HOST, Server, wait_for  # noqa: E402
+
+CLIENTS = 4
+# each busy client's requests, at most: the signals are sent meanwhile
+BUSY_MAX = 4000
+
+
+class Load:
+    """CLIENTS threads, each one keep-alive http.client connection, one
+    request after another, never retrying.  pause: (lo, hi) seconds
+    between requests; count: requests per client (None: until stop(),
+    at most BUSY_MAX)."""
+
+    def __init__(self, port, pause=None, count=None):
+        self.port = port
+        self.pause = pause
+        self.count = count
+        self.ok = 0
+        self.failures = []
+        self.quit_at = None  # failures of requests begun later are not
+        self.after_quit = 0  # counted: the server is going away
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.threads = [threading.Thread(target=self.client, args=(i,))
+                        for i in range(CLIENTS)]
+        self.started = threading.Event()
+        self.nstarted = 0
+
+    def client(self, tid):
+        rnd = random.Random(tid)
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=10)
+        n = self.count if self.count is not None else BUSY_MAX
+        for i in range(n):
+            if self.count is None and self.done.is_set():
+                break
+            path = "/?t=%d&i=%d" % (tid, i)
+            begun = time.monotonic()
+            try:
+                conn.request("GET", path)
+                r = conn.getresponse()
+                body = r.read()
+                if r.status != 200 or not body:
+                    raise AssertionError("status %d, %d body bytes"
+                                         % (r.status, len(body)))
+                with self.lock:
+                    self.ok += 1
+                    if self.ok == CLIENTS:
+                        self.started.set()
+            except Exception as e:  # noqa: BLE001
+                conn.close()  # the next request opens a new connection
+                with self.lock:
+                    if self.quit_at is not None and begun >= self.quit_at:
+                        self.after_quit += 1
+                    else:
+                        self.failures.append("GET %s: %s: %s" % (
+                            path, type(e).__name__, e))
+            if self.pause is not None:
+                time.sleep(rnd.uniform(*self.pause))
+        conn.close()
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        self.started.wait(10)
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        for t in self.threads:
+            t.join(60)
+
+    def report(self):
+        return "%d ok, %d failed%s" % (
+            self.ok, len(self.failures),
+            "".join("\n  " + f for f in self.failures[:20]))
+
+
+def reloads(s):
+    return len(re.findall(r"reloaded: \d+ workers", s.log()))
+
+
+def hup(s, times, spacing=0.1):
+    """Sends HUP times, each once the last generation has started."""
+    for i in range(times):
+        s.signal(signal.SIGHUP)
+        wait_for(lambda: reloads(s) > i, 10,
+                 message=lambda: "reload %d in the log\n%s" % (i + 1, s.log()))
+        time.sleep(spacing)
+
+
+class ReplacementTest(unittest.TestCase):
+    def check(self, load, s):
+        self.assertFalse(load.failures, load.report())
+        self.assertGreater(load.ok, 0)
+        self.assertIsNone(s.proc.poll(), "master died")
+
+    def test_20_hups_busy_clients(self):
+        with Server(workers=2) as s:
+            with Load(s.port) as load:
+                hup(s, 20)
+            self.check(load, s)
+
+    def test_20_hups_pausing_clients(self):
+        with Server(workers=2) as s:
+            with Load(s.port, pause=(0, 2), count=8) as load:
+                hup(s, 20, spacing=0.3)
+            self.check(load, s)
+
+    def test_ttou(self):
+        with Server(workers=4) as s:
+            with Load(s.port) as load:
+                for want in (3, 2, 1):
+                    s.signal(signal.SIGTTOU)
+                    wait_for(lambda: "workers: %d" % want in s.log(), 10,
+                             message=s.log)
+                    time.sleep(0.5)
+            self.check(load, s)
+
+    def test_max_requests_50(self):
+        with Server(workers=2,
+                    sections={"limits": {"max_requests": "50"}}) as s:
+            with Load(s.port, pause=(0, 0.005), count=500) as load:
+                pass
+            self.check(load, s)
+            # the master looks at the slots once a second
+            self.assertGreaterEqual(len(re.findall("recycling it", s.log())), 2,
+                               s.log())
+
+    def test_quit_answers_what_was_sent(self):
+        with Server(workers=2) as s:
+            idle = []
+            for i in range(4):
+                c = http.client.HTTPConnection(HOST, s.port, timeout=10)
+                c.request("GET", "/?idle=%d" % i)
+                r = c.getresponse()
+                r.read()
+                self.assertEqual(r.status, 200)
+                idle.append(c)
+            with Load(s.port) as load:
+                time.sleep(0.5)
+                with load.lock:
+                    load.quit_at = time.monotonic()
+                s.signal(signal.SIGQUIT)
+                time.sleep(0.2)
+            self.assertFalse(load.failures, load.report())
+            self.assertGreater(load.ok, 0)
+            # idle connections: their next request is answered, with close
+            for i, c in enumerate(idle):
+                c.request("GET", "/?after-quit=%d" % i)
+                r = c.getresponse()
+                r.read()
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.getheader("Connection"), "close")
+                c.close()
+            self.assertEqual(s.wait(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
