@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -33,6 +34,12 @@ SHIPPED_INI = os.path.join(CONF, "gua.ini")
 # something in the master or a worker (both write to guad's stderr).
 SANITIZER_REPORT = re.compile(
     r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
+
+# make check names every test and every skip with its reason in the log
+# (.ci/run lists the skips): unittest.main() reads -v from the command
+# line, which the test driver does not let us pass.
+if os.environ.get("GUADTEST_VERBOSE") and "-v" not in sys.argv[1:]:
+    sys.argv.append("-v")
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
