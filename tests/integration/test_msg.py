@@ -457,9 +457,17 @@ class ConcurrencyTest(unittest.TestCase):
                              "%d acknowledged messages lost" % len(lost))
             self.assertEqual(sorted(refused & set(rows)), [],
                              "stored although answered 503")
+            # A SIGKILLed worker loses the requests it held: each poster
+            # has at most one in flight, so a kill costs at most one post
+            # per poster, and only as a connection closed under it (never
+            # a garbled answer, never a wait past the client's timeout).
             failed = [f for p in posters for f in p.failures]
-            self.assertLess(len(failed), len(attempted) // 4,
-                            "too many failed posts: %s" % failed[:5])
+            self.assertLessEqual(len(failed), self.CLIENTS * len(killed),
+                                 "more failed posts than in flight at the "
+                                 "kills: %s" % failed[:5])
+            self.assertEqual([f for f in failed if f.kind not in (
+                guadtest.NO_RESPONSE, guadtest.TRUNCATED,
+                guadtest.SEND_FAILED)], [])
             self.assertEqual(db_integrity(db), "ok")
             self.assertGreaterEqual(len(acked_all), 1500)
 

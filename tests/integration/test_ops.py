@@ -12,7 +12,6 @@ children of the master) are ever signalled.
 import os
 import re
 import resource
-import select
 import signal
 import socket
 import sqlite3
@@ -24,8 +23,9 @@ import unittest
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guadtest  # noqa: E402
-from guadtest import (HOST, Connection, ConnectionClosed, Server, alive,  # noqa: E402
-                      get, run_guad, starttime, wait_for)
+from guadtest import (HOST, Connection, ConnectionClosed,  # noqa: E402
+                      LoadClient, Server, alive, get, run_guad, starttime,
+                      wait_for)
 
 
 def snapshot(pids):
@@ -72,20 +72,6 @@ def refused(port):
     except OSError:
         return False
     return False
-
-
-def closed_by_peer(conn):
-    """True if the server already closed this idle connection (EOF or
-    reset pending), checked without blocking before a request is sent."""
-    if conn.buf:
-        return False
-    r, _, _ = select.select([conn.sock], [], [], 0)
-    if not r:
-        return False
-    try:
-        return conn.sock.recv(1, socket.MSG_PEEK) == b""
-    except OSError:
-        return True
 
 
 def state(pid):
@@ -155,130 +141,44 @@ class ReloadTest(unittest.TestCase):
 
 class LoadReloadTest(unittest.TestCase):
     """SIGHUP every 0.5 s for ~5 s while clients hammer the server: two
-    threads open a new connection per GET, two reuse keep-alive ones.
+    open a new connection per GET, two reuse keep-alive ones.  No client
+    retries (guadtest.LoadClient): every request is answered 200 or is a
+    failure with its reason.
 
-    A failure is a non-200 answer, a new connection that gets no complete
-    answer, or a broken response.  A keep-alive client behaves like real
-    HTTP clients: it notices an idle connection the server has already
-    closed (not a failure) and retries once, on a new connection, a request
-    whose reused connection closed before any response byte (counted and
-    reported; only a failed retry is a failure)."""
+    One kind of failure is known and bounded, not absorbed: a request
+    written to a reused keep-alive connection just as the draining worker
+    closes it gets nothing back (EOF before the status line).  That is
+    the defect "Zero-failure worker replacement" (a draining worker
+    closes every idle keep-alive connection at once, racing the client's
+    next request; it should answer that request with Connection: close).
+    Until it is fixed, each SIGHUP can cost each keep-alive client at most
+    the one request crossing its connection's close: the bound below.
+    When it is fixed, KNOWN_DRAIN_RACE becomes 0.  Anything else -- a
+    failure on a new connection, a truncated or garbled answer, a status
+    other than 200 -- fails the test."""
 
     DURATION = 5.0
     HUP_EVERY = 0.5
+    KNOWN_DRAIN_RACE = 1    # per keep-alive client per SIGHUP, see above
 
     def test_reload_under_load_fails_no_request(self):
         with Server(workers=2) as s:
             n_workers(s, 2)
             stop = threading.Event()
-            lock = threading.Lock()
-            stats = {"ok": 0, "keepalive_reused": 0, "idle_closed": 0,
-                     "retried": 0}
-            failures = []
 
-            def fail(kind, detail):
-                with lock:
-                    failures.append("%s: %s" % (kind, detail))
+            def client(tid, path, keep_alive):
+                def make(i):
+                    p = "%s?t=%d&i=%d" % (path, tid, i)
+                    return p, ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
+                               % p).encode()
+                return LoadClient(s.port, make, 10 ** 9,
+                                  keep_alive=keep_alive, stop=stop)
 
-            def no_response(e):
-                return (isinstance(e, ConnectionClosed) and "got b''" in str(e)
-                        or isinstance(e, (ConnectionResetError,
-                                          BrokenPipeError)))
-
-            def fail_exc(reused, path, e):
-                # name the case: the request had been sent in full
-                if isinstance(e, ConnectionClosed) and "got b''" in str(e):
-                    what = "closed with no response byte"
-                elif isinstance(e, ConnectionResetError):
-                    what = "reset with no response byte"
-                else:
-                    what = repr(e)
-                fail("%s connection" % ("reused keep-alive" if reused
-                                        else "new"),
-                     "GET %s sent, %s" % (path, what))
-
-            def count(key):
-                with lock:
-                    stats[key] += 1
-
-            def check(r, path):
-                if r.status != 200:
-                    fail("status", "%s %s" % (path, r.status))
-                    return False
-                count("ok")
-                return True
-
-            def new_connections(tid):
-                i = 0
-                while not stop.is_set():
-                    i += 1
-                    path = "/?t=%d&i=%d" % (tid, i)
-                    try:
-                        check(get(s.port, path), path)
-                    except Exception as e:  # noqa: BLE001
-                        fail_exc(False, path, e)
-
-            def keep_alive(tid):
-                conn = None
-                i = 0
-                while not stop.is_set():
-                    i += 1
-                    path = "/static/style.css?t=%d&i=%d" % (tid, i)
-                    if conn is not None and closed_by_peer(conn):
-                        # The server closed this idle keep-alive connection
-                        # before we sent anything on it: allowed (RFC 9112
-                        # 9.3), and any client opens a new one.  Not a
-                        # failed request.
-                        count("idle_closed")
-                        conn.close()
-                        conn = None
-                    reused = conn is not None
-                    raw = "GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path
-                    try:
-                        if conn is None:
-                            conn = Connection(s.port)
-                        conn.send(raw)
-                        r = conn.read_response()
-                    except Exception as e:  # noqa: BLE001
-                        if conn:
-                            conn.close()
-                        conn = None
-                        if not (reused and no_response(e)):
-                            fail_exc(reused, path, e)
-                            continue
-                        # A reused connection closed before any byte of the
-                        # response: what HTTP clients retry (RFC 9112
-                        # 9.3.1.1), since the close may have crossed the
-                        # request.  Retry once on a new connection.  (That
-                        # the server must not drop a request it already had
-                        # is test_request_waiting_on_a_keep_alive_...)
-                        count("retried")
-                        reused = False
-                        try:
-                            conn = Connection(s.port)
-                            conn.send(raw)
-                            r = conn.read_response()
-                        except Exception as e2:  # noqa: BLE001
-                            fail_exc(False, path + " (retried)", e2)
-                            conn.close()
-                            conn = None
-                            continue
-                    if reused:
-                        count("keepalive_reused")
-                    check(r, path)
-                    if "close" in r.headers.get("connection", "").lower():
-                        conn.close()
-                        conn = None
-                if conn:
-                    conn.close()
-
-            threads = [threading.Thread(target=new_connections, args=(1,)),
-                       threading.Thread(target=new_connections, args=(2,)),
-                       threading.Thread(target=keep_alive, args=(3,)),
-                       threading.Thread(target=keep_alive, args=(4,))]
-            for t in threads:
-                t.daemon = True
-                t.start()
+            clients = [client(1, "/", False), client(2, "/", False),
+                       client(3, "/static/style.css", True),
+                       client(4, "/static/style.css", True)]
+            for c in clients:
+                c.start()
             hups = 0
             end = time.monotonic() + self.DURATION
             try:
@@ -289,31 +189,37 @@ class LoadReloadTest(unittest.TestCase):
             finally:
                 time.sleep(0.5)
                 stop.set()
-                for t in threads:
-                    t.join(15)
-            self.assertFalse(any(t.is_alive() for t in threads),
+                for c in clients:
+                    c.join(15)
+            self.assertFalse(any(c.is_alive() for c in clients),
                              "client threads did not finish")
+            for c in clients:
+                self.assertIsNone(c.error, c.error)
+            ok = sum(len(c.tags(200)) for c in clients)
+            not_ok = [(t, r.status) for c in clients
+                      for t, r in c.answered if r.status != 200]
+            failures = [f for c in clients for f in c.failures]
+            raced = [f for f in failures
+                     if f.reused and f.kind == guadtest.NO_RESPONSE]
+            other = [f for f in failures if f not in raced]
+            keep_alive = sum(1 for c in clients if c.keep_alive)
             sys.stderr.write("\n  reload under load: %d requests ok (%d on "
-                             "reused keep-alive connections), %d failed, "
-                             "%d SIGHUPs; %d idle keep-alive connections "
-                             "closed by the server, %d requests retried after "
-                             "a keep-alive close crossed them\n"
-                             % (stats["ok"], stats["keepalive_reused"],
-                                len(failures), hups, stats["idle_closed"],
-                                stats["retried"]))
+                             "reused keep-alive connections), %d SIGHUPs; "
+                             "%d idle keep-alive connections closed by the "
+                             "server; %d requests lost to the drain race, "
+                             "%d other failures\n"
+                             % (ok, sum(c.reused for c in clients), hups,
+                                sum(c.idle_closed for c in clients),
+                                len(raced), len(other)))
             self.assertGreaterEqual(len(re.findall(r"reloaded", s.log())),
                                     hups // 2, s.log())
-            self.assertGreater(stats["ok"], 100)
-            kinds = {}
-            for f in failures:
-                kind = f.split(":", 1)[0] + ": " + f.rsplit(", ", 1)[-1]
-                kinds[kind] = kinds.get(kind, 0) + 1
-            if failures:
-                self.fail("%d of %d requests failed (%s):\n%s"
-                          % (len(failures), stats["ok"] + len(failures),
-                             "; ".join("%d %s" % (n, k) for k, n in
-                                       sorted(kinds.items())),
-                             "\n".join(failures[:20])))
+            self.assertGreater(ok, 100)
+            self.assertEqual(not_ok, [], not_ok[:10])
+            self.assertEqual(other, [], other[:20])
+            self.assertLessEqual(
+                len(raced), self.KNOWN_DRAIN_RACE * keep_alive * hups,
+                "more requests lost to the drain race than one per "
+                "keep-alive client per SIGHUP: %s" % raced[:10])
             self.assertIsNone(s.proc.poll(), "master died")
             self.assertEqual(get(s.port, "/").status, 200)
 
