@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "allow.h"
+#include "check_main.h"
 
 static const struct {
 	const char *word;
@@ -115,15 +116,4 @@ allow_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	sr = srunner_create(allow_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+CHECK_MAIN(allow_suite)
