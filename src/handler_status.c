@@ -358,13 +358,20 @@ accept_json(const char *v, const char *e)
 	return 0;
 }
 
+/* Does the Accept value v[0..len) take application/json (q above 0)? */
+int
+handler_status_accepts_json(const char *v, size_t len)
+{
+	return accept_json(v, v + len);
+}
+
 /*
  * Does the request's Accept take application/json (with a q above 0)?
  * The head was checked by the parser; its fields are read here as they
  * came, up to the empty line that ends it.
  */
-static int
-wants_json(const struct http_request *req)
+int
+handler_status_wants_json(const struct http_request *req)
 {
 	const char *p = req->line.p, *end = p + req->head_len, *nl, *e;
 
@@ -390,7 +397,7 @@ status_serve(struct hreq *q, struct response *r)
 
 	if ((rc = handler_status_read(q, &v)) != 0)
 		return handler_answer(q, rc);
-	json = wants_json(q->req);
+	json = handler_status_wants_json(q->req);
 	b->len = 0;
 	b->failed = 0;
 	if (json)
