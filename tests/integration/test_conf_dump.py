@@ -67,6 +67,9 @@ EVERY_KEY = {
         "key": "{TMP}/key.pem",
         "protocols": "TLSv1.3",
     },
+    "status": {
+        "allow": "10.0.0.0/8 192.168.1.7 fd00::/8",
+    },
 }
 
 MIME = [("md", "text/markdown; charset=utf-8"), ("webp", "image/webp")]
@@ -75,6 +78,8 @@ ROUTES = [
     ("/", "file index.html cache=no-cache"),
     ("/doge.gif", "file doge.gif precompressed"),
     ("/board", "msg msg.html"),
+    ("/status", "status"),
+    ("/metrics", "metrics"),
     ("/static/", "dir static listing precompressed cache=public,max-age=60"),
 ]
 
