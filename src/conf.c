@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "fsopen.h"
+#include "inifmt.h"
 #include "mime.h"
 #include "page.h"
 #include "route.h"
@@ -110,20 +111,8 @@ add_errpage(struct parse *ps, const char *status, const char *file)
 	return 1;
 }
 
-/* Sections whose lines are entries of a list, not keys of the schema. */
-/* guad -T's writer: one gua.ini line at a time, the first error kept. */
-struct dump {
-	FILE *f;
-	char *err;
-	int failed;
-	int sections; /* written so far */
-};
-
-static void dump_line(struct dump *, const char *section, const char *key,
-    const char *value);
-
 static void
-dump_mime(const struct conf *c, struct dump *d)
+dump_mime(const struct conf *c, struct inifmt *d)
 {
 	char ext[CONF_ERR_MAX];
 	size_t i;
@@ -133,39 +122,40 @@ dump_mime(const struct conf *c, struct dump *d)
 	for (i = 0; i < c->nmime; i++) {
 		snprintf(ext, sizeof(ext), "%s%s",
 		    c->mime[i].ext[0] == '.' ? "." : "", c->mime[i].ext);
-		dump_line(d, "mime", ext, c->mime[i].type);
+		inifmt_line(d, "mime", ext, c->mime[i].type);
 	}
 }
 
 static void
-dump_routes(const struct conf *c, struct dump *d)
+dump_routes(const struct conf *c, struct inifmt *d)
 {
 	char value[CONF_ERR_MAX];
 	size_t i;
 
 	for (i = 0; i < c->nroutes; i++) {
 		if (route_format(&c->routes[i], value, sizeof(value)) == -1)
-			value[0] = '\0'; /* refused by dump_line */
-		dump_line(d, "routes", c->routes[i].path, value);
+			value[0] = '\0'; /* refused by inifmt_line */
+		inifmt_line(d, "routes", c->routes[i].path, value);
 	}
 }
 
 static void
-dump_errpages(const struct conf *c, struct dump *d)
+dump_errpages(const struct conf *c, struct inifmt *d)
 {
 	char status[16];
 	size_t i;
 
 	for (i = 0; i < c->nerrpages; i++) {
 		snprintf(status, sizeof(status), "%d", c->errpages[i].status);
-		dump_line(d, "errors", status, c->errpages[i].file);
+		inifmt_line(d, "errors", status, c->errpages[i].file);
 	}
 }
 
+/* Sections whose lines are entries of a list, not keys of the schema. */
 static const struct {
 	const char *name;
 	int (*add)(struct parse *, const char *, const char *);
-	void (*dump)(const struct conf *, struct dump *);
+	void (*dump)(const struct conf *, struct inifmt *);
 } lists[] = {
 	{ "mime", add_mime, dump_mime },
 	{ "routes", add_route, dump_routes },
@@ -522,57 +512,6 @@ conf_workers(const struct conf *c)
 }
 
 /*
- * Can inih read text back as it is? Not with a control character (a line
- * break ends it; isspace() ones are stripped at either end), with a space
- * at either end, with an inline comment (" ;", or a leading ';' after
- * "= "), or with a leading '#'; a key not with '=' or ':' (the
- * separators) or a leading '[' either.
- */
-static int
-ini_safe(const char *s, int key)
-{
-	size_t i, len = strlen(s);
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	if (len == 0 || strstr(s, " ;") != NULL ||
-	    strchr(" ;#", s[0]) != NULL || s[len - 1] == ' ')
-		return 0;
-	return !key || (strpbrk(s, "=:") == NULL && s[0] != '[');
-}
-
-static void
-dump_line(struct dump *d, const char *section, const char *key,
-    const char *value)
-{
-	if (d->failed)
-		return;
-	/* inih reads INI_MAX_LINE bytes with the line break and the NUL */
-	if (strlen(key) + strlen(value) + 3 > INI_MAX_LINE - 2) {
-		snprintf(d->err, CONF_ERR_MAX,
-		    "[%s] %s: the line would be longer than the %d bytes gua.ini allows",
-		    section, key, INI_MAX_LINE - 2);
-		d->failed = 1;
-		return;
-	}
-	if (!ini_safe(key, 1) || !ini_safe(value, 0)) {
-		snprintf(d->err, CONF_ERR_MAX,
-		    "[%s] %s: the value \"%s\" cannot be written in gua.ini syntax",
-		    section, key, value);
-		d->failed = 1;
-		return;
-	}
-	fprintf(d->f, "%s = %s\n", key, value);
-}
-
-static void
-dump_section(struct dump *d, const char *section)
-{
-	fprintf(d->f, "%s[%s]\n", d->sections++ > 0 ? "\n" : "", section);
-}
-
-/*
  * Writes the effective configuration to f in gua.ini syntax, for guad -T:
  * every key of the schema with its value (defaults included; a key with
  * no value as a comment), then each list section ([mime], [routes]).
@@ -582,7 +521,7 @@ dump_section(struct dump *d, const char *section)
 int
 conf_dump(const struct conf *c, FILE *f, char err[CONF_ERR_MAX])
 {
-	struct dump d = { f, err, 0, 0 };
+	struct inifmt d = { f, err, CONF_ERR_MAX, 0, 0 };
 	const struct schema_key *k;
 	const char *section = "";
 	char value[4096];
@@ -593,15 +532,15 @@ conf_dump(const struct conf *c, FILE *f, char err[CONF_ERR_MAX])
 	k = schema_keys(&n);
 	for (i = 0; i < n && !d.failed; i++) {
 		if (strcmp(k[i].section, section) != 0)
-			dump_section(&d, section = k[i].section);
+			inifmt_section(&d, section = k[i].section);
 		if ((rc = schema_format(c, &k[i], value, sizeof(value))) == 1)
 			fprintf(f, "; %s: not set\n", k[i].name);
 		else
-			dump_line(&d, k[i].section, k[i].name,
+			inifmt_line(&d, k[i].section, k[i].name,
 			    rc == 0 ? value : "");
 	}
 	for (i = 0; i < NLISTS && !d.failed; i++) {
-		dump_section(&d, lists[i].name);
+		inifmt_section(&d, lists[i].name);
 		lists[i].dump(c, &d);
 	}
 	if (!d.failed && (fflush(f) == EOF || ferror(f))) {
