@@ -44,20 +44,31 @@ POST_CONNS = int(os.environ.get("POST_CONNS", "8"))
 MARK = "<!-- bench/pg.py -->"
 
 POST_LUA = r"""
-local n = 0
-local acked, other = 0, 0
-local tag = tostring(os.time()) .. tostring(math.random(1e9))
-request = function()
-  n = n + 1
-  local body = "message=bench+" .. tag .. "+" .. n
-  return wrk.format("POST", "/msg",
-    {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+-- each wrk thread has its own Lua state: done() adds up theirs
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
 end
-response = function(status, headers, body)
+function init(args)
+  n, acked, other = 0, 0, 0
+  tag = tostring(os.time()) .. tostring(math.random(1e9))
+end
+function request()
+  n = n + 1
+  return wrk.format("POST", "/msg",
+    {["Content-Type"] = "application/x-www-form-urlencoded"},
+    "message=bench+" .. tag .. "+" .. n)
+end
+function response(status, headers, body)
   if status == 303 then acked = acked + 1 else other = other + 1 end
 end
-done = function(summary, latency, requests)
-  io.write(string.format("ACKED %d OTHER %d\n", acked, other))
+function done(summary, latency, requests)
+  local a, o = 0, 0
+  for _, t in ipairs(threads) do
+    a = a + t:get("acked")
+    o = o + t:get("other")
+  end
+  io.write(string.format("ACKED %d OTHER %d\n", a, o))
 end
 """
 

@@ -21,10 +21,11 @@
 /*
  * A worker's connection is a small state machine driven from add, list
  * and changed, never blocking: connecting (PQconnectPoll), then LISTEN,
- * then one statement at a time. The statement in flight belongs to the
- * caller holding its ticket; whoever calls next drives it (reads the
- * socket), and a finished insert's outcome waits in a small ring until
- * its owner comes back for it. A trigger notifies every listener when a
+ * then one statement at a time. Inserts queue (a copy of their text,
+ * under a ticket) and are sent in turn, a list wanted going first;
+ * whoever calls next drives the connection (reads the socket), and a
+ * finished insert's outcome waits in a ring until its owner comes back
+ * for it. A trigger notifies every listener when a
  * message is committed, so a worker knows when its rendered page is stale
  * without asking the database.
  */
@@ -42,8 +43,17 @@ enum pg_op {
 	PG_OP_LIST
 };
 
+/* Inserts waiting for the connection, sent one after the other. */
+#define PG_QUEUE 64
 /* Finished inserts whose owners have not come back yet. */
-#define PG_DONE 16
+#define PG_DONE 128
+
+struct pg_pending {
+	uint64_t ticket;
+	int64_t created;
+	char *text; /* a copy */
+	size_t len;
+};
 
 struct pg {
 	char *db;
@@ -64,11 +74,15 @@ struct pg {
 		int rc;
 	} done[PG_DONE];
 	unsigned done_next;
-	PGresult *res;	  /* the statement's result, until it is all in */
-	PGresult *rows;	  /* a finished list, for the next list call */
-	int list_failed;  /* the last list's statement failed */
-	int changed;	  /* since the last list began */
-	uint64_t checked; /* the turn the socket was last read */
+	struct pg_pending queue[PG_QUEUE];
+	unsigned qhead, qlen;
+	int list_wanted;   /* a list goes before the next insert */
+	size_t list_limit; /* its LIMIT */
+	PGresult *res;	   /* the statement's result, until it is all in */
+	PGresult *rows;	   /* a finished list, for the next list call */
+	int list_failed;   /* the last list's statement failed */
+	int changed;	   /* since the last list began */
+	uint64_t checked;  /* the turn the socket was last read */
 };
 
 static const char schema[] =
@@ -418,6 +432,16 @@ down(struct pg *p, const char *why)
 	p->down_logged = 1;
 	if (p->op != PG_OP_NONE)
 		finish(p, -1);
+	/* what was not sent is not stored: its owners are told */
+	while (p->qlen > 0) {
+		p->op = PG_OP_ADD;
+		p->op_ticket = p->queue[p->qhead].ticket;
+		finish(p, -1);
+		free(p->queue[p->qhead].text);
+		p->qhead = (p->qhead + 1) % PG_QUEUE;
+		p->qlen--;
+	}
+	p->list_wanted = 0;
 	clear_rows(p);
 	PQclear(p->res);
 	p->res = NULL;
@@ -436,7 +460,7 @@ down(struct pg *p, const char *why)
 }
 
 static int
-send_query(struct pg *p, enum pg_op op, const char *sql, int n,
+send_query(struct pg *p, enum pg_op op, uint64_t ticket, const char *sql, int n,
     const Oid *types, const char *const *vals, const int *lens,
     const int *formats)
 {
@@ -448,7 +472,7 @@ send_query(struct pg *p, enum pg_op op, const char *sql, int n,
 		return -1;
 	}
 	p->op = op;
-	p->op_ticket = ++p->next_ticket;
+	p->op_ticket = ticket;
 	p->deadline_ms = date_mono_ms() + STORE_PG_QUERY_MS;
 	if ((rc = PQflush(p->conn)) == -1) {
 		down(p, NULL);
@@ -526,6 +550,51 @@ complete(struct pg *p, PGresult *res)
 	PQclear(res);
 }
 
+/* Sends what waits, if anything: a list first, then the oldest insert. */
+static void
+start_next(struct pg *p)
+{
+	static const Oid types[2] = { 20, 25 }; /* int8, text */
+	static const int formats[2] = { 0, 1 };
+	struct pg_pending *e;
+	char num[24];
+	const char *vals[2];
+	int lens[2];
+
+	if (p->list_wanted) {
+		p->list_wanted = 0;
+		p->changed = 0;
+		snprintf(num, sizeof(num), "%zu", p->list_limit);
+		vals[0] = num;
+		(void)send_query(p, PG_OP_LIST, 0,
+		    "SELECT id, created, text FROM message "
+		    "ORDER BY id DESC LIMIT $1",
+		    1, NULL, vals, NULL, NULL);
+		return;
+	}
+	if (p->qlen == 0)
+		return;
+	e = &p->queue[p->qhead];
+	p->qhead = (p->qhead + 1) % PG_QUEUE;
+	p->qlen--;
+	snprintf(num, sizeof(num), "%lld", (long long)e->created);
+	vals[0] = num;
+	vals[1] = e->text;
+	lens[0] = 0;
+	lens[1] = (int)e->len;
+	/* text is not NUL-terminated: text's binary format has a length */
+	if (send_query(p, PG_OP_ADD, e->ticket,
+		"INSERT INTO message (created, text) VALUES ($1, $2)", 2, types,
+		vals, lens, formats) == -1 &&
+	    p->op == PG_OP_NONE) {
+		/* down() told the queue, not this one: tell its owner */
+		p->op = PG_OP_ADD;
+		p->op_ticket = e->ticket;
+		finish(p, -1);
+	}
+	free(e->text);
+}
+
 /* True if fd is ready for what PQconnectPoll waits for, now. */
 static int
 ready(int fd, PostgresPollingStatusType polling)
@@ -581,8 +650,8 @@ pump(struct pg *p)
 			    p->label);
 		p->down_logged = 0;
 		p->backoff_ms = 0;
-		if (send_query(p, PG_OP_LISTEN, "LISTEN guad_message", 0, NULL,
-			NULL, NULL, NULL) == -1)
+		if (send_query(p, PG_OP_LISTEN, 0, "LISTEN guad_message", 0,
+			NULL, NULL, NULL, NULL) == -1)
 			return;
 	}
 	if (p->flushing) {
@@ -600,31 +669,32 @@ pump(struct pg *p)
 		p->changed = 1;
 		PQfreemem(n);
 	}
-	if (p->op == PG_OP_NONE)
-		return;
-	if (now > p->deadline_ms) {
+	if (p->op != PG_OP_NONE && now > p->deadline_ms) {
 		down(p, "no answer in time");
 		return;
 	}
 	/* one statement: its result, then NULL once it is all in */
-	while (!p->flushing && !PQisBusy(p->conn)) {
+	while (p->op != PG_OP_NONE && !p->flushing && !PQisBusy(p->conn)) {
 		if ((res = PQgetResult(p->conn)) == NULL) {
 			res = p->res;
 			p->res = NULL;
-			if (res == NULL)
+			if (res == NULL) {
 				down(p, "no result");
-			else
-				complete(p, res);
-			return;
+				return;
+			}
+			complete(p, res);
+			break;
 		}
 		PQclear(p->res);
 		p->res = res;
 	}
+	if (p->state == PG_READY && p->op == PG_OP_NONE)
+		start_next(p);
 }
 
 /* What the caller waits for before calling again. */
 static int
-wait_on(struct store *s, struct pg *p, int owner)
+wait_on(struct store *s, struct pg *p)
 {
 	int64_t now = date_mono_ms();
 
@@ -644,8 +714,7 @@ wait_on(struct store *s, struct pg *p, int owner)
 		s->wait.events = p->flushing ? EV_WRITE | EV_READ : EV_READ;
 	s->wait.fd = PQsocket(p->conn);
 	/* another caller may read the socket first: look again soon */
-	s->wait.until_ms =
-	    owner ? now + STORE_PG_OWNER_MS : now + STORE_PG_POLL_MS;
+	s->wait.until_ms = now + STORE_PG_OWNER_MS;
 	return STORE_WAIT;
 }
 
@@ -678,6 +747,11 @@ pg_close(struct store *s)
 	clear_rows(p);
 	PQclear(p->res);
 	PQfinish(p->conn);
+	while (p->qlen > 0) {
+		free(p->queue[p->qhead].text);
+		p->qhead = (p->qhead + 1) % PG_QUEUE;
+		p->qlen--;
+	}
 	free(p->db);
 	free(p);
 	s->be = NULL;
@@ -690,16 +764,26 @@ down_for_now(const struct pg *p)
 	return p->state == PG_DOWN && date_mono_ms() < p->retry_ms;
 }
 
+/* True if the insert with ticket t is queued or being sent. */
+static int
+pending(const struct pg *p, uint64_t t)
+{
+	unsigned i;
+
+	if (p->op == PG_OP_ADD && p->op_ticket == t)
+		return 1;
+	for (i = 0; i < p->qlen; i++)
+		if (p->queue[(p->qhead + i) % PG_QUEUE].ticket == t)
+			return 1;
+	return 0;
+}
+
 static int
 pg_add(struct store *s, uint64_t *ticket, const char *text, size_t len,
     int64_t now)
 {
 	struct pg *p = s->be;
-	static const Oid types[2] = { 20, 25 }; /* int8, text */
-	static const int formats[2] = { 0, 1 };
-	char created[24];
-	const char *vals[2];
-	int lens[2];
+	struct pg_pending *e;
 	size_t i;
 
 	pump(p);
@@ -710,31 +794,28 @@ pg_add(struct store *s, uint64_t *ticket, const char *text, size_t len,
 				*ticket = 0;
 				return p->done[i].rc;
 			}
-		if (p->op == PG_OP_ADD && p->op_ticket == *ticket)
-			return wait_on(s, p, 1);
+		if (pending(p, *ticket))
+			return wait_on(s, p);
 		/* its outcome was pushed out of the ring: unknown */
 		*ticket = 0;
 		log_warnx("message store: %s: an insert's outcome was lost",
 		    p->label);
 		return -1;
 	}
-	if (down_for_now(p))
+	if (down_for_now(p) || len > INT32_MAX)
 		return -1;
-	if (p->state != PG_READY || p->op != PG_OP_NONE)
-		return wait_on(s, p, 0);
-	if (len > INT32_MAX)
+	if (p->qlen == PG_QUEUE)
+		return STORE_BUSY;
+	e = &p->queue[(p->qhead + p->qlen) % PG_QUEUE];
+	if ((e->text = malloc(len > 0 ? len : 1)) == NULL) {
+		log_warn("message store: an insert");
 		return -1;
-	snprintf(created, sizeof(created), "%lld", (long long)now);
-	vals[0] = created;
-	vals[1] = text;
-	lens[0] = 0;
-	lens[1] = (int)len;
-	/* text is not NUL-terminated: text's binary format has a length */
-	if (send_query(p, PG_OP_ADD,
-		"INSERT INTO message (created, text) VALUES ($1, $2)", 2, types,
-		vals, lens, formats) == -1)
-		return -1;
-	*ticket = p->op_ticket;
+	}
+	memcpy(e->text, text, len);
+	e->len = len;
+	e->created = now;
+	e->ticket = *ticket = ++p->next_ticket;
+	p->qlen++;
 	pump(p);
 	return pg_add(s, ticket, text, len, now);
 }
@@ -755,8 +836,6 @@ static int
 pg_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 {
 	struct pg *p = s->be;
-	char lim[24];
-	const char *vals[1];
 	int i, n;
 
 	pump(p);
@@ -778,22 +857,14 @@ pg_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 	}
 	if (down_for_now(p))
 		return -1;
-	if (p->op == PG_OP_LIST)
-		return wait_on(s, p, 1);
-	if (p->state != PG_READY || p->op != PG_OP_NONE)
-		return wait_on(s, p, 0);
-	snprintf(lim, sizeof(lim), "%zu", limit);
-	vals[0] = lim;
-	p->changed = 0;
-	if (send_query(p, PG_OP_LIST,
-		"SELECT id, created, text FROM message "
-		"ORDER BY id DESC LIMIT $1",
-		1, NULL, vals, NULL, NULL) == -1)
-		return -1;
-	pump(p);
-	if (p->rows != NULL || p->list_failed || p->op == PG_OP_NONE)
-		return pg_list(s, limit, cb, arg);
-	return wait_on(s, p, 1);
+	if (p->op != PG_OP_LIST && !p->list_wanted) {
+		p->list_wanted = 1;
+		p->list_limit = limit;
+		pump(p);
+		if (p->rows != NULL || p->list_failed)
+			return pg_list(s, limit, cb, arg);
+	}
+	return wait_on(s, p);
 }
 
 const struct store_ops store_pg = {

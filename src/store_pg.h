@@ -15,9 +15,9 @@
 #define STORE_PG_BACKOFF_MIN_MS 50
 #define STORE_PG_BACKOFF_MAX_MS 1000
 /*
- * A caller waiting on the socket looks again after this long even if
- * nothing came (another caller may have read its answer); one queued
- * behind another's statement looks again after STORE_PG_POLL_MS.
+ * A caller waiting on the socket looks again after STORE_PG_OWNER_MS
+ * even if nothing came (another caller may have read its answer); with
+ * no socket yet, after STORE_PG_POLL_MS.
  */
 #define STORE_PG_OWNER_MS 5
 #define STORE_PG_POLL_MS  1
