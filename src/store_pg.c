@@ -482,6 +482,17 @@ send_query(struct pg *p, enum pg_op op, uint64_t ticket, const char *sql, int n,
 	return 0;
 }
 
+/* The server's notices go to the log, not to stderr. */
+static void
+notice(void *arg, const char *msg)
+{
+	const struct pg *p = arg;
+	char line[200];
+
+	log_info("message store: %s: %s", p->label,
+	    oneline(msg, line, sizeof(line)));
+}
+
 static void
 start_connect(struct pg *p)
 {
@@ -495,6 +506,7 @@ start_connect(struct pg *p)
 		down(p, NULL);
 		return;
 	}
+	PQsetNoticeProcessor(p->conn, notice, p);
 	p->state = PG_CONNECTING;
 	p->polling = PGRES_POLLING_WRITING;
 	p->deadline_ms = date_mono_ms() + STORE_PG_CONNECT_MS;

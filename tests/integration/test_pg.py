@@ -258,13 +258,18 @@ class OutageTest(unittest.TestCase):
                     self.assertEqual(get(s.port, path).status, 200, path)
                 down_acked = acked()
                 cluster.start()
-                # back: /msg answers within 20 polls 0.1 s apart
-                for polls in range(1, 21):
-                    if get(s.port, "/msg").status == 200:
+                # back: every worker (each retries at least once a
+                # second) answers /msg: 4 pages in a row within 25 polls
+                # 0.1 s apart
+                streak = 0
+                for polls in range(1, 26):
+                    streak = streak + 1 if get(s.port, "/msg").status == 200 \
+                        else 0
+                    if streak == 4:
                         break
                     time.sleep(0.1)
-                self.assertEqual(get(s.port, "/msg").status, 200,
-                                 "still not back after %d polls" % polls)
+                self.assertEqual(streak, 4, "not back after %d polls\n%s"
+                                 % (polls, s.log()[-3000:]))
                 wait_for(lambda: acked() >= down_acked + 100, 60)
             finally:
                 stop.set()
