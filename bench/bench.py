@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Helpers for bench/run.sh (Python 3 standard library only).
 
 Every network call goes to 127.0.0.1 and is bounded by a socket timeout.

@@ -15,6 +15,7 @@
  * close response goes to a request that contains "Connection: close".
  * Listens on 127.0.0.1:PORT, runs until killed.
  */
+/* SPDX-License-Identifier: ISC */
 #define _GNU_SOURCE
 #include <sys/epoll.h>
 #include <sys/socket.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """bench/pg.py: the message board on PostgreSQL next to SQLite.
 
     GUAD=build/src/guad python3 bench/pg.py

@@ -42,6 +42,7 @@
 # SKIP_FLOOR=1 (no run of bench/floor.c, the read-and-write yardstick),
 # SKIP_BUILD=1 (reuse bench/build/tree/src/guad), SERVERS ("guad nginx
 # lighttpd").
+# SPDX-License-Identifier: ISC
 set -u -o pipefail
 
 ROUNDS=${ROUNDS:-5}

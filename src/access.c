@@ -1,4 +1,5 @@
 /* access.c: access log lines, Combined Log Format or JSON. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,5 @@
 /* access.h: access log lines, Combined Log Format or JSON. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_ACCESS_H
 #define GUAD_ACCESS_H
 

@@ -1,4 +1,5 @@
 /* allow.c: client addresses and CIDR blocks a route answers to. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/socket.h>

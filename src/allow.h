@@ -1,4 +1,5 @@
 /* allow.h: client addresses and CIDR blocks a route answers to. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_ALLOW_H
 #define GUAD_ALLOW_H
 

@@ -1,4 +1,5 @@
 /* authority.c: host [":" port] as Host and absolute-form targets carry it. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* authority.h: host [":" port] as Host and absolute-form targets carry it. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_AUTHORITY_H
 #define GUAD_AUTHORITY_H
 

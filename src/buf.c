@@ -1,4 +1,5 @@
 /* buf.c: byte buffers that grow within a bound, and a free list of them. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* buf.h: byte buffers that grow within a bound, and a free list of them. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_BUF_H
 #define GUAD_BUF_H
 

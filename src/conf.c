@@ -1,4 +1,5 @@
 /* conf.c: gua.ini, parsed once in the master and read-only after fork. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

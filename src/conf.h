@@ -1,4 +1,5 @@
 /* conf.h: gua.ini, parsed once in the master and read-only after fork. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_CONF_H
 #define GUAD_CONF_H
 

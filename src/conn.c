@@ -1,4 +1,5 @@
 /* conn.c: one client connection: read, parse, respond, keep alive or close. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/socket.h>

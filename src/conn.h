@@ -1,4 +1,5 @@
 /* conn.h: one client connection: read, parse, respond, keep alive or close. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_CONN_H
 #define GUAD_CONN_H
 

@@ -1,4 +1,5 @@
 /* date.c: the clock, and date strings formatted at most once a second. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>

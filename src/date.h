@@ -1,4 +1,5 @@
 /* date.h: the clock, and date strings formatted at most once a second. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_DATE_H
 #define GUAD_DATE_H
 

@@ -1,4 +1,5 @@
 /* ev.c: the event loop seam; the only module that knows epoll. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/epoll.h>

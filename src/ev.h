@@ -1,4 +1,5 @@
 /* ev.h: the event loop seam; the only module that knows epoll. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_EV_H
 #define GUAD_EV_H
 

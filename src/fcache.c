@@ -1,4 +1,5 @@
 /* fcache.c: a worker's small files in memory, checked at most once a second. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* fcache.h: a worker's small files in memory, checked at most once a second. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_FCACHE_H
 #define GUAD_FCACHE_H
 

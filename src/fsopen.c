@@ -1,4 +1,5 @@
 /* fsopen.c: opening paths that the kernel keeps below a directory. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

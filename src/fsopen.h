@@ -1,4 +1,5 @@
 /* fsopen.h: opening paths that the kernel keeps below a directory. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_FSOPEN_H
 #define GUAD_FSOPEN_H
 

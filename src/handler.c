@@ -1,4 +1,5 @@
 /* handler.c: the table of handler kinds, and what every kind shares. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>

@@ -1,4 +1,5 @@
 /* handler.h: the handler kinds a route can name, one table row each. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_HANDLER_H
 #define GUAD_HANDLER_H
 

@@ -1,4 +1,5 @@
 /* handler_metrics.c: the metrics route: Prometheus text format 0.0.4. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* handler_status.c: the status route: the workers, live, as HTML or JSON. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* handler_status.h: the status route, and what the metrics route shares. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_HANDLER_STATUS_H
 #define GUAD_HANDLER_STATUS_H
 

@@ -1,4 +1,5 @@
 /* hex.c: hexadecimal digits, both ways, and FNV-1a hashing. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include "hex.h"

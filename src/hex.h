@@ -1,4 +1,5 @@
 /* hex.h: hexadecimal digits, both ways, and FNV-1a hashing. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_HEX_H
 #define GUAD_HEX_H
 

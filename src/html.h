@@ -1,4 +1,5 @@
 /* html.h: HTML escaping and the msg page template. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_HTML_H
 #define GUAD_HTML_H
 

@@ -1,4 +1,5 @@
 /* http.c: the HTTP/1.1 request parser (RFC 9112), statuses and methods. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stddef.h>

@@ -1,4 +1,5 @@
 /* http.h: the HTTP/1.1 request parser (RFC 9112), statuses and methods. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_HTTP_H
 #define GUAD_HTTP_H
 

@@ -1,4 +1,5 @@
 /* listen.c: the listening sockets: bound by the master, or from systemd. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/socket.h>

@@ -1,4 +1,5 @@
 /* listen.h: the listening sockets: bound by the master, or from systemd. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_LISTEN_H
 #define GUAD_LISTEN_H
 

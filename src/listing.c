@@ -1,4 +1,5 @@
 /* listing.c: a directory's entries as an HTML table or as JSON. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

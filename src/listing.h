@@ -1,4 +1,5 @@
 /* listing.h: a directory's entries as an HTML table or as JSON. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_LISTING_H
 #define GUAD_LISTING_H
 

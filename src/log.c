@@ -1,4 +1,5 @@
 /* log.c: error log (time, level, role, pid) and access log, one write per line. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

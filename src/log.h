@@ -1,4 +1,5 @@
 /* log.h: error log (time, level, role, pid) and access log, one write per line. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_LOG_H
 #define GUAD_LOG_H
 

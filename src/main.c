@@ -1,4 +1,5 @@
 /* main.c: guad's command line. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <errno.h>

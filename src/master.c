@@ -1,4 +1,5 @@
 /* master.c: the master process: binds, forks workers, supervises, signals. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/wait.h>

@@ -1,4 +1,5 @@
 /* master.h: the master process: binds, forks workers, supervises, signals. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_MASTER_H
 #define GUAD_MASTER_H
 

@@ -1,4 +1,5 @@
 /* mime.c: Content-Type by extension first, then libmagic, never active. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <ctype.h>

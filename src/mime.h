@@ -1,4 +1,5 @@
 /* mime.h: Content-Type by extension first, then libmagic, never active. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_MIME_H
 #define GUAD_MIME_H
 

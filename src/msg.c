@@ -1,4 +1,5 @@
 /* msg.c: the message board page: GET and POST ways in, a store behind. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

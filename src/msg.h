@@ -1,4 +1,5 @@
 /* msg.h: the message board page: GET and POST ways in, a store behind. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_MSG_H
 #define GUAD_MSG_H
 

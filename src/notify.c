@@ -1,4 +1,5 @@
 /* notify.c: systemd's notify protocol, spoken directly over its socket. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/socket.h>

@@ -1,4 +1,5 @@
 /* notify.h: systemd's notify protocol, spoken directly over its socket. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_NOTIFY_H
 #define GUAD_NOTIFY_H
 

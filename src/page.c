@@ -1,4 +1,5 @@
 /* page.c: the look of the pages guad writes itself, and error pages. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

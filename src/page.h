@@ -1,4 +1,5 @@
 /* page.h: the look of the pages guad writes itself, and error pages. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_PAGE_H
 #define GUAD_PAGE_H
 

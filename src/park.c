@@ -1,4 +1,5 @@
 /* park.c: requests whose handler waits, kept aside until an fd or a time. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* park.h: requests whose handler waits, kept aside until an fd or a time. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_PARK_H
 #define GUAD_PARK_H
 

@@ -1,4 +1,5 @@
 /* pidfile.c: the master's pid file, and signalling the master through it. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* pidfile.h: the master's pid file, and signalling the master through it. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_PIDFILE_H
 #define GUAD_PIDFILE_H
 

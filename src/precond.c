@@ -1,4 +1,5 @@
 /* precond.c: conditional requests (RFC 9110 13): which status they lead to. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>

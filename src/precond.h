@@ -1,4 +1,5 @@
 /* precond.h: conditional requests (RFC 9110 13): which status they lead to. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_PRECOND_H
 #define GUAD_PRECOND_H
 

@@ -1,4 +1,5 @@
 /* priv.c: workers give up root; the master prepares what they will need. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/fsuid.h>

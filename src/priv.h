@@ -1,4 +1,5 @@
 /* priv.h: workers give up root; the master prepares what they will need. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_PRIV_H
 #define GUAD_PRIV_H
 

@@ -1,4 +1,5 @@
 /* proctitle.c: what ps shows for each process ("guad: worker 1"). */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/prctl.h>

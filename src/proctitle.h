@@ -1,4 +1,5 @@
 /* proctitle.h: what ps shows for each process ("guad: worker 1"). */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_PROCTITLE_H
 #define GUAD_PROCTITLE_H
 

@@ -1,4 +1,5 @@
 /* resp.c: a response as handlers describe it, and its head on the wire. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* resp.h: a response as handlers describe it, and its head on the wire. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_RESP_H
 #define GUAD_RESP_H
 

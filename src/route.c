@@ -1,4 +1,5 @@
 /* route.c: one [routes] line of gua.ini, parsed and opened. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>

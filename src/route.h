@@ -1,4 +1,5 @@
 /* route.h: one [routes] line of gua.ini, parsed and opened. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_ROUTE_H
 #define GUAD_ROUTE_H
 

@@ -1,4 +1,5 @@
 /* router.c: URL path to route: exact routes first, then the longest prefix. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* router.h: URL path to route: exact routes first, then the longest prefix. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_ROUTER_H
 #define GUAD_ROUTER_H
 

@@ -1,4 +1,5 @@
 /* sandbox.c: a worker's confinement: no_new_privs and Landlock. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/prctl.h>

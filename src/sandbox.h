@@ -1,4 +1,5 @@
 /* sandbox.h: a worker's confinement: no_new_privs and Landlock. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_SANDBOX_H
 #define GUAD_SANDBOX_H
 

@@ -8,6 +8,7 @@
  * freeing, and the documentation checks in the unit tests. A new key is
  * one row here and a field in struct conf.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <limits.h>

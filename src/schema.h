@@ -1,4 +1,5 @@
 /* schema.h: every gua.ini key: its type, bounds, default and home. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_SCHEMA_H
 #define GUAD_SCHEMA_H
 

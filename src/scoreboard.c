@@ -1,4 +1,5 @@
 /* scoreboard.c: shared memory the master maps before fork: a slot per worker. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/mman.h>

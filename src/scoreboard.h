@@ -1,4 +1,5 @@
 /* scoreboard.h: shared memory the master maps before fork: a slot per worker. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_SCOREBOARD_H
 #define GUAD_SCOREBOARD_H
 

@@ -1,4 +1,5 @@
 /* serve.c: from a parsed request to a response: decode, route, dispatch. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdlib.h>

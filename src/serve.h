@@ -1,4 +1,5 @@
 /* serve.h: from a parsed request to a response: decode, route, dispatch. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_SERVE_H
 #define GUAD_SERVE_H
 

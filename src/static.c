@@ -1,4 +1,5 @@
 /* static.c: the file and dir handlers. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
 /* static.h: the file and dir handlers. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_STATIC_H
 #define GUAD_STATIC_H
 

@@ -1,4 +1,5 @@
 /* store.c: the message store interface; one backend per kind of [msg] db. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>

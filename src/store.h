@@ -1,4 +1,5 @@
 /* store.h: the message store interface; one backend per kind of [msg] db. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_STORE_H
 #define GUAD_STORE_H
 

@@ -1,4 +1,5 @@
 /* store_pg.c: the message store on PostgreSQL, shared by many hosts. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,5 @@
 /* store_pg.h: the message store on PostgreSQL, shared by many hosts. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_STORE_PG_H
 #define GUAD_STORE_PG_H
 

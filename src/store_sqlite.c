@@ -1,4 +1,5 @@
 /* store_sqlite.c: the message store in a SQLite file, for one host. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <libgen.h>

@@ -1,4 +1,5 @@
 /* store_sqlite.h: the message store in a SQLite file, for one host. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_STORE_SQLITE_H
 #define GUAD_STORE_SQLITE_H
 

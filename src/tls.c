@@ -1,4 +1,5 @@
 /* tls.c: HTTPS: the TLS transport (OpenSSL 3) and its one context. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/socket.h>

@@ -1,4 +1,5 @@
 /* tls.h: HTTPS: the TLS transport (OpenSSL 3) and its one context. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_TLS_H
 #define GUAD_TLS_H
 

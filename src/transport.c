@@ -1,4 +1,5 @@
 /* transport.c: how a connection's bytes reach the socket: plain TCP. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/sendfile.h>

@@ -4,6 +4,7 @@
  * conn.c moves every byte through c->tr.ops and nothing else; a new
  * transport is one file that fills in one struct transport_ops.
  */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_TRANSPORT_H
 #define GUAD_TRANSPORT_H
 

@@ -1,4 +1,5 @@
 /* uri.c: percent-decoding (once), path normalisation, query and form fields. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>

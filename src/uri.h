@@ -1,4 +1,5 @@
 /* uri.h: percent-decoding (once), path normalisation, query and form fields. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_URI_H
 #define GUAD_URI_H
 

@@ -1,4 +1,5 @@
 /* user.c: [server] user and group, names to ids while /etc can be read. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <errno.h>

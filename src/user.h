@@ -1,4 +1,5 @@
 /* user.h: [server] user and group, names to ids while /etc can be read. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_USER_H
 #define GUAD_USER_H
 

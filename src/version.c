@@ -1,4 +1,5 @@
 /* version.c: what guad -V prints: version, libraries, configure options. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* version.h: what guad -V prints: version, libraries, configure options. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_VERSION_H
 #define GUAD_VERSION_H
 

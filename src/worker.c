@@ -1,4 +1,5 @@
 /* worker.c: a worker process: its event loop, connections and handlers. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/prctl.h>

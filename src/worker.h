@@ -1,4 +1,5 @@
 /* worker.h: a worker process: its event loop, connections and handlers. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_WORKER_H
 #define GUAD_WORKER_H
 

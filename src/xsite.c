@@ -1,4 +1,5 @@
 /* xsite.c: is a request that would write sent by another site, or early? */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <string.h>

@@ -1,4 +1,5 @@
 /* xsite.h: is a request that would write sent by another site, or early? */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_XSITE_H
 #define GUAD_XSITE_H
 

@@ -9,6 +9,7 @@
 #                the short soak;
 #   build-fuzz/  each libFuzzer harness for FUZZ_SECONDS (default 60)
 #                from the committed corpus, under ASan and UBSan.
+# SPDX-License-Identifier: ISC
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs, with apt-get on Debian 12, what guad needs: "run" to build and
 # run it, "test" to run its whole test suite as well.
+# SPDX-License-Identifier: ISC
 set -eu
 
 # media-types: /etc/mime.types, the table of types by file extension.

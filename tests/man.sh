@@ -2,6 +2,7 @@
 # The man pages, as installed (built from man/*.in with configure's paths),
 # render without a single warning: groff -ww (all warnings) and mandoc -T
 # lint (tests/deps.sh installs both). Any output fails the test.
+# SPDX-License-Identifier: ISC
 set -u
 # make check runs in the build folder, where make built the pages.
 pages="man/guad.8 man/gua.ini.5"

@@ -13,6 +13,7 @@
 # it cannot run here: no dpkg-buildpackage, not root, not a git checkout,
 # or a sanitizer build (the package is built from the sources, not from
 # this build, so building it once per commit is enough).
+# SPDX-License-Identifier: ISC
 set -euo pipefail
 
 started=$(date +%s)

@@ -5,6 +5,7 @@
 //   E2E_DEPS       the folder whose node_modules holds playwright-core
 //   E2E_ARTIFACTS  where the screenshots go
 //   CHROMIUM       the browser binary (/usr/bin/chromium)
+// SPDX-License-Identifier: ISC
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';

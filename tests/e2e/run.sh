@@ -19,6 +19,7 @@
 # temporary directory and stops it (by its pid) at the end.  node_modules is
 # installed with `npm ci` next to package.json when that folder is writable,
 # or else in a temporary directory (make distcheck: read-only source tree).
+# SPDX-License-Identifier: ISC
 set -u
 
 me=${0##*/}

@@ -8,6 +8,7 @@
 //
 // Run by run.sh, which starts guad and passes GUAD_URL, E2E_DEPS,
 // E2E_ARTIFACTS and CHROMIUM (see browser.test.mjs).
+// SPDX-License-Identifier: ISC
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';

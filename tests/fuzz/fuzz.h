@@ -1,4 +1,5 @@
 /* fuzz.h: what the libFuzzer harnesses share; see tests/fuzz/README.md. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_FUZZ_H
 #define GUAD_FUZZ_H
 

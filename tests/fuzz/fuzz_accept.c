@@ -9,6 +9,7 @@
  * handler_status_wants_json (which reads the field from the raw head)
  * must give the same answer.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <strings.h>

@@ -8,6 +8,7 @@
  * absolute-form target through http_parse_head, which must refuse them
  * exactly when authority_parse does.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <arpa/inet.h>

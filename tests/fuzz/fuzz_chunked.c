@@ -7,6 +7,7 @@
  * must agree, the decoded bytes must be the chunks' data, and a prefix of
  * the input must give "more" or the very answer the whole gives.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include "fuzz.h"

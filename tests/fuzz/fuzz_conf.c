@@ -4,6 +4,7 @@
  * accepts, conf_dump (guad -T) prints as a gua.ini that parses to a
  * configuration printed the same, or refuses to print.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include "conf.h"

@@ -11,6 +11,7 @@
  * itself matches it, a parsed date formats to a valid IMF-fixdate that
  * parses back to the same time.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <stdint.h>

@@ -6,6 +6,7 @@
  * a point the first byte chooses, then all of it; and, for short inputs,
  * one byte at a time. Each way must end where the one-shot parse does.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include "fuzz.h"

@@ -5,6 +5,7 @@
  * created_of): mostly within what guad's clock stores, 1970 to 9999, but
  * also anything a foreign database may hold.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <limits.h>

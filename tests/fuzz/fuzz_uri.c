@@ -7,6 +7,7 @@
  * resolve dot segments; '..' above the root is an error) and against the
  * invariants the router and the file server rely on.
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include "fuzz.h"

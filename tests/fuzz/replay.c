@@ -7,6 +7,7 @@
  *
  *	replay [-v] DIR|FILE...
  */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

@@ -4,6 +4,7 @@
 # over the directories that file lists, relative to the source tree.
 #
 #	replay.sh TOP_SRCDIR TOP_BUILDDIR tests/fuzz/NAME.replay
+# SPDX-License-Identifier: ISC
 set -eu
 srcdir=$1
 builddir=$2

@@ -14,6 +14,7 @@
 # tests/fuzz/work/NAME/artifacts/. Prints a summary, then what each kind
 # of artifact breaks; exits 1 if there is any, 2 if the fuzzer could not
 # run.
+# SPDX-License-Identifier: ISC
 set -u
 name=$1
 srcdir=$2

@@ -9,6 +9,7 @@ directory holding its gua.ini, message database and log files.  Only the
 process a Server started (and worker pids discovered as its children) is
 ever signalled.
 """
+# SPDX-License-Identifier: ISC
 
 import collections
 import os

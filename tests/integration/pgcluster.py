@@ -6,6 +6,7 @@ ever signalled, by the pid it wrote.
 Python 3 standard library and Debian's postgresql package (its binaries
 in /usr/lib/postgresql/VERSION/bin, psql).
 """
+# SPDX-License-Identifier: ISC
 
 import glob
 import os

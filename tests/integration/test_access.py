@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """The access log (request time, reused connections, JSON lines, bytes
 actually sent), syslog priorities for journald, and guad -V."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """guad -T: the effective configuration, printed in gua.ini syntax.
 
 What -T prints names every key with its value (defaults included), then

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Command line and configuration checking: -t, -V, -h, and config errors
 reported as PATH:LINE: with the right line number."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Documented behaviours of gua.ini(5) and guad(8) that no other test
 would notice being ignored: each test here fails if guad disregarded the
 key or the promise it is named after."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Faults the server must survive (issue 8): workers killed at random
 under mixed load, the master killed, and gua.ini replaced by garbage, an
 empty file or nothing before a reload. Afterwards the server answers and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """HTTP/1.1 protocol behaviour over raw sockets: pipelining, fragmented
 requests, HEAD, conditional and range requests, limits and error statuses,
 request-parsing strictness, timeouts, chunked and 100-continue request

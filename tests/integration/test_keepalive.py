@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Persistent connections: HTTP/1.1 default keep-alive, Connection: close,
 HTTP/1.0 with and without Connection: keep-alive."""
 

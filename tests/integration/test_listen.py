@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Listening: host = :: serves IPv4 and IPv6 on one socket; with
 ipv6only = on it serves IPv6 only, and IPv4 on that port is free."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """The message board: the GET and POST ways, 303, content types, length and
 UTF-8 checks, HTML escaping, order and page size, persistence across a
 restart, concurrent posting over several workers (also while a worker is

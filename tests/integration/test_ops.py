@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Operations: the master's signals and guad -s.
 
 HUP reload (valid and broken gua.ini, and under load), QUIT graceful stop

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """What visitors see besides files: directory listings (columns, sorting,
 JSON, hostile names), the error page of every status guad sends (built in,
 in the site's stylesheet, or the operator's [errors] file with the status

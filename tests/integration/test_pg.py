@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """The message board on PostgreSQL: a cluster of the test's own (initdb,
 pg_ctl, one for the whole module), two guad masters on one database, an
 outage in the middle of a POST flood, a wrong password, a missing

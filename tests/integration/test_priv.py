@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Privileges: started as root, the workers drop to [server] user with no
 supplementary groups and cannot regain root; guad refuses to keep root in
 its workers unless allow_root = on; the master gives the message store's

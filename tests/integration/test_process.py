@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Process model: worker count, respawn after a crash, SIGTERM/SIGINT stop,
 workers exit when the master dies, ephemeral port."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Routes of the shipped configuration: /, /doge.gif, /msg, 404, HEAD,
 common response headers and the access log."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Web security and conformance: no sniffed active content, preconditions
 (RFC 9110 13), Host syntax and server_name, cross-site writes to the
 board, the board's validators, absolute symlinks inside a route.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Soak (issue 8): two workers under mixed traffic from several threads
 for GUADTEST_SOAK_SECONDS (default 20; tests/all.sh runs 180). Small and
 large files, ranges, HEAD, conditional GETs, message posts and the page,

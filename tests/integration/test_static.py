@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Static files: containment (traversal vectors, symlinks, dotfiles),
 directories (301, index, 403, listings), large files with and without
 sendfile, Content-Type, precompressed variants and Cache-Control.

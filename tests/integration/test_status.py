@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """The status and metrics routes: exact counts from the scoreboard, totals
 that survive a killed worker, both generations during a reload, a strict
 Prometheus parser and promtool, and [status] allow."""

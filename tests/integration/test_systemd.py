@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """systemd: the units pass systemd-analyze verify, guad speaks the notify
 protocol (READY, RELOADING, STOPPING) on a path or abstract NOTIFY_SOCKET,
 and serves the sockets systemd-socket-activate hands it (LISTEN_FDS).

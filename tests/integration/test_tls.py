@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """HTTPS: the [tls] listener, its handshakes in the workers' event loops,
 everything the plain listener does over TLS, resumption across workers,
 and the [tls] configuration errors from guad -t and from SIGHUP.

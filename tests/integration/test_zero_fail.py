@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Zero-failure worker replacement: nothing is dropped when workers go.
 
 Keep-alive clients made with python's http.client (one request after

@@ -2,6 +2,7 @@
 
 Everything lives in one temporary directory owned by the caller.
 """
+# SPDX-License-Identifier: ISC
 
 import os
 import subprocess

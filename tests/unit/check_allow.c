@@ -1,4 +1,5 @@
 /* check_allow.c: [status] allow: addresses and blocks, parsed and matched. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/socket.h>

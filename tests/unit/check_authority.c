@@ -1,4 +1,5 @@
 /* check_authority.c: the syntax of host [":" port], and host names. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_buf.c: bounded buffers and the block pool. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

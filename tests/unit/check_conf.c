@@ -1,4 +1,5 @@
 /* check_conf.c: gua.ini parsing, its error messages and its documentation. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
 /* check_date.c: HTTP and log dates, formatted by hand and parsed. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_fcache.c: the small-file cache: keys, fills, identity, eviction. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
 /* check_fsopen.c: opening below a directory, with openat2 and without. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/prctl.h>

@@ -1,4 +1,5 @@
 /* check_handler.c: the handler table, and what a kind may ask of a worker. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_hex.c: hexadecimal digits both ways, and FNV-1a. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

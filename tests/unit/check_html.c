@@ -1,4 +1,5 @@
 /* check_html.c: HTML escaping and the msg page template. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

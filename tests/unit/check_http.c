@@ -1,4 +1,5 @@
 /* check_http.c: the request head parser, chunked bodies, statuses. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

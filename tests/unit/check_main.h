@@ -6,6 +6,7 @@
  * check_run() is that body, for a main() that must decide first whether
  * its tests can run at all (exit 77: skipped).
  */
+/* SPDX-License-Identifier: ISC */
 #ifndef CHECK_MAIN_H
 #define CHECK_MAIN_H
 

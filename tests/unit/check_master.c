@@ -1,4 +1,5 @@
 /* check_master.c: the master's crash-loop backoff. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

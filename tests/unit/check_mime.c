@@ -1,4 +1,5 @@
 /* check_mime.c: Content-Type by extension first, libmagic, never active. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
 /* check_msg.c: decoding a posted message and rendering one list item. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_page.c: error pages for every status, listing sizes and order. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_park.c: requests waiting on an fd are woken, each once, and let go. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

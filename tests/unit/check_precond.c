@@ -1,4 +1,5 @@
 /* check_precond.c: RFC 9110 13.2.2, each precondition and each pair. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

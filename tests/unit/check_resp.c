@@ -1,4 +1,5 @@
 /* check_resp.c: response heads on the wire and error pages. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_router.c: exact routes, then the longest dir prefix. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_sandbox.c: the worker's confinement holds (Landlock). */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/socket.h>

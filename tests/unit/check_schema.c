@@ -1,4 +1,5 @@
 /* check_schema.c: the table of gua.ini keys is whole and self-consistent. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

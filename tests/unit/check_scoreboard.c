@@ -1,4 +1,5 @@
 /* check_scoreboard.c: worker counters, their fold into retired totals. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/mman.h>

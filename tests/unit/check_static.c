@@ -1,4 +1,5 @@
 /* check_static.c: Range headers, redirect targets and entity tags. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <sys/stat.h>

@@ -1,4 +1,5 @@
 /* check_store_pg.c: the PostgreSQL store, driven by its own poll loop. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_uri.c: path decoding and normalisation, form fields, UTF-8. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,5 @@
 /* check_xsite.c: which writes a browser made for another site are refused. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <check.h>
