@@ -26,6 +26,7 @@
 #include "proctitle.h"
 #include "sandbox.h"
 #include "scoreboard.h"
+#include "tls.h"
 #include "worker.h"
 
 /* A worker that dies sooner than this after its start is crash-looping. */
@@ -502,6 +503,8 @@ reload(struct master *m)
 	conf_free(m->conf);
 	m->conf = nc;
 	(void)handler_prepare_all(nc);
+	if (tls_tickets_rotate() == -1)
+		log_warnx("tls: no new session ticket key (random generator)");
 	if (nfds > 0) {
 		listen_close(m->fds, m->nfds);
 		for (i = 0; i < nfds; i++)
@@ -636,6 +639,8 @@ master_run(struct conf *conf)
 	proctitle_set("guad: master");
 	announce(&m);
 	(void)handler_prepare_all(conf);
+	if (tls_tickets_rotate() == -1)
+		log_warnx("tls: no session ticket key: no resumption");
 	if (conf->sandbox) {
 		if ((rc = sandbox_abi(err, sizeof(err))) == 0)
 			log_warnx("landlock unavailable: %s; not confined",

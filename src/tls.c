@@ -4,7 +4,10 @@
 
 #include <sys/socket.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -24,6 +27,21 @@
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 #define TLS_GROUPS "X25519:P-256:P-384"
+
+/*
+ * Session ticket keys: made by the master before it forks (tls_tickets_
+ * rotate), so that every worker of a generation opens every other's
+ * tickets; each reload makes a new one and keeps the one before for
+ * decryption, so that tickets issued before a reload still resume.
+ * Process-wide like the configuration: written only in the master.
+ */
+struct ticket_key {
+	unsigned char name[16];
+	unsigned char aes[32];
+	unsigned char hmac[32];
+};
+static struct ticket_key tickets[2]; /* [0]: current, [1]: previous */
+static int nticket_keys;
 
 static const unsigned char alpn_http11[] = { 8, 'h', 't', 't', 'p', '/', '1',
 	'.', '1' };
@@ -97,6 +115,81 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		return SSL_TLSEXT_ERR_ALERT_FATAL; /* only http/1.1 is spoken */
 	*out = sel;
 	return SSL_TLSEXT_ERR_OK;
+}
+
+/*
+ * Makes a new current ticket key, the old one becoming the previous.
+ * The master calls it before the first fork and on each good reload.
+ * Returns 0, or -1 if the random generator fails (tickets keep their
+ * keys).
+ */
+int
+tls_tickets_rotate(void)
+{
+	struct ticket_key k;
+
+	if (RAND_bytes(k.name, sizeof(k.name)) != 1 ||
+	    RAND_bytes(k.aes, sizeof(k.aes)) != 1 ||
+	    RAND_bytes(k.hmac, sizeof(k.hmac)) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	tickets[1] = tickets[0];
+	tickets[0] = k;
+	if (nticket_keys < 2)
+		nticket_keys++;
+	OPENSSL_cleanse(&k, sizeof(k));
+	return 0;
+}
+
+static int
+ticket_mac_init(EVP_MAC_CTX *hctx, struct ticket_key *k)
+{
+	static char sha256[] = "SHA256";
+	OSSL_PARAM params[3];
+
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+	    k->hmac, sizeof(k->hmac));
+	params[1] =
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, sha256, 0);
+	params[2] = OSSL_PARAM_construct_end();
+	return EVP_MAC_CTX_set_params(hctx, params);
+}
+
+/*
+ * OpenSSL's ticket callback: enc, seal a new ticket with the current
+ * key; else open one with the key its name names: 1 (current), 2
+ * (previous: OpenSSL then issues a new ticket), 0 (unknown or none: a
+ * full handshake).
+ */
+static int
+ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
+    EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	int i;
+
+	if (nticket_keys == 0)
+		return 0;
+	if (enc) {
+		if (RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1)
+			return -1;
+		memcpy(name, tickets[0].name, 16);
+		if (EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL,
+			tickets[0].aes, iv) != 1 ||
+		    ticket_mac_init(hctx, &tickets[0]) != 1)
+			return -1;
+		return 1;
+	}
+	for (i = 0; i < nticket_keys; i++)
+		if (memcmp(name, tickets[i].name, 16) == 0)
+			break;
+	if (i == nticket_keys)
+		return 0;
+	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, tickets[i].aes,
+		iv) != 1 ||
+	    ticket_mac_init(hctx, &tickets[i]) != 1)
+		return -1;
+	return i == 0 ? 1 : 2;
 }
 
 /* Refuses a certificate outside its validity period. */
@@ -205,12 +298,12 @@ tls_ctx_build(const struct conf *c, char *err, size_t errlen, enum tls_key *bad)
 		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_read_ahead(ctx, 1);
 	/*
-	 * Resumption by tickets only: their keys are made with the context,
-	 * before fork, so every worker can open every other's. A per-worker
-	 * session cache would only hold memory.
+	 * Resumption by tickets only, with the master's keys (see tickets
+	 * above). A per-worker session cache would only hold memory.
 	 */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 1);
+	SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_cb);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
 	return ctx;
 fail:

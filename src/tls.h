@@ -25,6 +25,7 @@ int tls_protocols_check(const char *, char *why, size_t len);
 void *
 tls_ctx_build(const struct conf *, char *err, size_t errlen, enum tls_key *bad);
 void tls_ctx_free(void *);
+int tls_tickets_rotate(void);
 int tls_open(struct transport *, void *ctx);
 const char *tls_version(const struct transport *);
 

@@ -286,6 +286,38 @@ class HTTPSTest(TLSBase):
             self.assertTrue(c.sock.session_reused)
 
 
+class ReloadResumeTest(TLSBase):
+    def test_sessions_resume_after_a_reload(self):
+        # the ticket key of the generation before a reload is kept
+        with self.tls_server(log_files=True) as srv:
+            ctx = self.ctx()
+            with TLSConnection(self.tls_port, ctx) as c:
+                c.send(request_bytes("/", self.tls_port))
+                c.read_response()
+                session = c.sock.session
+            old = set(srv.workers())
+            srv.signal(signal.SIGHUP)
+            wait_for(lambda: "reloaded" in srv.log(), message=srv.log)
+            wait_for(lambda: not old & set(srv.workers()), timeout=10)
+            for _ in range(2):
+                with TLSConnection(self.tls_port, ctx, session=session) as c:
+                    c.send(request_bytes("/", self.tls_port))
+                    self.assertEqual(c.read_response().status, 200)
+                    self.assertTrue(c.sock.session_reused)
+                    session = c.sock.session
+            # two reloads on, the first key is gone: a full handshake
+            for _ in range(2):
+                n = srv.log().count("reloaded")
+                old = set(srv.workers())
+                srv.signal(signal.SIGHUP)
+                wait_for(lambda: srv.log().count("reloaded") > n)
+                wait_for(lambda: not old & set(srv.workers()), timeout=10)
+            with TLSConnection(self.tls_port, ctx, session=session) as c:
+                c.send(request_bytes("/", self.tls_port))
+                self.assertEqual(c.read_response().status, 200)
+                self.assertFalse(c.sock.session_reused)
+
+
 class RSATest(TLSBase):
     kind = "rsa"
 
