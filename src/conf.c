@@ -325,6 +325,7 @@ check_tls(struct parse *ps)
 		[TLS_KEY_CERTIFICATE] = "certificate",
 		[TLS_KEY_KEY] = "key",
 		[TLS_KEY_PROTOCOLS] = "protocols",
+		[TLS_KEY_SNI] = "sni",
 	};
 	struct conf *c = ps->conf;
 	char msg[CONF_ERR_MAX];

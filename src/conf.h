@@ -74,6 +74,7 @@ struct conf {
 	char *tls_certificate; /* PEM: the leaf, then its chain */
 	char *tls_key;
 	char *tls_protocols;		 /* "TLSv1.2 TLSv1.3" */
+	struct schema_list tls_sni;	 /* more certificate, key pairs */
 	void *tls_ctx;			 /* SSL_CTX, built with check_files */
 	struct schema_list status_allow; /* clients of status and metrics */
 

@@ -80,6 +80,7 @@ static const struct schema_key keys[] = {
 	K("tls", "key", SCHEMA_PATH, tls_key, 0, 0, NULL),
 	KC("tls", "protocols", SCHEMA_STR, tls_protocols, 0, 0,
 	    "TLSv1.2 TLSv1.3", tls_protocols_check),
+	K("tls", "sni", SCHEMA_LIST, tls_sni, 0, 0, NULL),
 	KC("status", "allow", SCHEMA_LIST, status_allow, 0, 0, "127.0.0.1 ::1",
 	    allow_check),
 };

@@ -10,8 +10,11 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -215,65 +218,46 @@ cert_dates_ok(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 }
 
 /*
- * The one SSL_CTX, built by the master from [tls] (reading the
- * certificate chain and the key now, so that workers never open them)
- * and inherited by every worker. Returns it, or NULL with err set and
- * *bad naming the key at fault.
+ * One SSL_CTX for one certificate and its key, everything else the same
+ * for all; reads both files now. Returns it, or NULL with err set ("[tls]
+ * KEY: ...": what for the certificate, what2 for the key) and *bad
+ * naming the key at fault.
  */
-void *
-tls_ctx_build(const struct conf *c, char *err, size_t errlen, enum tls_key *bad)
+static SSL_CTX *
+ctx_one(const char *cert, const char *key, int min, int max, const char *what,
+    const char *what2, enum tls_key kc, enum tls_key kk, char *err,
+    size_t errlen, enum tls_key *bad)
 {
 	SSL_CTX *ctx;
 	char e[256];
-	int min, max;
 
-	*bad = TLS_KEY_PORT;
-	if (c->tls_certificate == NULL || c->tls_key == NULL) {
-		snprintf(err, errlen,
-		    "[tls] port: needs [tls] certificate and key");
-		return NULL;
-	}
-	if (tls_protocols_parse(c->tls_protocols, &min, &max) == -1) {
-		*bad = TLS_KEY_PROTOCOLS;
-		snprintf(err, errlen,
-		    "[tls] protocols: must be TLSv1.2, TLSv1.3 or both, not \"%s\"",
-		    c->tls_protocols);
-		return NULL;
-	}
+	*bad = kc;
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		snprintf(err, errlen, "[tls]: %s", ssl_error(e, sizeof(e)));
 		return NULL;
 	}
-	*bad = TLS_KEY_CERTIFICATE;
-	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_certificate) != 1) {
-		snprintf(err, errlen, "[tls] certificate: %s: %s",
-		    c->tls_certificate, ssl_error(e, sizeof(e)));
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		snprintf(err, errlen, "[tls] %s: %s: %s", what, cert,
+		    ssl_error(e, sizeof(e)));
 		goto fail;
 	}
-	if (cert_dates_ok(ctx, c->tls_certificate, e, sizeof(e)) == -1) {
-		snprintf(err, errlen, "[tls] certificate: %s", e);
+	if (cert_dates_ok(ctx, cert, e, sizeof(e)) == -1) {
+		snprintf(err, errlen, "[tls] %s: %s", what, e);
 		goto fail;
 	}
-	*bad = TLS_KEY_KEY;
-	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) !=
-	    1) {
-		if (ERR_GET_REASON(ERR_peek_last_error()) !=
-		    X509_R_KEY_VALUES_MISMATCH) {
-			snprintf(err, errlen, "[tls] key: %s: %s", c->tls_key,
-			    ssl_error(e, sizeof(e)));
-			goto fail;
-		}
-		ERR_clear_error();
-		snprintf(err, errlen,
-		    "[tls] key: %s does not match the certificate %s",
-		    c->tls_key, c->tls_certificate);
+	*bad = kk;
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 &&
+	    ERR_GET_REASON(ERR_peek_last_error()) !=
+		X509_R_KEY_VALUES_MISMATCH) {
+		snprintf(err, errlen, "[tls] %s: %s: %s", what2, key,
+		    ssl_error(e, sizeof(e)));
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_clear_error();
 		snprintf(err, errlen,
-		    "[tls] key: %s does not match the certificate %s",
-		    c->tls_key, c->tls_certificate);
+		    "[tls] %s: %s does not match the certificate %s", what2,
+		    key, cert);
 		goto fail;
 	}
 	*bad = TLS_KEY_PROTOCOLS;
@@ -311,19 +295,147 @@ fail:
 	return NULL;
 }
 
-void
-tls_ctx_free(void *ctx)
+/* What the workers inherit: the default context, then the SNI ones. */
+struct tls_set {
+	SSL_CTX **ctx;
+	size_t n;
+};
+
+/*
+ * SNI: the first context whose certificate names the host the client
+ * asked for (X509_check_host: subjectAltName, wildcards included); the
+ * default one when none does or no name was sent.
+ */
+static int
+servername_cb(SSL *ssl, int *alert, void *arg)
 {
-	SSL_CTX_free(ctx);
+	const struct tls_set *set = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	size_t i;
+
+	if (name == NULL)
+		return SSL_TLSEXT_ERR_OK;
+	for (i = 0; i < set->n; i++)
+		if (X509_check_host(SSL_CTX_get0_certificate(set->ctx[i]), name,
+			0, 0, NULL) == 1) {
+			if (i > 0)
+				SSL_set_SSL_CTX(ssl, set->ctx[i]);
+			break;
+		}
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* A path of [tls] sni, relative to the configuration's folder. */
+static char *
+sni_path(const struct conf *c, const char *p)
+{
+	char *s;
+
+	if (*p == '/')
+		return strdup(p);
+	return asprintf(&s, "%s/%s", c->dir, p) == -1 ? NULL : s;
+}
+
+/*
+ * The SSL contexts, built by the master from [tls] (reading every
+ * certificate and key now, so that workers never open them) and
+ * inherited by every worker: [tls] certificate and key, then each pair
+ * of [tls] sni. Returns them, or NULL with err set and *bad naming the
+ * key at fault.
+ */
+void *
+tls_ctx_build(const struct conf *c, char *err, size_t errlen, enum tls_key *bad)
+{
+	struct tls_set *set;
+	char *cert = NULL, *key = NULL;
+	size_t i, n;
+	int min, max;
+
+	*bad = TLS_KEY_PORT;
+	if (c->tls_certificate == NULL || c->tls_key == NULL) {
+		snprintf(err, errlen,
+		    "[tls] port: needs [tls] certificate and key");
+		return NULL;
+	}
+	if (c->tls_sni.n % 2 != 0) {
+		*bad = TLS_KEY_SNI;
+		snprintf(err, errlen,
+		    "[tls] sni: must list certificate and key paths in pairs");
+		return NULL;
+	}
+	if (tls_protocols_parse(c->tls_protocols, &min, &max) == -1) {
+		*bad = TLS_KEY_PROTOCOLS;
+		snprintf(err, errlen,
+		    "[tls] protocols: must be TLSv1.2, TLSv1.3 or both, not \"%s\"",
+		    c->tls_protocols);
+		return NULL;
+	}
+	n = 1 + c->tls_sni.n / 2;
+	if ((set = calloc(1, sizeof(*set))) == NULL ||
+	    (set->ctx = calloc(n, sizeof(SSL_CTX *))) == NULL) {
+		free(set);
+		snprintf(err, errlen, "[tls]: out of memory");
+		return NULL;
+	}
+	set->ctx[0] =
+	    ctx_one(c->tls_certificate, c->tls_key, min, max, "certificate",
+		"key", TLS_KEY_CERTIFICATE, TLS_KEY_KEY, err, errlen, bad);
+	if (set->ctx[0] == NULL)
+		goto fail;
+	set->n = 1;
+	for (i = 1; i < n; i++) {
+		cert = sni_path(c, c->tls_sni.v[2 * i - 2]);
+		key = sni_path(c, c->tls_sni.v[2 * i - 1]);
+		if (cert == NULL || key == NULL) {
+			*bad = TLS_KEY_SNI;
+			snprintf(err, errlen, "[tls] sni: out of memory");
+			goto fail;
+		}
+		set->ctx[i] = ctx_one(cert, key, min, max, "sni", "sni",
+		    TLS_KEY_SNI, TLS_KEY_SNI, err, errlen, bad);
+		free(cert);
+		free(key);
+		cert = key = NULL;
+		if (set->ctx[i] == NULL)
+			goto fail;
+		set->n++;
+	}
+	for (i = 0; set->n > 1 && i < set->n; i++) {
+		SSL_CTX_set_tlsext_servername_callback(set->ctx[i],
+		    servername_cb);
+		SSL_CTX_set_tlsext_servername_arg(set->ctx[i], set);
+	}
+	return set;
+fail:
+	free(cert);
+	free(key);
+	tls_ctx_free(set);
+	return NULL;
+}
+
+void
+tls_ctx_free(void *p)
+{
+	struct tls_set *set = p;
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++)
+		SSL_CTX_free(set->ctx[i]);
+	free(set->ctx);
+	free(set);
 }
 
 /* Puts a new TLS session over t's socket; 0, or -1 (out of memory). */
 int
-tls_open(struct transport *t, void *ctx)
+tls_open(struct transport *t, void *ctxs)
 {
+	const struct tls_set *set = ctxs;
 	SSL *ssl;
 
-	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, t->fd) != 1) {
+	if ((ssl = SSL_new(set->ctx[0])) == NULL ||
+	    SSL_set_fd(ssl, t->fd) != 1) {
 		SSL_free(ssl);
 		ERR_clear_error();
 		return -1;

@@ -15,6 +15,7 @@ enum tls_key {
 	TLS_KEY_CERTIFICATE,
 	TLS_KEY_KEY,
 	TLS_KEY_PROTOCOLS,
+	TLS_KEY_SNI,
 	TLS_KEY_COUNT
 };
 
@@ -26,7 +27,7 @@ void *
 tls_ctx_build(const struct conf *, char *err, size_t errlen, enum tls_key *bad);
 void tls_ctx_free(void *);
 int tls_tickets_rotate(void);
-int tls_open(struct transport *, void *ctx);
+int tls_open(struct transport *, void *ctxs);
 const char *tls_version(const struct transport *);
 
 #endif

@@ -318,6 +318,49 @@ class ReloadResumeTest(TLSBase):
                 self.assertFalse(c.sock.session_reused)
 
 
+class SNITest(TLSBase):
+    def test_sni_picks_the_certificate_that_names_the_host(self):
+        other, okey = self.ca.leaf("other", "rsa",
+                                   names=("other.test", "*.other.test"),
+                                   ips=())
+        with self.tls_server(tls={"sni": "%s %s" % (other, okey)}):
+            def subject(host):
+                with TLSConnection(self.tls_port, self.ctx(),
+                                   server_hostname=host) as c:
+                    c.send(request_bytes("/", self.tls_port))
+                    self.assertEqual(c.read_response().status, 200)
+                    return dict(x[0] for x in
+                                c.sock.getpeercert()["subject"])
+            self.assertEqual(subject("other.test")["commonName"],
+                             "other.test")
+            self.assertEqual(subject("www.other.test")["commonName"],
+                             "other.test")
+            self.assertEqual(subject("localhost")["commonName"], "localhost")
+            # no name the client may check: the default certificate
+            ctx = self.ctx()
+            ctx.check_hostname = False
+            with TLSConnection(self.tls_port, ctx, server_hostname=None) as c:
+                der = c.sock.getpeercert(True)
+            with open(self.cert) as f:
+                pem = f.read().split("-----END CERTIFICATE-----")[0]
+            self.assertEqual(der, ssl.PEM_cert_to_DER_cert(
+                pem + "-----END CERTIFICATE-----\n"))
+
+    def test_sni_errors(self):
+        _, stray = self.ca.leaf("stray2")
+        other, _ = self.ca.leaf("other2", names=("other.test",), ips=())
+        for sni, want in (("%s" % other, "in pairs"),
+                          ("%s %s" % (other, stray), "does not match")):
+            srv = self.tls_server(tls={"sni": sni})
+            try:
+                r = run_guad(["-t", "-c", srv.ini])
+                self.assertNotEqual(r.returncode, 0)
+                self.assertRegex(r.stderr, r"gua\.ini:\d+: \[tls\] sni: "
+                                 r".*%s" % want)
+            finally:
+                srv.cleanup()
+
+
 class RSATest(TLSBase):
     kind = "rsa"
 

@@ -76,6 +76,7 @@ static const char every_key[] = "; every key guad has\n"
 				"certificate = /etc/guad/cert.pem\n"
 				"key = key.pem\n"
 				"protocols = TLSv1.3\n"
+				"sni = b.pem b.key\n"
 				"[status]\n"
 				"allow = 10.0.0.0/8, ::1\n"
 				"[mime]\n"
@@ -154,6 +155,8 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_str_eq(c->tls_certificate, "/etc/guad/cert.pem");
 	ck_assert_str_eq(c->tls_key, "/tmp/key.pem"); /* relative to dir */
 	ck_assert_str_eq(c->tls_protocols, "TLSv1.3");
+	ck_assert_uint_eq(c->tls_sni.n, 2);
+	ck_assert_str_eq(c->tls_sni.v[1], "b.key");
 	ck_assert_ptr_null(c->tls_ctx); /* built only with check_files */
 	ck_assert_uint_eq(c->status_allow.n, 2);
 	ck_assert_str_eq(c->status_allow.v[0], "10.0.0.0/8");
@@ -964,6 +967,7 @@ START_TEST(test_conf_keys_lists_every_key)
 		{ "tls", "certificate" },
 		{ "tls", "key" },
 		{ "tls", "protocols" },
+		{ "tls", "sni" },
 	};
 	const struct schema_key *k;
 	size_t n, i, j;
