@@ -778,6 +778,8 @@ flush(struct conn *c)
 			if (chunk > c->out_cap)
 				chunk = c->out_cap;
 			n = pread(c->file_fd, c->out, chunk, c->file_off);
+			if (log_debug_on)
+				log_debug("file body: %zd bytes by pread", n);
 			if (n <= 0) {
 				log_warnx(
 				    "file shrank or failed while being sent");
@@ -798,6 +800,9 @@ flush(struct conn *c)
 				chunk = SENDFILE_CHUNK;
 			n = ops->sendfile(&c->tr, c->file_fd, &c->file_off,
 			    chunk);
+			if (log_debug_on)
+				log_debug("file body: %zd bytes by sendfile",
+				    n);
 			if (n > 0)
 				c->resp_sent += n;
 			if (n == 0) {

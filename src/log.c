@@ -105,6 +105,7 @@ replace_fd(int *slot, int fd)
 int
 log_open(const char *error_log, const char *access_log)
 {
+	const char *debug;
 	int efd, afd, saved;
 
 	efd = open_target(error_log, 2);
@@ -122,6 +123,8 @@ log_open(const char *error_log, const char *access_log)
 	}
 	replace_fd(&lg.err_fd, efd);
 	replace_fd(&lg.acc_fd, afd);
+	debug = getenv("GUAD_DEBUG");
+	log_debug_on = debug != NULL && strcmp(debug, "1") == 0;
 	lg.err_journal = lg.err_fd <= 2 && log_is_journal(lg.err_fd);
 	lg.acc_journal =
 	    lg.acc_fd >= 0 && lg.acc_fd <= 2 && log_is_journal(lg.acc_fd);
@@ -206,6 +209,21 @@ log_write(enum log_level level, int with_errno, const char *fmt, va_list ap)
 		log_write(level, with_errno, fmt, ap); \
 		va_end(ap); \
 	}
+
+/* Debug lines: only with GUAD_DEBUG=1 in guad's environment (guad(8)). */
+int log_debug_on;
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_debug_on)
+		return;
+	va_start(ap, fmt);
+	log_write(LOG_LEVEL_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
 
 LOG_FN(log_info, LOG_LEVEL_INFO, 0)
 /* log_warn appends strerror(errno); log_warnx does not. */

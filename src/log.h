@@ -21,6 +21,8 @@ int log_is_journal(int fd);
 void log_access(const char *line, size_t len);
 void log_write(enum log_level, int with_errno, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+extern int log_debug_on;
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,7 @@ directory; the canary file lies beside the document root, outside it."""
 import gzip
 import hashlib
 import os
+import re
 import socket
 import struct
 import sys
@@ -19,7 +20,8 @@ import zlib
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guadtest import HOST, Server, ServerTestCase, get, request  # noqa: E402
+from guadtest import (HOST, Server, ServerTestCase, get,  # noqa: E402
+                      request, wait_for)
 
 CANARY = b"CANARY-7f3a9c-outside-the-root\n"
 DOTFILE = b"DOTFILE-SECRET-41d2\n"
@@ -236,10 +238,23 @@ def file_digest(path):
     return h.hexdigest()
 
 
+def body_paths(server, mark):
+    """{"sendfile" or "pread": bytes} of the file bodies guad sent since
+    error log offset mark, from its debug lines (GUAD_DEBUG=1)."""
+    out = {}
+    for m in re.finditer(r"\[debug\] .*file body: (-?\d+) bytes by (\w+)",
+                         server.log()[mark:]):
+        if int(m.group(1)) > 0:
+            out[m.group(2)] = out.get(m.group(2), 0) + int(m.group(1))
+    return out
+
+
 class StaticTest(ServerTestCase):
     """One server, dotfiles off, sendfile on, over the generated tree."""
 
-    SERVER = {"sections": {"routes": ROUTES, "mime": MIME}, "own_root": True}
+    # GUAD_DEBUG=1: a debug line says how each piece of a file body went
+    SERVER = {"sections": {"routes": ROUTES, "mime": MIME}, "own_root": True,
+              "env": {"GUAD_DEBUG": "1"}}
 
     @classmethod
     def prepare(cls, server):
@@ -397,11 +412,18 @@ class StaticTest(ServerTestCase):
         for name in ("1m.bin", "100m.bin"):
             with self.subTest(name=name):
                 path = os.path.join(self.server.root, "big", name)
+                mark = len(self.server.log())
                 status, headers, n, digest = fetch_digest(
                     self.server.port, "/big/" + name)
                 self.assertEqual(status, 200)
                 self.assertEqual(n, os.path.getsize(path))
                 self.assertEqual(digest, file_digest(path))
+                # and by sendfile (sendfile = on, the default)
+                # the worker logs a piece just after it sent it
+                wait_for(lambda: body_paths(self.server, mark)
+                         == {"sendfile": n}, 5, message=lambda:
+                         "%d bytes by sendfile, nothing else; got %s"
+                         % (n, body_paths(self.server, mark)))
 
     # -- Content-Type
 
@@ -507,7 +529,7 @@ class DotfilesOnTest(ServerTestCase):
 
     SERVER = {"sections": {"server": {"dotfiles": "on", "sendfile": "off"},
                            "routes": ROUTES, "mime": MIME},
-              "own_root": True}
+              "own_root": True, "env": {"GUAD_DEBUG": "1"}}
 
     @classmethod
     def prepare(cls, server):
@@ -530,11 +552,16 @@ class DotfilesOnTest(ServerTestCase):
         for name in ("1m.bin", "100m.bin"):
             with self.subTest(name=name):
                 path = os.path.join(self.server.root, "big", name)
+                mark = len(self.server.log())
                 status, headers, n, digest = fetch_digest(
                     self.server.port, "/big/" + name)
                 self.assertEqual(status, 200)
                 self.assertEqual(n, os.path.getsize(path))
                 self.assertEqual(digest, file_digest(path))
+                wait_for(lambda: body_paths(self.server, mark)
+                         == {"pread": n}, 5, message=lambda:
+                         "%d bytes by pread, nothing else; got %s"
+                         % (n, body_paths(self.server, mark)))
 
 
 class FileCacheTest(unittest.TestCase):
