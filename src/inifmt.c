@@ -1,4 +1,5 @@
 /* inifmt.c: writing gua.ini text that inih reads back as it was. */
+/* SPDX-License-Identifier: ISC */
 #include "config.h"
 
 #include <ini.h>

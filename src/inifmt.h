@@ -1,4 +1,5 @@
 /* inifmt.h: writing gua.ini text that inih reads back as it was. */
+/* SPDX-License-Identifier: ISC */
 #ifndef GUAD_INIFMT_H
 #define GUAD_INIFMT_H
 
