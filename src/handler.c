@@ -10,11 +10,12 @@
 #include "router.h"
 
 extern const struct handler handler_file, handler_dir, handler_msg,
-    handler_status, handler_metrics;
+    handler_status, handler_metrics, handler_redirect;
 
 /* One row per handler kind; a route names one by its name. */
 const struct handler *const handlers[] = { &handler_file, &handler_dir,
-	&handler_msg, &handler_status, &handler_metrics, NULL };
+	&handler_msg, &handler_status, &handler_metrics, &handler_redirect,
+	NULL };
 
 /* Returns the kind called name in gua.ini, or NULL. */
 const struct handler *

@@ -82,7 +82,7 @@ route_parse(struct route *r, const char *path, const char *value, char *err,
 		arg = handler ? strtok_r(NULL, " \t", &save) : NULL;
 	if (arg == NULL) {
 		snprintf(err, errlen,
-		    "[routes] %s: expected HANDLER ARGUMENT (file FILE, dir DIR or msg TEMPLATE)",
+		    "[routes] %s: expected HANDLER ARGUMENT (file FILE, dir DIR, msg TEMPLATE or redirect STATUS TARGET)",
 		    path);
 		goto out;
 	}
@@ -186,6 +186,7 @@ route_free(struct route *r)
 	free(r->arg);
 	free(r->cache_control);
 	free(r->real);
+	free(r->target);
 	if (r->fd != -1)
 		close(r->fd);
 	html_template_free(&r->tmpl);

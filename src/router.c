@@ -33,6 +33,17 @@ table_mask(size_t n)
 }
 
 /*
+ * Does rt route a tree below its path (a prefix ending in '/'), rather
+ * than one exact path? Its kind says, or, for a kind that takes both
+ * (redirect), the route.
+ */
+int
+router_is_prefix(const struct route *rt)
+{
+	return rt->handler->prefix || rt->tree;
+}
+
+/*
  * Builds the exact and prefix tables. Returns 0, or -1 when two routes of
  * one kind share a path (*dup is then the one on the later line) or
  * memory is short (*dup is NULL).
@@ -47,7 +58,7 @@ router_build(struct router *r, struct route *routes, size_t n,
 	memset(r, 0, sizeof(*r));
 	*dup = NULL;
 	for (i = 0; i < n; i++) {
-		if (routes[i].handler->prefix) {
+		if (router_is_prefix(&routes[i])) {
 			np++;
 			if (routes[i].len > r->plenmax)
 				r->plenmax = routes[i].len;
@@ -64,7 +75,7 @@ router_build(struct router *r, struct route *routes, size_t n,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (routes[i].handler->prefix) {
+		if (router_is_prefix(&routes[i])) {
 			s = slot(r->prefix, r->pmask, routes[i].path,
 			    routes[i].len);
 			r->plen[routes[i].len] = 1;

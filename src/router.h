@@ -25,6 +25,9 @@ struct route {
 	char *cache_control;	    /* option cache=...; or NULL */
 	unsigned listing : 1;	    /* option listing (dir) */
 	unsigned precompressed : 1; /* option precompressed */
+	/* a tree below its path, though its kind is not prefix-only */
+	unsigned tree : 1;
+	char *target; /* redirect: where to, with $path and $query */
 };
 
 /*
@@ -44,6 +47,7 @@ struct router {
 int
 router_build(struct router *, struct route *, size_t, const struct route **dup);
 void router_free(struct router *);
+int router_is_prefix(const struct route *);
 const struct route *router_match(const struct router *, const char *, size_t);
 const struct route *
 router_match_dir(const struct router *, const char *, size_t);

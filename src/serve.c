@@ -104,7 +104,7 @@ serve_request(struct serve_env *e, struct hreq *q, struct response *r)
 	q->path = e->path;
 	q->len = len;
 	rt = router_match(&c->router, e->path, len);
-	if ((rt == NULL || rt->handler->prefix) && e->path[len - 1] != '/') {
+	if ((rt == NULL || router_is_prefix(rt)) && e->path[len - 1] != '/') {
 		/*
 		 * "/static" for the dir route "/static/": redirect, even when
 		 * a shorter dir route ("/") would take the path as a file.

@@ -600,5 +600,152 @@ class ConfigTest(unittest.TestCase):
                 self.assertIn(want, err)
 
 
+# --------------------------------------------------------------------------
+# redirect routes
+
+
+REDIRECTS = {
+    "/old": "redirect 301 /new",
+    "/found": "redirect 302 /elsewhere?x=1",
+    "/temp": "redirect 307 https://example.com/t",
+    "/perm": "redirect 308 /p$query",
+    "/blog/": "redirect 308 https://blog.example.com$path$query",
+    "/docs/": "redirect 301 /manual$path",
+    "/whole": "redirect 302 https://example.net$path",
+}
+
+
+class RedirectTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        routes = dict(shipped_routes())
+        routes.update(REDIRECTS)
+        cls.server = Server(sections={"routes": routes})
+        try:
+            cls.server.start()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def get(self, path, **kw):
+        return get(self.server.port, path, **kw)
+
+    def test_codes_and_targets(self):
+        for path, status, location in (
+                ("/old", 301, "/new"),
+                ("/found", 302, "/elsewhere?x=1"),
+                ("/temp", 307, "https://example.com/t"),
+                ("/perm", 308, "/p"),
+                ("/perm?a=1&b=%20", 308, "/p?a=1&b=%20")):
+            with self.subTest(path=path):
+                r = self.get(path)
+                self.assertEqual(r.status, status, r)
+                self.assertEqual(r.headers["location"], location)
+                # the page says where, in the site's look
+                body = r.body.decode()
+                self.assertIn(STYLE_LINK, body)
+                self.assertIn("<h1>%d " % status, body)
+
+    def test_placeholders_on_a_tree(self):
+        for path, location in (
+                ("/blog/", "https://blog.example.com/"),
+                ("/blog/2024/post.html",
+                 "https://blog.example.com/2024/post.html"),
+                ("/blog/a%20b/%C3%A9?x=1&y",
+                 "https://blog.example.com/a%20b/%C3%A9?x=1&y"),
+                ("/blog/../old", None),
+                ("/docs/a/b/", "/manual/a/b/"),
+                ("/docs/a?q=1", "/manual/a"),
+                ("/whole?z", "https://example.net/whole")):
+            with self.subTest(path=path):
+                r = self.get(path)
+                if location is None:
+                    # normalised before routing: /old is another route
+                    self.assertEqual(r.headers["location"], "/new")
+                    continue
+                self.assertIn(r.status, (301, 302, 308), r)
+                self.assertEqual(r.headers["location"], location)
+
+    def test_exact_route_is_exact(self):
+        self.assertEqual(self.get("/old/more").status, 404)
+        self.assertEqual(self.get("/oldx").status, 404)
+
+    def test_methods(self):
+        r = self.get("/old", method="POST",
+                     extra_headers="Content-Length: 0\r\n")
+        self.assertEqual(r.status, 301)
+        r = self.get("/old", method="DELETE")
+        self.assertEqual(r.status, 405)
+        self.assertEqual(r.headers["allow"], "GET, HEAD, POST, OPTIONS")
+        with Connection(self.server.port) as c:
+            c.send("HEAD /old HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            r = c.read_response(head=True)
+            self.assertEqual((r.status, r.headers["location"]), (301, "/new"))
+            self.assertEqual(c.read_until_close(), b"")
+
+    def test_guad_T_writes_redirects_back(self):
+        p = run_guad(["-T", "-c", self.server.ini])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("/blog/ = redirect 308 "
+                      "https://blog.example.com$path$query", p.stdout)
+        self.assertIn("/old = redirect 301 /new", p.stdout)
+
+
+class RedirectConfigTest(unittest.TestCase):
+    def check(self, line):
+        tmp = tempfile.mkdtemp(prefix="guadtest-pages-")
+        try:
+            root = os.path.join(tmp, "www")
+            os.makedirs(root)
+            with open(os.path.join(root, "index.html"), "w") as f:
+                f.write("<p>hi</p>\n")
+            ini = os.path.join(tmp, "gua.ini")
+            with open(ini, "w") as f:
+                f.write("[server]\nroot = %s\n[routes]\n"
+                        "/ = file index.html\n%s\n" % (root, line))
+            p = run_guad(["-t", "-c", ini])
+            return p.returncode, p.stderr
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_good_lines(self):
+        for line in ("/a = redirect 301 /b", "/a/ = redirect 308 /b$path",
+                     "/a = redirect 307 http://h.example:8080/x$query"):
+            with self.subTest(line=line):
+                rc, err = self.check(line)
+                self.assertEqual(rc, 0, err)
+
+    def test_bad_lines(self):
+        for line, want in (
+                ("/a = redirect 200 /b",
+                 "gua.ini:5: [routes] /a: redirect 200: the status must be "
+                 "301, 302, 307 or 308"),
+                ("/a = redirect 303 /b", "the status must be 301"),
+                ("/a = redirect 301",
+                 "gua.ini:5: [routes] /a: redirect 301: expected a target"),
+                ("/a = redirect 301 b",
+                 "gua.ini:5: [routes] /a: redirect 301 b: the target must "
+                 "be a path"),
+                ("/a = redirect 301 //evil.example/",
+                 "the target must be a path"),
+                ("/a = redirect 301 ftp://x/", "the target must be a path"),
+                ("/a = redirect 301 https://", "the target must be a path"),
+                ("/a = redirect 301 /b$host",
+                 'gua.ini:5: [routes] /a: redirect 301 /b$host: unknown '
+                 'placeholder at "$host"'),
+                ('/a = redirect 301 /b"c', "without spaces, quotes"),
+                ("/a = redirect 301 /b /c",
+                 'gua.ini:5: [routes] /a: redirect 301 /b: one target '
+                 'only, not also "/c"')):
+            with self.subTest(line=line):
+                rc, err = self.check(line)
+                self.assertNotEqual(rc, 0)
+                self.assertIn(want, err)
+
+
 if __name__ == "__main__":
     unittest.main()
