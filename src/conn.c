@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "chunked.h"
 #include "conf.h"
 #include "conn.h"
 #include "date.h"
@@ -667,7 +668,7 @@ process_one(struct conn *c)
 
 	consumed = req.head_len;
 	if (req.chunked) {
-		rc = http_chunked(head + req.head_len, avail - req.head_len,
+		rc = chunked_body(head + req.head_len, avail - req.head_len,
 		    cf->limits.body_size, 0, &raw, &blen);
 		if (rc == HTTP_AGAIN) {
 			limit = req.head_len +
@@ -685,7 +686,7 @@ process_one(struct conn *c)
 		}
 		if (rc > 0)
 			goto error;
-		http_chunked(head + req.head_len, avail - req.head_len,
+		chunked_body(head + req.head_len, avail - req.head_len,
 		    cf->limits.body_size, 1, &raw, &blen);
 		body = head + req.head_len;
 		consumed += raw;

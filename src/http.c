@@ -1,4 +1,4 @@
-/* http.c: the HTTP/1.1 request parser (RFC 9112), statuses and methods. */
+/* http.c: the HTTP/1.1 request parser (RFC 9112): a request's head. */
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
@@ -9,59 +9,6 @@
 #include "authority.h"
 #include "hex.h"
 #include "http.h"
-
-const char *const http_method_names[HTTP_METHOD_COUNT] = {
-	[HTTP_METHOD_GET] = "GET",
-	[HTTP_METHOD_HEAD] = "HEAD",
-	[HTTP_METHOD_POST] = "POST",
-	[HTTP_METHOD_PUT] = "PUT",
-	[HTTP_METHOD_DELETE] = "DELETE",
-	[HTTP_METHOD_CONNECT] = "CONNECT",
-	[HTTP_METHOD_OPTIONS] = "OPTIONS",
-	[HTTP_METHOD_TRACE] = "TRACE",
-	[HTTP_METHOD_PATCH] = "PATCH",
-};
-
-static const char *const reasons[HTTP_STATUS_COUNT] = {
-	[HTTP_STATUS_CONTINUE] = "Continue",
-	[HTTP_STATUS_OK] = "OK",
-	[HTTP_STATUS_NO_CONTENT] = "No Content",
-	[HTTP_STATUS_PARTIAL_CONTENT] = "Partial Content",
-	[HTTP_STATUS_MOVED_PERMANENTLY] = "Moved Permanently",
-	[HTTP_STATUS_FOUND] = "Found",
-	[HTTP_STATUS_SEE_OTHER] = "See Other",
-	[HTTP_STATUS_NOT_MODIFIED] = "Not Modified",
-	[HTTP_STATUS_TEMPORARY_REDIRECT] = "Temporary Redirect",
-	[HTTP_STATUS_PERMANENT_REDIRECT] = "Permanent Redirect",
-	[HTTP_STATUS_BAD_REQUEST] = "Bad Request",
-	[HTTP_STATUS_FORBIDDEN] = "Forbidden",
-	[HTTP_STATUS_NOT_FOUND] = "Not Found",
-	[HTTP_STATUS_METHOD_NOT_ALLOWED] = "Method Not Allowed",
-	[HTTP_STATUS_REQUEST_TIMEOUT] = "Request Timeout",
-	[HTTP_STATUS_LENGTH_REQUIRED] = "Length Required",
-	[HTTP_STATUS_PRECONDITION_FAILED] = "Precondition Failed",
-	[HTTP_STATUS_CONTENT_TOO_LARGE] = "Content Too Large",
-	[HTTP_STATUS_URI_TOO_LONG] = "URI Too Long",
-	[HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE] = "Unsupported Media Type",
-	[HTTP_STATUS_RANGE_NOT_SATISFIABLE] = "Range Not Satisfiable",
-	[HTTP_STATUS_EXPECTATION_FAILED] = "Expectation Failed",
-	[HTTP_STATUS_MISDIRECTED_REQUEST] = "Misdirected Request",
-	[HTTP_STATUS_HEADER_FIELDS_TOO_LARGE] =
-	    "Request Header Fields Too Large",
-	[HTTP_STATUS_INTERNAL_SERVER_ERROR] = "Internal Server Error",
-	[HTTP_STATUS_NOT_IMPLEMENTED] = "Not Implemented",
-	[HTTP_STATUS_SERVICE_UNAVAILABLE] = "Service Unavailable",
-	[HTTP_STATUS_VERSION_NOT_SUPPORTED] = "HTTP Version Not Supported",
-};
-
-/* Returns the reason phrase of a status guad sends, or NULL. */
-const char *
-http_status_reason(int status)
-{
-	if (status < 0 || status >= HTTP_STATUS_COUNT)
-		return NULL;
-	return reasons[status];
-}
 
 /* tchar (RFC 9110 5.6.2): the characters of a token. */
 static const unsigned char tchar[256] = {
@@ -149,18 +96,6 @@ int
 http_token_eq(const char *s, size_t len, const char *word)
 {
 	return strlen(word) == len && strncasecmp(s, word, len) == 0;
-}
-
-/* Field values: HTAB, SP, VCHAR and obs-text; no other control. */
-static int
-field_value_ok(const unsigned char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			return 0;
-	return 1;
 }
 
 /* Finds the end of the head: the byte after the empty line, or 0. */
@@ -538,70 +473,45 @@ method_of(const char *p, size_t n)
 }
 
 /*
- * Parses a request head from buf[0..len). *scanned carries how far an
- * earlier call looked for the end of the head (start it at 0), so bytes
- * that trickle in are not scanned again. Returns HTTP_AGAIN until the head
- * is complete, then 0 with req filled, or an error status. The slices
- * point into buf, except those of list fields sent on several lines:
- * their combined values are written to join (joincap bytes; as many as
- * header_size is always enough).
+ * The head is not complete yet (it starts at start): is what has come
+ * already past a limit? The request line, complete or not, may be too
+ * long already; without its LF yet, a last CR may still be its end.
+ * Returns HTTP_AGAIN, 414 or 431.
  */
-int
-http_parse_head(struct http_request *req, const char *buf, size_t len,
-    size_t *scanned, const struct http_limits *lim, char *join, size_t joincap)
+static int
+head_incomplete(const char *buf, size_t start, size_t len,
+    const struct http_limits *lim)
 {
-	const char *p, *end, *eol, *sp, *colon, *v, *ve, *nl;
-	const char *fields_start;
-	struct http_slice authority = { NULL, 0 };
+	const char *nl;
+	size_t line;
+
+	line = len - start;
+	if (line > lim->request_line + 2)
+		line = lim->request_line + 2;
+	if ((nl = memchr(buf + start, '\n', line)) != NULL)
+		line = (size_t)(nl - (buf + start));
+	if (line > 0 && buf[start + line - 1] == '\r')
+		line--;
+	if (line > lim->request_line)
+		return HTTP_STATUS_URI_TOO_LONG;
+	if (len > lim->header_size)
+		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+	return HTTP_AGAIN;
+}
+
+/*
+ * The request line at p (req->line): method SP request-target SP
+ * HTTP-version. An absolute-form target's authority goes to *authority.
+ * Returns 0 or an error status.
+ */
+static int
+parse_request_line(struct http_request *req, const char *p,
+    struct http_slice *authority)
+{
 	struct authority auth;
-	struct fields f;
-	size_t start = 0, hend, nfields = 0, line, used, i;
+	const char *ve, *sp, *v;
 	int rc;
 
-	/* RFC 9112 2.2: ignore empty lines before the request line. */
-	while (start < len &&
-	    (buf[start] == '\n' ||
-		(buf[start] == '\r' && start + 1 < len &&
-		    buf[start + 1] == '\n')))
-		start += buf[start] == '\r' ? 2 : 1;
-
-	memset(req, 0, sizeof(*req));
-	memset(&f, 0, sizeof(f));
-	req->content_length = -1;
-
-	hend = head_end(buf, start, *scanned, len);
-	if (hend == 0) {
-		*scanned = len;
-		/* The request line, complete or not, may be too long already;
-		 * without its LF yet, a last CR may still be its end. */
-		line = len - start;
-		if (line > lim->request_line + 2)
-			line = lim->request_line + 2;
-		if ((nl = memchr(buf + start, '\n', line)) != NULL)
-			line = (size_t)(nl - (buf + start));
-		if (line > 0 && buf[start + line - 1] == '\r')
-			line--;
-		if (line > lim->request_line)
-			return HTTP_STATUS_URI_TOO_LONG;
-		if (len > lim->header_size)
-			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
-		return HTTP_AGAIN;
-	}
-	req->head_len = hend;
-
-	/* The request line: method SP request-target SP HTTP-version. Its
-	 * length is judged before the head's, as while the head arrives. */
-	p = buf + start;
-	end = buf + hend;
-	eol = memchr(p, '\n', (size_t)(end - p));
-	req->line.p = p;
-	req->line.len = (size_t)(eol - p);
-	if (req->line.len > 0 && p[req->line.len - 1] == '\r')
-		req->line.len--;
-	if (req->line.len > lim->request_line)
-		return HTTP_STATUS_URI_TOO_LONG;
-	if (hend > lim->header_size)
-		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
 	ve = p + req->line.len;
 	for (sp = p; sp < ve && tchar[(unsigned char)*sp]; sp++)
 		;
@@ -623,19 +533,27 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 	 * resource is 501 (9.1), once the target has that form.
 	 */
 	if (req->method == HTTP_METHOD_CONNECT) {
-		authority.p = v;
-		authority.len = (size_t)(sp - v);
-		if (authority_parse(v, authority.len, &auth) == -1 ||
+		if (authority_parse(v, (size_t)(sp - v), &auth) == -1 ||
 		    auth.host.len == 0 || auth.port.len == 0)
 			return HTTP_STATUS_BAD_REQUEST;
 		return HTTP_STATUS_NOT_IMPLEMENTED;
 	}
-	if ((rc = parse_target(req, v, (size_t)(sp - v), &authority)) != 0)
-		return rc;
+	return parse_target(req, v, (size_t)(sp - v), authority);
+}
 
-	/* Header fields, up to the empty line. */
-	fields_start = eol + 1;
-	for (p = fields_start; p < end; p = eol + 1) {
+/*
+ * The header fields from p up to the empty line (before end): each
+ * checked, then given to parse_field. Returns 0 or an error status.
+ */
+static int
+parse_fields(struct http_request *req, const char *p, const char *end,
+    const struct http_limits *lim, struct fields *f)
+{
+	const char *eol, *ve, *colon, *v;
+	size_t nfields = 0;
+	int rc;
+
+	for (; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		ve = eol;
 		if (ve > p && ve[-1] == '\r')
@@ -657,221 +575,108 @@ http_parse_head(struct http_request *req, const char *buf, size_t len,
 			;
 		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
-		if (!field_value_ok((const unsigned char *)v, (size_t)(ve - v)))
+		if (!http_field_value_ok((const unsigned char *)v,
+			(size_t)(ve - v)))
 			return HTTP_STATUS_BAD_REQUEST;
 		rc = parse_field(req, p, (size_t)(colon - p), v,
-		    (size_t)(ve - v), &f);
+		    (size_t)(ve - v), f);
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+}
 
-	/*
-	 * Host is checked the same in every form of target (RFC 9112 3.2:
-	 * missing on HTTP/1.1, repeated or invalid is 400); then the
-	 * authority of an absolute-form target takes its place (3.2.2).
-	 */
+/*
+ * What the fields say together: Host is checked the same in every form
+ * of target (RFC 9112 3.2: missing on HTTP/1.1, repeated or invalid is
+ * 400), then the authority of an absolute-form target takes its place
+ * (3.2.2); the body's framing; keep-alive. Returns 0 or an error status.
+ */
+static int
+settle(struct http_request *req, const struct fields *f,
+    const struct http_slice *authority, const struct http_limits *lim)
+{
 	if (req->minor == 1 && req->host.p == NULL)
 		return HTTP_STATUS_BAD_REQUEST;
 	if (req->host.p != NULL && !host_ok(&req->host))
 		return HTTP_STATUS_BAD_REQUEST;
-	if (authority.p != NULL) {
-		if (!host_ok(&authority))
+	if (authority->p != NULL) {
+		if (!host_ok(authority))
 			return HTTP_STATUS_BAD_REQUEST;
-		req->host = authority;
+		req->host = *authority;
 	}
-	if (f.te != 0) {
+	if (f->te != 0) {
 		if (req->content_length != -1 || req->minor == 0)
 			return HTTP_STATUS_BAD_REQUEST;
-		if (f.te == 2)
+		if (f->te == 2)
 			return HTTP_STATUS_NOT_IMPLEMENTED;
 		req->chunked = 1;
 	}
 	if (req->content_length > 0 &&
 	    (uint64_t)req->content_length > lim->body_size)
 		return HTTP_STATUS_CONTENT_TOO_LARGE;
-	for (i = 0, used = 0; i < NLIST_FIELDS; i++)
-		if ((f.repeated & (1U << i)) &&
-		    (rc = join_list(req, i, fields_start, end, join, joincap,
-			 &used)) != 0)
-			return rc;
-	req->keep_alive = req->minor == 1 ? !f.close : (f.keep && !f.close);
+	req->keep_alive = req->minor == 1 ? !f->close : (f->keep && !f->close);
 	return 0;
 }
 
-/* Bytes of chunk extensions and trailer fields accepted in one body. */
-#define CHUNK_META_MAX 4096
-
 /*
- * A line of chunk metadata is still arriving: already too long, or wait.
- * A last CR may be the start of its CRLF, so it does not count yet.
- */
-static int
-pending_meta(const char *p, size_t i, size_t len, size_t meta)
-{
-	size_t n = len - i;
-
-	if (n > 0 && p[len - 1] == '\r')
-		n--;
-	return meta + n > CHUNK_META_MAX ? HTTP_STATUS_HEADER_FIELDS_TOO_LARGE
-					 : HTTP_AGAIN;
-}
-
-/*
- * Reads a chunked body (RFC 9112 7.1) from p[0..len). Returns HTTP_AGAIN
- * until it is complete, then 0 with *raw_len (bytes consumed) and
- * *body_len; with decode, the data is also moved together at p. Returns
- * 400 for bad framing, 413 past max_body and 431 for too much metadata.
+ * Parses the head at the start of buf[0..len). *scanned (0 at first)
+ * says how far an earlier call looked for its end, so that heads
+ * that trickle in are not scanned again. Returns HTTP_AGAIN until the head
+ * is complete, then 0 with req filled, or an error status. The slices
+ * point into buf, except those of list fields sent on several lines:
+ * their combined values are written to join (joincap bytes; as many as
+ * header_size is always enough).
  */
 int
-http_chunked(char *p, size_t len, size_t max_body, int decode, size_t *raw_len,
-    size_t *body_len)
+http_parse_head(struct http_request *req, const char *buf, size_t len,
+    size_t *scanned, const struct http_limits *lim, char *join, size_t joincap)
 {
-	size_t i = 0, out = 0, meta = 0, size, ext;
-	int h, digits;
-	const char *nl;
+	const char *p, *end, *eol;
+	struct http_slice authority = { NULL, 0 };
+	struct fields f;
+	size_t start = 0, hend, used, i;
+	int rc;
 
-	for (;;) {
-		size = 0;
-		for (digits = 0;
-		     i < len && (h = hex_value((unsigned char)p[i])) != -1;
-		     i++) {
-			if (size > (SIZE_MAX >> 4))
-				return HTTP_STATUS_BAD_REQUEST;
-			size = size << 4 | (size_t)h;
-			digits++;
-		}
-		if (i == len)
-			return HTTP_AGAIN;
-		if (digits == 0)
-			return HTTP_STATUS_BAD_REQUEST;
-		if (size > max_body || out > max_body - size)
-			return HTTP_STATUS_CONTENT_TOO_LARGE;
-		/* chunk extensions are read and ignored, within a bound */
-		if ((nl = memchr(p + i, '\n', len - i)) == NULL)
-			return pending_meta(p, i, len, meta);
-		ext = (size_t)(nl - (p + i));
-		if (ext > 0 && nl[-1] == '\r')
-			ext--;
-		meta += ext;
-		if (meta > CHUNK_META_MAX)
-			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
-		if ((ext > 0 && p[i] != ';') ||
-		    !field_value_ok((const unsigned char *)p + i, ext))
-			return HTTP_STATUS_BAD_REQUEST;
-		i = (size_t)(nl - p) + 1;
-		if (size == 0)
-			break;
-		if (len - i < size + 1)
-			return HTTP_AGAIN;
-		if (decode)
-			memmove(p + out, p + i, size);
-		out += size;
-		i += size;
-		if (p[i] == '\r') {
-			if (i + 1 >= len)
-				return HTTP_AGAIN;
-			i++;
-		}
-		if (p[i] != '\n')
-			return HTTP_STATUS_BAD_REQUEST;
-		i++;
+	/* RFC 9112 2.2: ignore empty lines before the request line. */
+	while (start < len &&
+	    (buf[start] == '\n' ||
+		(buf[start] == '\r' && start + 1 < len &&
+		    buf[start + 1] == '\n')))
+		start += buf[start] == '\r' ? 2 : 1;
+
+	memset(req, 0, sizeof(*req));
+	memset(&f, 0, sizeof(f));
+	req->content_length = -1;
+
+	hend = head_end(buf, start, *scanned, len);
+	if (hend == 0) {
+		*scanned = len;
+		return head_incomplete(buf, start, len, lim);
 	}
-	/* trailer section: field lines up to an empty line */
-	for (;;) {
-		if ((nl = memchr(p + i, '\n', len - i)) == NULL)
-			return pending_meta(p, i, len, meta);
-		size = (size_t)(nl - (p + i));
-		if (size > 0 && nl[-1] == '\r')
-			size--;
-		meta += size;
-		if (meta > CHUNK_META_MAX)
-			return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
-		if (!field_value_ok((const unsigned char *)p + i, size) ||
-		    (size > 0 &&
-			(memchr(p + i, ':', size) == NULL || p[i] == ' ' ||
-			    p[i] == '\t')))
-			return HTTP_STATUS_BAD_REQUEST;
-		i = (size_t)(nl - p) + 1;
-		if (size == 0)
-			break;
-	}
-	*raw_len = i;
-	*body_len = out;
+	req->head_len = hend;
+
+	/* The request line's length is judged before the head's, as while
+	 * the head arrives. */
+	p = buf + start;
+	end = buf + hend;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	req->line.p = p;
+	req->line.len = (size_t)(eol - p);
+	if (req->line.len > 0 && p[req->line.len - 1] == '\r')
+		req->line.len--;
+	if (req->line.len > lim->request_line)
+		return HTTP_STATUS_URI_TOO_LONG;
+	if (hend > lim->header_size)
+		return HTTP_STATUS_HEADER_FIELDS_TOO_LARGE;
+	if ((rc = parse_request_line(req, p, &authority)) != 0 ||
+	    (rc = parse_fields(req, eol + 1, end, lim, &f)) != 0 ||
+	    (rc = settle(req, &f, &authority, lim)) != 0)
+		return rc;
+	for (i = 0, used = 0; i < NLIST_FIELDS; i++)
+		if ((f.repeated & (1U << i)) &&
+		    (rc = join_list(req, i, eol + 1, end, join, joincap,
+			 &used)) != 0)
+			return rc;
 	return 0;
-}
-
-/* Every slice of a request, for moving what points into one buffer. */
-static const size_t slices[] = {
-	offsetof(struct http_request, line),
-	offsetof(struct http_request, path),
-	offsetof(struct http_request, query),
-	offsetof(struct http_request, host),
-	offsetof(struct http_request, content_type),
-	offsetof(struct http_request, if_none_match),
-	offsetof(struct http_request, if_modified_since),
-	offsetof(struct http_request, range),
-	offsetof(struct http_request, if_range),
-	offsetof(struct http_request, accept_encoding),
-	offsetof(struct http_request, referer),
-	offsetof(struct http_request, user_agent),
-};
-
-#define NSLICES (sizeof(slices) / sizeof(slices[0]))
-
-static struct http_slice *
-slice_at(struct http_request *req, size_t i)
-{
-	return (struct http_slice *)(void *)((char *)req + slices[i]);
-}
-
-static const struct http_slice *
-slice_of(const struct http_request *req, size_t i)
-{
-	return (const struct http_slice *)(const void *)((const char *)req +
-	    slices[i]);
-}
-
-/* Does slice s point into buf[0..cap)? */
-static int
-slice_in(const struct http_slice *s, const char *buf, size_t cap)
-{
-	return s->p != NULL && buf != NULL &&
-	    (uintptr_t)s->p >= (uintptr_t)buf &&
-	    (uintptr_t)s->p < (uintptr_t)buf + cap;
-}
-
-/*
- * Returns how many bytes of buf[0..cap) (the join buffer given to
- * http_parse_head) the slices of req use: 0 if none points into it.
- */
-size_t
-http_request_uses(const struct http_request *req, const char *buf, size_t cap)
-{
-	const struct http_slice *s;
-	size_t i, end, used = 0;
-
-	for (i = 0; i < NSLICES; i++) {
-		s = slice_of(req, i);
-		if (!slice_in(s, buf, cap))
-			continue;
-		end = (size_t)(s->p - buf) + s->len;
-		if (end > used)
-			used = end;
-	}
-	return used;
-}
-
-/* Points the slices of req that point into from[0..cap) at to instead. */
-void
-http_request_move(struct http_request *req, const char *from, size_t cap,
-    const char *to)
-{
-	struct http_slice *s;
-	size_t i;
-
-	for (i = 0; i < NSLICES; i++) {
-		s = slice_at(req, i);
-		if (slice_in(s, from, cap))
-			s->p = to + (s->p - from);
-	}
 }

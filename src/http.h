@@ -67,7 +67,7 @@ struct http_slice {
 
 /*
  * A parsed head; every slice points into the caller's buffer or its join
- * buffer. A new slice goes into http.c's slices[] too.
+ * buffer. A new slice goes into http_request.c's slices[] too.
  */
 struct http_request {
 	enum http_method method;
@@ -102,15 +102,20 @@ struct http_request {
 
 int http_parse_head(struct http_request *, const char *, size_t,
     size_t *scanned, const struct http_limits *, char *join, size_t joincap);
-int http_chunked(char *, size_t, size_t max_body, int decode, size_t *raw_len,
-    size_t *body_len);
-size_t
-http_request_uses(const struct http_request *, const char *buf, size_t cap);
-void http_request_move(struct http_request *, const char *from, size_t cap,
-    const char *to);
-const char *http_status_reason(int status);
 int http_token_eq(const char *, size_t, const char *);
 
-extern const char *const http_method_names[HTTP_METHOD_COUNT];
+/* Field values: HTAB, SP, VCHAR and obs-text; no other control. */
+static inline int
+http_field_value_ok(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+#include "http_status.h"
 
 #endif

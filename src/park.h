@@ -8,6 +8,7 @@
 #include "ev.h"
 #include "handler.h"
 #include "http.h"
+#include "http_request.h"
 
 /* Distinct fds one worker's waiting handlers may watch at once. */
 #define PARK_FDS 8

@@ -10,6 +10,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include "chunked.h"
 #include "fuzz.h"
 #include "http.h"
 
@@ -27,7 +28,7 @@ scan(char *p, size_t n)
 {
 	struct result r = { 0, 0, 0 };
 
-	r.rc = http_chunked(p, n, MAX_BODY, 0, &r.raw, &r.body);
+	r.rc = chunked_body(p, n, MAX_BODY, 0, &r.raw, &r.body);
 	if (r.rc != 0)
 		r.raw = r.body = 0;
 	return r;
@@ -106,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Scan, then decode in place. */
 	whole = scan(p, size);
 	FUZZ_CHECK(memcmp(p, data, size) == 0);
-	dec.rc = http_chunked(p, size, MAX_BODY, 1, &dec.raw, &dec.body);
+	dec.rc = chunked_body(p, size, MAX_BODY, 1, &dec.raw, &dec.body);
 	FUZZ_CHECK(dec.rc == whole.rc);
 	if (whole.rc == 0) {
 		FUZZ_CHECK(dec.raw == whole.raw && dec.body == whole.body);

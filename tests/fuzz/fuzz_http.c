@@ -9,6 +9,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include "chunked.h"
 #include "fuzz.h"
 #include "http.h"
 #include "uri.h"
@@ -172,9 +173,9 @@ body_check(const char *after, size_t n)
 	size_t raw1 = 0, body1 = 0, raw2 = 0, body2 = 0;
 	int rc1, rc2;
 
-	rc1 = http_chunked(p, n, limits.body_size, 0, &raw1, &body1);
+	rc1 = chunked_body(p, n, limits.body_size, 0, &raw1, &body1);
 	FUZZ_CHECK(memcmp(p, after, n) == 0); /* a scan writes nothing */
-	rc2 = http_chunked(p, n, limits.body_size, 1, &raw2, &body2);
+	rc2 = chunked_body(p, n, limits.body_size, 1, &raw2, &body2);
 	FUZZ_CHECK(rc1 == rc2);
 	if (rc1 == 0) {
 		FUZZ_CHECK(raw1 == raw2 && body1 == body2);

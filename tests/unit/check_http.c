@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunked.h"
 #include "http.h"
 #include "check_main.h"
 
@@ -846,7 +847,7 @@ START_TEST(test_chunked)
 	char *buf = dup_exact(c->in, len);
 	int rc;
 
-	rc = http_chunked(buf, len, c->max_body, 0, &raw, &body);
+	rc = chunked_body(buf, len, c->max_body, 0, &raw, &body);
 	ck_assert_msg(rc == c->rc, "%s: got %d, expected %d", c->name, rc,
 	    c->rc);
 	if (c->rc == 0) {
@@ -858,7 +859,7 @@ START_TEST(test_chunked)
 		ck_assert_msg(memcmp(buf, c->in, len) == 0,
 		    "%s: decode=0 changed the buffer", c->name);
 		raw = body = 0;
-		rc = http_chunked(buf, len, c->max_body, 1, &raw, &body);
+		rc = chunked_body(buf, len, c->max_body, 1, &raw, &body);
 		ck_assert_msg(rc == 0, "%s: decode: got %d", c->name, rc);
 		ck_assert_msg(raw == want && body == strlen(c->body),
 		    "%s: decode: raw_len %zu body_len %zu", c->name, raw, body);
@@ -884,7 +885,7 @@ START_TEST(test_chunked_split_everywhere)
 	for (k = 0; k <= len; k++) {
 		buf = dup_exact(c->in, k);
 		raw = body = 0;
-		rc = http_chunked(buf, k, c->max_body, 0, &raw, &body);
+		rc = chunked_body(buf, k, c->max_body, 0, &raw, &body);
 		if (k < end)
 			ck_assert_msg(rc == HTTP_AGAIN,
 			    "%s: first %zu bytes: got %d, expected HTTP_AGAIN",
