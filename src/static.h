@@ -13,6 +13,7 @@
 #include "resp.h"
 
 struct hreq;
+struct route;
 
 /* What the file and dir handlers keep in each worker. */
 struct static_state {

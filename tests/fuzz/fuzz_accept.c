@@ -82,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http_request req;
 	char *v = fuzz_dup(data, size), *s, *head;
 	size_t scanned = 0, hlen = sizeof(pre) - 1 + size + 4;
-	int got = handler_status_accepts_json(v, size), want;
+	int got = handler_status_accepts_json(size > 0 ? v : "", size), want;
 
 	if (memchr(v, '\0', size) == NULL) {
 		if ((s = malloc(size + 1)) == NULL)
