@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -129,6 +130,118 @@ log_open(const char *error_log, const char *access_log)
 	lg.acc_journal =
 	    lg.acc_fd >= 0 && lg.acc_fd <= 2 && log_is_journal(lg.acc_fd);
 	return 0;
+}
+
+/*
+ * The descriptors of the logs that are files (-1 for one that is not):
+ * what a worker, which may no longer open them, is handed on USR1.
+ */
+void
+log_files(int *err_fd, int *acc_fd)
+{
+	*err_fd = lg.err_fd > 2 ? lg.err_fd : -1;
+	*acc_fd = lg.acc_fd > 2 ? lg.acc_fd : -1;
+}
+
+/* Writes from now on to these descriptors (-1: keep that log as it is). */
+void
+log_adopt(int err_fd, int acc_fd)
+{
+	if (err_fd != -1)
+		replace_fd(&lg.err_fd, err_fd);
+	if (acc_fd != -1)
+		replace_fd(&lg.acc_fd, acc_fd);
+}
+
+/*
+ * Hands the log files over the unix socket sock (SCM_RIGHTS), to a
+ * worker that reopens its logs with them. Returns 0, or -1 with errno.
+ */
+int
+log_send(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	int fds[2], n = 0, e, a;
+	char which = 0;
+
+	log_files(&e, &a);
+	if (e != -1) {
+		fds[n++] = e;
+		which |= 1;
+	}
+	if (a != -1) {
+		fds[n++] = a;
+		which |= 2;
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(&u, 0, sizeof(u));
+	iov.iov_base = &which;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (n > 0) {
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
+}
+
+/*
+ * Receives what log_send sent and writes to it from now on. Returns 1
+ * (adopted), 0 (nothing waits), or -1 (the socket is closed or broken).
+ */
+int
+log_receive(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	int fds[2] = { -1, -1 }, got[2] = { -1, -1 }, n = 0, i;
+	char which = 0;
+	ssize_t r;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = &which;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	r = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (r == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (r == 0)
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS) {
+			n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			if (n > 2)
+				n = 2;
+			memcpy(got, CMSG_DATA(cm), n * sizeof(int));
+		}
+	i = 0;
+	if ((which & 1) && i < n)
+		fds[0] = got[i++];
+	if ((which & 2) && i < n)
+		fds[1] = got[i++];
+	log_adopt(fds[0], fds[1]);
+	return 1;
 }
 
 int

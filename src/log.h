@@ -16,6 +16,10 @@ enum log_level {
 
 void log_set_role(const char *role, int n);
 int log_open(const char *error_log, const char *access_log);
+void log_files(int *err_fd, int *acc_fd);
+void log_adopt(int err_fd, int acc_fd);
+int log_send(int sock);
+int log_receive(int sock);
 int log_access_enabled(void);
 int log_is_journal(int fd);
 void log_access(const char *line, size_t len);

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -50,6 +51,7 @@ struct child {
 	int recycling;	 /* retiring for max_requests */
 	int64_t kill_at; /* SIGKILL if still here; 0: none */
 	int slot;	 /* index in the scoreboard */
+	int ctl;	 /* its socket: USR1 hands the reopened logs over */
 };
 
 struct master {
@@ -161,7 +163,8 @@ spawn(struct master *m, int id)
 	struct scoreboard_slot *ss = NULL;
 	struct child *k;
 	pid_t pid;
-	int slot;
+	int slot, sv[2];
+	size_t i;
 
 	if (m->nkids == m->capkids) {
 		size_t n = m->capkids ? m->capkids * 2 : 8;
@@ -172,6 +175,14 @@ spawn(struct master *m, int id)
 		m->kids = k;
 		m->capkids = n;
 	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		0, sv) == -1) {
+		/* it is started anyway: only USR1 cannot reach it */
+		log_warn(
+		    "worker %d: socketpair (USR1 will not reopen its logs)",
+		    id);
+		sv[0] = sv[1] = -1;
+	}
 	slot = free_slot(m);
 	if (slot != -1 && m->sb != NULL)
 		ss = scoreboard_slot_start(m->sb, slot, m->gen, id);
@@ -180,15 +191,26 @@ spawn(struct master *m, int id)
 		log_warn("fork");
 		if (ss != NULL)
 			scoreboard_slot_gone(m->sb, slot);
+		if (sv[0] != -1) {
+			close(sv[0]);
+			close(sv[1]);
+		}
 		return -1;
 	case 0:
 		close(m->lifeline[1]);
+		if (sv[0] != -1)
+			close(sv[0]);
+		for (i = 0; i < m->nkids; i++)
+			if (m->kids[i].ctl != -1)
+				close(m->kids[i].ctl);
 		free(m->kids);
 		proctitle_set("guad: worker %d", id);
 		worker_run(m->conf, m->fds, m->nfds, m->ntls, id,
-		    m->lifeline[0], ss);
+		    m->lifeline[0], sv[1], ss);
 		_exit(1);
 	}
+	if (sv[1] != -1)
+		close(sv[1]);
 	k = &m->kids[m->nkids++];
 	memset(k, 0, sizeof(*k));
 	k->pid = pid;
@@ -196,6 +218,7 @@ spawn(struct master *m, int id)
 	k->gen = m->gen;
 	k->started = date_mono_ms();
 	k->slot = slot;
+	k->ctl = sv[0];
 	if (ss != NULL)
 		ss->pid = (int32_t)pid;
 	return 0;
@@ -306,6 +329,8 @@ reap(struct master *m)
 			log_warnx("worker %d (pid %ld) %s, respawning", k->id,
 			    (long)pid, how);
 		}
+		if (k->ctl != -1)
+			close(k->ctl);
 		*k = m->kids[--m->nkids];
 	}
 }
@@ -413,6 +438,18 @@ renew(struct master *m)
 	m->respawn_at = 0;
 	spawn_missing(m);
 	signal_kids(m, SIGQUIT, 1);
+}
+
+/* USR1: every worker gets the reopened logs, and keeps running. */
+static void
+hand_logs(struct master *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nkids; i++)
+		if (m->kids[i].ctl != -1 && log_send(m->kids[i].ctl) == -1)
+			log_warn("worker %d (pid %ld): handing over the logs",
+			    m->kids[i].id, (long)m->kids[i].pid);
 }
 
 /* True if a log goes to a file (which USR1 reopens). */
@@ -561,8 +598,8 @@ act(struct master *m)
 		sig_usr1 = 0;
 		/*
 		 * Workers may no longer be allowed to open the logs (they
-		 * dropped root, the sandbox): the master reopens them and a
-		 * new generation inherits the new descriptors, as on a reload.
+		 * dropped root, the sandbox): the master reopens them and
+		 * hands each worker the new descriptors, in place.
 		 */
 		if (log_open(m->conf->error_log, m->conf->access_log) == -1)
 			log_warn("reopening logs");
@@ -570,7 +607,7 @@ act(struct master *m)
 			log_info("logs reopened");
 			if (log_is_file(m->conf->error_log) ||
 			    log_is_file(m->conf->access_log))
-				renew(m);
+				hand_logs(m);
 		}
 	}
 	if (sig_ttin) {

@@ -174,6 +174,21 @@ on_lifeline(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 	}
 }
 
+/* USR1: the master reopened the logs and hands them over. */
+static void
+on_ctl(struct ev_loop *loop, struct ev_handle *h, unsigned events)
+{
+	int rc;
+
+	while ((rc = log_receive(h->fd)) == 1)
+		continue;
+	if (rc == -1) {
+		ev_del(loop, h);
+		close(h->fd);
+		h->fd = -1;
+	}
+}
+
 /* Idle connections: read what may wait unseen (draining_idle closes). */
 static void
 drain_idle(struct worker *w)
@@ -260,7 +275,7 @@ expire(struct worker *w)
 
 static int
 init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
-    size_t ntls, int id, int lifeline)
+    size_t ntls, int id, int lifeline, int ctl)
 {
 	size_t i;
 
@@ -311,6 +326,10 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	w->lifeline.cb = on_lifeline;
 	if (ev_add(w->pool.loop, &w->lifeline, EV_READ) == -1)
 		return -1;
+	w->ctl.fd = ctl;
+	w->ctl.cb = on_ctl;
+	if (ctl != -1 && ev_add(w->pool.loop, &w->ctl, EV_READ) == -1)
+		return -1;
 	return 0;
 }
 
@@ -329,6 +348,8 @@ worker_free(struct worker *w)
 			close(w->listeners[i].ev.fd);
 	if (w->lifeline.fd != -1)
 		close(w->lifeline.fd);
+	if (w->ctl.fd != -1)
+		close(w->ctl.fd);
 	serve_env_free(&w->pool.env);
 	buf_pool_free(&w->pool.inpool);
 	buf_pool_free(&w->pool.outpool);
@@ -360,7 +381,7 @@ static void __attribute__((noreturn)) worker_exit(struct worker *w)
  */
 int
 worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
-    int id, int lifeline, struct scoreboard_slot *slot)
+    int id, int lifeline, int ctl, struct scoreboard_slot *slot)
 {
 	struct worker w;
 	struct sigaction sa;
@@ -377,7 +398,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
-	/* USR1: the master reopens the logs and replaces the workers */
+	/* USR1: the master reopens the logs and hands them over */
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -401,7 +422,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 	if (priv_drop(c) == -1)
 		_exit(1);
 	date_update();
-	if (init(&w, c, fds, nfds, ntls, id, lifeline) == -1)
+	if (init(&w, c, fds, nfds, ntls, id, lifeline, ctl) == -1)
 		fatal("worker start-up");
 	/* after init: libmagic's database and the store are open by now */
 	if (c->sandbox && sandbox_apply(c) == -1)

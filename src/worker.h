@@ -26,6 +26,7 @@ struct worker {
 	struct listener *listeners;
 	size_t nlisteners;
 	struct ev_handle lifeline; /* EOF when the master dies */
+	struct ev_handle ctl;	   /* the master hands reopened logs over */
 
 	struct conn *conns;    /* conf->connections slots */
 	size_t nconns;	       /* open */
@@ -34,6 +35,6 @@ struct worker {
 };
 
 int worker_run(const struct conf *, const int *fds, size_t nfds, size_t ntls,
-    int id, int lifeline, struct scoreboard_slot *);
+    int id, int lifeline, int ctl, struct scoreboard_slot *);
 
 #endif

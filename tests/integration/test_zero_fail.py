@@ -153,6 +153,25 @@ class ReplacementTest(unittest.TestCase):
             self.assertGreaterEqual(len(re.findall("recycling it", s.log())), 2,
                                s.log())
 
+    def test_20_usr1_reopen_in_place(self):
+        with Server(workers=2, log_files=True) as s:
+            before = sorted(s.workers())
+            with Load(s.port) as load:
+                for i in range(20):
+                    for path in (s.error_log_path, s.access_log_path):
+                        os.rename(path, "%s.%d" % (path, i))
+                    s.signal(signal.SIGUSR1)
+                    wait_for(lambda: "logs reopened" in s.log(), 10,
+                             message=lambda: "logs reopened, in the new "
+                             "error log")
+                    # the workers write their lines to the new file
+                    wait_for(lambda: len(s.access_lines()) > 0, 10,
+                             message=lambda: "lines in the new access log "
+                             "after USR1 %d" % (i + 1))
+            self.check(load, s)
+            self.assertEqual(sorted(s.workers()), before,
+                             "USR1 replaced workers")
+
     def test_quit_answers_what_was_sent(self):
         with Server(workers=2) as s:
             idle = []
