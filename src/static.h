@@ -24,6 +24,7 @@ struct static_state {
 extern const struct handler handler_file, handler_dir;
 
 int static_redirect(struct hreq *, struct response *);
+int static_serve_path(struct hreq *, struct response *);
 int static_location(char *out, size_t size, const char *path, size_t len,
     const struct http_slice *query);
 void static_etag(char out[40], const struct stat *, const char *coding);
