@@ -17,6 +17,7 @@
 #include "date.h"
 #include "ev.h"
 #include "log.h"
+#include "pgsetup.h"
 #include "store_pg.h"
 
 /*
@@ -86,312 +87,6 @@ struct pg {
 	uint64_t checked;  /* the turn the socket was last read */
 };
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS message ("
-    " id bigserial PRIMARY KEY,"
-    " created bigint NOT NULL,"
-    " text text NOT NULL);"
-    "CREATE OR REPLACE FUNCTION guad_message_notify() RETURNS trigger"
-    " LANGUAGE plpgsql AS $$ BEGIN"
-    " PERFORM pg_notify('guad_message', ''); RETURN NULL; END $$;"
-    "DROP TRIGGER IF EXISTS guad_message_notify ON message;"
-    "CREATE TRIGGER guad_message_notify AFTER INSERT OR UPDATE OR DELETE"
-    " ON message FOR EACH STATEMENT"
-    " EXECUTE FUNCTION guad_message_notify();";
-
-/* Any number, so that two masters never migrate at once. */
-#define PG_LOCK_KEY "7107010231"
-
-static int
-pg_claims(const char *db)
-{
-	return strncmp(db, "postgresql://", 13) == 0 ||
-	    strncmp(db, "postgres://", 11) == 0;
-}
-
-/* A libpq message's first line, for one log line. */
-static const char *
-oneline(const char *msg, char *buf, size_t len)
-{
-	size_t n = strcspn(msg, "\n");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, msg, n);
-	buf[n] = '\0';
-	return buf;
-}
-
-static int
-numeric_host(const char *h)
-{
-	unsigned char a[16];
-
-	return inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1;
-}
-
-/*
- * The URI's syntax, and what a worker can use without blocking: one
- * host, given as an address or a socket folder (a worker does not look
- * names up), unless hostaddr gives its address. 0, or -1 with err set.
- */
-static int
-pg_check(const char *db, char *err, size_t len)
-{
-	PQconninfoOption *opts, *o;
-	const char *host = NULL, *hostaddr = NULL, *port = NULL;
-	char *msg = NULL, line[200], *end;
-	long p = 5432;
-	int rc = -1;
-
-	if ((opts = PQconninfoParse(db, &msg)) == NULL) {
-		snprintf(err, len, "%s",
-		    msg ? oneline(msg, line, sizeof(line)) : "out of memory");
-		PQfreemem(msg);
-		return -1;
-	}
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			hostaddr = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-	}
-	if (port != NULL) {
-		errno = 0;
-		p = strtol(port, &end, 10);
-		if (errno != 0 || end == port || *end != '\0')
-			p = 0;
-	}
-	if ((host != NULL && strchr(host, ',') != NULL) ||
-	    (hostaddr != NULL && strchr(hostaddr, ',') != NULL))
-		snprintf(err, len, "one host only");
-	else if (p < 1 || p > 65535)
-		snprintf(err, len, "port %s: must be 1..65535", port);
-	else if (host != NULL && host[0] != '/' && hostaddr == NULL &&
-	    !numeric_host(host))
-		snprintf(err, len,
-		    "host %s is a name, and workers do not wait for name "
-		    "lookups: write its address, or add ?hostaddr=ADDRESS",
-		    host);
-	else
-		rc = 0;
-	PQconninfoFree(opts);
-	return rc;
-}
-
-/* The URI without its password: user@host:port/dbname. */
-static void
-label(const char *db, char *out, size_t len)
-{
-	PQconninfoOption *opts, *o;
-	const char *user = "", *host = "", *addr = "", *port = "";
-	const char *dbname = "";
-
-	snprintf(out, len, "postgresql");
-	if ((opts = PQconninfoParse(db, NULL)) == NULL)
-		return;
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL)
-			continue;
-		if (strcmp(o->keyword, "user") == 0)
-			user = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			addr = o->val;
-		else if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-		else if (strcmp(o->keyword, "dbname") == 0)
-			dbname = o->val;
-	}
-	if (host[0] == '\0')
-		host = addr;
-	snprintf(out, len, "postgresql://%s%s%s%s%s/%s", user,
-	    user[0] ? "@" : "", host, port[0] ? ":" : "", port, dbname);
-	PQconninfoFree(opts);
-}
-
-/*
- * A blocking connection, for the master: the URI with a time limit on
- * connecting unless it has its own. NULL-safe to PQfinish.
- */
-static PGconn *
-connect_blocking(const char *db)
-{
-	const char *const keys[] = { "dbname", "connect_timeout",
-		"fallback_application_name", NULL };
-	const char *const vals[] = { db, "5", "guad", NULL };
-
-	/* expand_dbname: the URI's own connect_timeout takes precedence */
-	return PQconnectdbParams(keys, vals, 1);
-}
-
-static int
-run(PGconn *conn, const char *sql, const char *what, const char *name)
-{
-	PGresult *res = PQexec(conn, sql);
-	char line[200];
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK;
-
-	if (!ok)
-		log_warnx("message store: %s: %s: %s", name, what,
-		    oneline(PQerrorMessage(conn), line, sizeof(line)));
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
-/*
- * In the master, blocking: creates the schema, or upgrades it, under an
- * advisory lock so that two masters starting together do not race; the
- * version is in guad_version. 0, or -1 (logged).
- */
-static int
-pg_prepare(const struct conf *c)
-{
-	char name[160], line[200];
-	PGconn *conn;
-	PGresult *res = NULL;
-	long version = 0;
-	int rc = -1;
-
-	label(c->msg_db, name, sizeof(name));
-	conn = connect_blocking(c->msg_db);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		log_warnx("message store: %s: %s; the message board answers "
-			  "503 until it is reachable",
-		    name, oneline(PQerrorMessage(conn), line, sizeof(line)));
-		goto done;
-	}
-	if (run(conn, "SET client_min_messages = warning", "settings", name) ==
-		-1 ||
-	    run(conn, "BEGIN", "BEGIN", name) == -1 ||
-	    run(conn, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")",
-		"locking", name) == -1 ||
-	    run(conn,
-		"CREATE TABLE IF NOT EXISTS guad_version "
-		"(version integer NOT NULL)",
-		"creating guad_version", name) == -1)
-		goto done;
-	res = PQexec(conn, "SELECT max(version) FROM guad_version");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("message store: %s: reading guad_version: %s", name,
-		    oneline(PQerrorMessage(conn), line, sizeof(line)));
-		goto done;
-	}
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	if (version > STORE_PG_VERSION) {
-		/* written by a newer guad: never guess at its layout */
-		log_warnx("message store: %s: schema version %ld is newer than "
-			  "this guad's %d",
-		    name, version, STORE_PG_VERSION);
-		goto done;
-	}
-	if (version < STORE_PG_VERSION &&
-	    (run(conn, schema, "creating the schema", name) == -1 ||
-		run(conn, "DELETE FROM guad_version", "guad_version", name) ==
-		    -1 ||
-		run(conn, "INSERT INTO guad_version VALUES (1)", "guad_version",
-		    name) == -1))
-		goto done;
-	if (run(conn, "COMMIT", "COMMIT", name) == -1)
-		goto done;
-	if (version < STORE_PG_VERSION)
-		log_info("message store: %s: schema version %d created", name,
-		    STORE_PG_VERSION);
-	rc = 0;
-done:
-	PQclear(res);
-	PQfinish(conn);
-	return rc;
-}
-
-/* For guad -t: did the server answer? */
-static int
-pg_probe(const struct conf *c, char *msg, size_t len)
-{
-	char name[160], line[200];
-	PGconn *conn;
-	int rc = 0;
-
-	label(c->msg_db, name, sizeof(name));
-	conn = connect_blocking(c->msg_db);
-	if (PQstatus(conn) == CONNECTION_OK)
-		snprintf(msg, len, "%s: PostgreSQL %d.%d answered", name,
-		    PQserverVersion(conn) / 10000, PQserverVersion(conn) % 100);
-	else {
-		snprintf(msg, len, "%s: %s", name,
-		    oneline(PQerrorMessage(conn), line, sizeof(line)));
-		rc = -1;
-	}
-	PQfinish(conn);
-	return rc;
-}
-
-/*
- * A confined worker connects to one TCP port, or to a socket in a
- * folder.
- */
-static int
-pg_needs(const char *db, struct store_needs *n)
-{
-	PQconninfoOption *opts, *o;
-	const char *host = NULL, *port = NULL, *passfile = NULL, *home;
-	char path[4096];
-	long p;
-
-	if ((opts = PQconninfoParse(db, NULL)) == NULL) {
-		log_warnx("message store: cannot parse [msg] db");
-		return -1;
-	}
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-		else if (strcmp(o->keyword, "passfile") == 0)
-			passfile = o->val;
-	}
-	/* libpq reads the password file on each connection */
-	if (passfile == NULL)
-		passfile = getenv("PGPASSFILE");
-	if (passfile == NULL && (home = getenv("HOME")) != NULL &&
-	    snprintf(path, sizeof(path), "%s/.pgpass", home) <
-		(int)sizeof(path))
-		passfile = path;
-	if (passfile != NULL && access(passfile, F_OK) == 0 &&
-	    (n->file = strdup(passfile)) == NULL) {
-		PQconninfoFree(opts);
-		log_warn("strdup");
-		return -1;
-	}
-	p = port != NULL ? strtol(port, NULL, 10) : 5432;
-	if (p < 1 || p > 65535)
-		p = 5432;
-	if (host == NULL)
-		host = getenv("PGHOST");
-	if (host != NULL && host[0] == '/')
-		n->dir = strdup(host);
-	else if (host == NULL)
-		n->dir = strdup(STORE_PG_SOCKET_DIR);
-	else
-		n->port = (uint16_t)p;
-	if (n->port == 0 && n->dir == NULL) {
-		PQconninfoFree(opts);
-		log_warn("strdup");
-		return -1;
-	}
-	PQconninfoFree(opts);
-	return 0;
-}
-
 static void
 clear_rows(struct pg *p)
 {
@@ -425,7 +120,7 @@ down(struct pg *p, const char *why)
 		log_warnx("message store: %s: %s; the message board answers "
 			  "503 until it is back",
 		    p->label,
-		    oneline(why != NULL
+		    pgsetup_oneline(why != NULL
 			    ? why
 			    : (p->conn != NULL ? PQerrorMessage(p->conn)
 					       : "cannot connect"),
@@ -491,7 +186,7 @@ notice(void *arg, const char *msg)
 	char line[200];
 
 	log_info("message store: %s: %s", p->label,
-	    oneline(msg, line, sizeof(line)));
+	    pgsetup_oneline(msg, line, sizeof(line)));
 }
 
 static void
@@ -531,7 +226,8 @@ complete(struct pg *p, PGresult *res)
 		    p->op == PG_OP_ADD	      ? "insert"
 			: p->op == PG_OP_LIST ? "list"
 					      : "LISTEN",
-		    oneline(PQresultErrorMessage(res), line, sizeof(line)));
+		    pgsetup_oneline(PQresultErrorMessage(res), line,
+			sizeof(line)));
 	}
 	switch (p->op) {
 	case PG_OP_ADD:
@@ -742,7 +438,7 @@ pg_open(struct store *s, const char *db)
 		free(p);
 		return -1;
 	}
-	label(db, p->label, sizeof(p->label));
+	pgsetup_label(db, p->label, sizeof(p->label));
 	p->state = PG_DOWN;
 	p->changed = 1;
 	s->be = p;
@@ -882,11 +578,11 @@ pg_list(struct store *s, size_t limit, store_row_cb *cb, void *arg)
 
 const struct store_ops store_pg = {
 	.name = "postgresql",
-	.claims = pg_claims,
-	.check = pg_check,
-	.prepare = pg_prepare,
-	.probe = pg_probe,
-	.needs = pg_needs,
+	.claims = pgsetup_claims,
+	.check = pgsetup_check,
+	.prepare = pgsetup_prepare,
+	.probe = pgsetup_probe,
+	.needs = pgsetup_needs,
 	.open = pg_open,
 	.close = pg_close,
 	.add = pg_add,

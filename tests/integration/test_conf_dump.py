@@ -67,6 +67,7 @@ EVERY_KEY = {
         "certificate": "{TMP}/cert.pem",
         "key": "{TMP}/key.pem",
         "protocols": "TLSv1.3",
+        "sni": "{TMP}/other.pem {TMP}/other.key",
     },
     "status": {
         "allow": "10.0.0.0/8 192.168.1.7 fd00::/8",
@@ -157,13 +158,17 @@ class ConfDumpTest(unittest.TestCase):
 
     def test_every_key_with_other_values_round_trips(self):
         shutil.copytree(guadtest.WWW, os.path.join(self.tmp, "www"))
-        # [tls] names a certificate and key that must load
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                        "-keyout", os.path.join(self.tmp, "key.pem"),
-                        "-out", os.path.join(self.tmp, "cert.pem"),
-                        "-days", "2", "-subj", "/CN=localhost"],
-                       check=True, capture_output=True, timeout=60)
+        # [tls] names certificates and keys that must load
+        for cert, key, name in (("cert.pem", "key.pem", "localhost"),
+                                ("other.pem", "other.key",
+                                 "other.example")):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                            "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                            "-keyout", os.path.join(self.tmp, key),
+                            "-out", os.path.join(self.tmp, cert),
+                            "-days", "2", "-subj", "/CN=" + name,
+                            "-addext", "subjectAltName=DNS:" + name],
+                           check=True, capture_output=True, timeout=60)
         text = []
         for section, keys in EVERY_KEY.items():
             text.append("[%s]" % section)
