@@ -94,6 +94,17 @@ struct conn {
 	uint8_t addr[16];
 };
 
+/* Pipelined responses are gathered up to this before one write. */
+#define CONN_OUT_BATCH 8192
+
+/* What moving a connection on did. */
+enum conn_step {
+	CONN_STEP_DONE,	  /* did something; go on */
+	CONN_STEP_WAIT,	  /* needs an event */
+	CONN_STEP_CLOSED, /* the connection is gone */
+	CONN_STEP_YIELD	  /* can go on, after the other connections' turn */
+};
+
 /*
  * What a worker lends its connections, and all they see of it: one per
  * worker, made by it, read and written by the connections.
@@ -129,6 +140,14 @@ void conn_run_ready(struct conn_pool *);
 void conn_timer_set(struct conn *, enum conn_timer);
 void conn_timer_at(struct conn *, enum conn_timer, int64_t deadline);
 void conn_wake(struct conn *);
+int conn_in_reserve(struct conn *, size_t want);
+
+/* Is output (a buffer or a file body) still to be sent? */
+static inline int
+conn_output_pending(const struct conn *c)
+{
+	return c->out_off < c->out_len || c->file_fd != -1;
+}
 void conn_parked_wake(struct parked *);
 
 #endif
