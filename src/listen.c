@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "listen.h"
+#include "log.h"
 
 /* Writes "127.0.0.1:3000" or "[::1]:3000" for a bound socket. */
 int
@@ -218,4 +220,52 @@ listen_inherit(int *fds, size_t *n, char *err, size_t errlen)
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	return (int)*n;
+}
+
+/* Says in the log what each socket listens on: plain first, then TLS. */
+void
+listen_announce(const int *fds, size_t n, size_t ntls)
+{
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (listen_name(fds[i], name, sizeof(name)) == 0)
+			log_info("listening %s %s",
+			    i < n - ntls ? "on" : "for https on", name);
+}
+
+/* Would a and b bind the same sockets? (A reload keeps them then.) */
+int
+listen_same(const struct conf *a, const struct conf *b)
+{
+	return strcmp(a->host, b->host) == 0 && a->port == b->port &&
+	    a->ipv6only == b->ipv6only && a->tls_port == b->tls_port;
+}
+
+/*
+ * Binds [server] port and, if set, [tls] port, both on [server] host:
+ * fds holds the plain sockets first, then the *ntls TLS ones.
+ */
+int
+listen_all(const struct conf *c, int *fds, size_t *n, size_t *ntls, char *err,
+    size_t errlen)
+{
+	size_t k = 0;
+
+	*ntls = 0;
+	if (listen_open(c->host, c->port, c->ipv6only, fds, n, err, errlen) ==
+	    -1)
+		return -1;
+	if (c->tls_port == 0)
+		return 0;
+	if (listen_open(c->host, c->tls_port, c->ipv6only, fds + *n, &k, err,
+		errlen) == -1) {
+		listen_close(fds, *n);
+		*n = 0;
+		return -1;
+	}
+	*n += k;
+	*ntls = k;
+	return 0;
 }

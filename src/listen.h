@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+struct conf;
+
 #define LISTEN_MAX 16
 
 int listen_open(const char *host, unsigned port, int v6only, int *fds,
@@ -12,5 +14,9 @@ int listen_open(const char *host, unsigned port, int v6only, int *fds,
 int listen_inherit(int *fds, size_t *n, char *err, size_t errlen);
 int listen_name(int fd, char *out, size_t len);
 void listen_close(int *fds, size_t n);
+void listen_announce(const int *fds, size_t n, size_t ntls);
+int listen_same(const struct conf *, const struct conf *);
+int listen_all(const struct conf *, int *fds, size_t *n, size_t *ntls,
+    char *err, size_t errlen);
 
 #endif

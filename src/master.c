@@ -413,19 +413,6 @@ watch(struct master *m)
 	}
 }
 
-static void
-announce(struct master *m)
-{
-	char name[64];
-	size_t i;
-
-	for (i = 0; i < m->nfds; i++)
-		if (listen_name(m->fds[i], name, sizeof(name)) == 0)
-			log_info("listening %s %s",
-			    i < m->nfds - m->ntls ? "on" : "for https on",
-			    name);
-}
-
 /* Starts a new generation of workers, then lets the old one drain. */
 static void
 renew(struct master *m)
@@ -460,40 +447,6 @@ log_is_file(const char *name)
 	    strcmp(name, "stdout") != 0 && strcmp(name, "off") != 0;
 }
 
-static int
-same_listen(const struct conf *a, const struct conf *b)
-{
-	return strcmp(a->host, b->host) == 0 && a->port == b->port &&
-	    a->ipv6only == b->ipv6only && a->tls_port == b->tls_port;
-}
-
-/*
- * Binds [server] port and, if set, [tls] port, both on [server] host:
- * fds holds the plain sockets first, then the *ntls TLS ones.
- */
-static int
-bind_all(const struct conf *c, int *fds, size_t *n, size_t *ntls, char *err,
-    size_t errlen)
-{
-	size_t k = 0;
-
-	*ntls = 0;
-	if (listen_open(c->host, c->port, c->ipv6only, fds, n, err, errlen) ==
-	    -1)
-		return -1;
-	if (c->tls_port == 0)
-		return 0;
-	if (listen_open(c->host, c->tls_port, c->ipv6only, fds + *n, &k, err,
-		errlen) == -1) {
-		listen_close(fds, *n);
-		*n = 0;
-		return -1;
-	}
-	*n += k;
-	*ntls = k;
-	return 0;
-}
-
 /*
  * SIGHUP: validate the new gua.ini; if it fails, keep serving and say
  * why. Else start the new generation first, then let the old one drain.
@@ -524,8 +477,8 @@ reload(struct master *m)
 		conf_free(nc);
 		return;
 	}
-	if (!m->inherited && !same_listen(m->conf, nc) &&
-	    bind_all(nc, fds, &nfds, &ntls, lerr, sizeof(lerr)) == -1) {
+	if (!m->inherited && !listen_same(m->conf, nc) &&
+	    listen_all(nc, fds, &nfds, &ntls, lerr, sizeof(lerr)) == -1) {
 		log_warnx(
 		    "reload failed, keeping the running configuration: %s",
 		    lerr);
@@ -548,7 +501,7 @@ reload(struct master *m)
 			m->fds[i] = fds[i];
 		m->nfds = nfds;
 		m->ntls = ntls;
-		announce(m);
+		listen_announce(m->fds, m->nfds, m->ntls);
 	}
 	renew(m);
 	if (m->sb != NULL)
@@ -653,7 +606,7 @@ master_run(struct conf *conf)
 	m.inherited = rc > 0;
 	if (rc == -1 ||
 	    (rc == 0 &&
-		bind_all(conf, m.fds, &m.nfds, &m.ntls, err, sizeof(err)) ==
+		listen_all(conf, m.fds, &m.nfds, &m.ntls, err, sizeof(err)) ==
 		    -1)) {
 		log_warnx("%s", err);
 		conf_free(conf);
@@ -674,7 +627,7 @@ master_run(struct conf *conf)
 		m.pid_file = strdup(conf->pid_file);
 	signals_setup(&waitmask);
 	proctitle_set("guad: master");
-	announce(&m);
+	listen_announce(m.fds, m.nfds, m.ntls);
 	(void)handler_prepare_all(conf);
 	if (tls_tickets_rotate() == -1)
 		log_warnx("tls: no session ticket key: no resumption");
