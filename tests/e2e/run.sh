@@ -4,7 +4,10 @@
 # Debian's headless Chromium (/usr/bin/chromium, package "chromium", installed
 # by `sh tests/deps.sh test`), driven by playwright-core from npm, loads the
 # pages, checks the image and the stylesheet, submits the message form, and
-# saves screenshots (browser.test.mjs); and a second loopback origin's page
+# saves screenshots (browser.test.mjs); a directory listing, the 404 and a
+# 503 page, from a second guad that pages.test.mjs starts, shot at desktop
+# and phone widths with their stylesheet and sort links checked
+# (pages.test.mjs); and a second loopback origin's page
 # that tries to post to the board is refused (security.test.mjs).  `make check` runs this file as one test: exit 0 pass,
 # non-zero fail (automake's 77/99 are not used: a missing browser is a failure,
 # never a silent skip).
@@ -140,6 +143,7 @@ echo "$me: guad (pid $pid) listening on 127.0.0.1:$port"
 # --- the browser tests ----------------------------------------------------
 mkdir -p "$E2E_ARTIFACTS" || fail "cannot create $E2E_ARTIFACTS"
 mkdir -p "$tmp/tmp"
+GUAD=$GUAD \
 GUAD_URL=http://127.0.0.1:$port \
 E2E_DEPS=$deps \
 E2E_ARTIFACTS=$E2E_ARTIFACTS \
