@@ -154,9 +154,13 @@ after(async () => {
   await browser?.close().catch(() => {});
   const alive = guad && guad.exitCode === null && guad.signalCode === null;
   await stopGuad();
+  const log = guadLog ? readFileSync(guadLog, 'utf8') : '';
   if (dir) rmSync(dir, { recursive: true, force: true });
-  // guad must have lived through the tests
-  assert.ok(alive, 'the second guad died during the tests');
+  // guad lived through the tests, stopped cleanly, and no sanitizer spoke
+  assert.ok(alive, `the second guad died during the tests:\n${log}`);
+  assert.equal(guad.exitCode, 0, `the second guad's exit on TERM:\n${log}`);
+  // (what the sanitizers print on a finding, as tests/integration looks)
+  assert.doesNotMatch(log, /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/, log);
 });
 
 async function newPage(t, size) {
