@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,23 +45,58 @@
  */
 #define SENDFILE_CHUNK ((size_t)256 * 1024)
 
+/* The link at offset off (TL, RL) of c. */
+static struct conn_link *
+link_of(struct conn *c, size_t off)
+{
+	return (struct conn_link *)(void *)((char *)c + off);
+}
+
+#define TL offsetof(struct conn, tl)
+#define RL offsetof(struct conn, rl)
+
+/* Puts c into q, by its link at off, after `after` (NULL: first). */
+static void
+queue_insert(struct conn_queue *q, struct conn *after, struct conn *c,
+    size_t off)
+{
+	struct conn_link *l = link_of(c, off);
+
+	l->prev = after;
+	l->next = after != NULL ? link_of(after, off)->next : q->head;
+	if (l->next != NULL)
+		link_of(l->next, off)->prev = c;
+	else
+		q->tail = c;
+	if (after != NULL)
+		link_of(after, off)->next = c;
+	else
+		q->head = c;
+}
+
+/* Takes c out of q, by its link at off. */
+static void
+queue_unlink(struct conn_queue *q, struct conn *c, size_t off)
+{
+	struct conn_link *l = link_of(c, off);
+
+	if (l->prev != NULL)
+		link_of(l->prev, off)->next = l->next;
+	else
+		q->head = l->next;
+	if (l->next != NULL)
+		link_of(l->next, off)->prev = l->prev;
+	else
+		q->tail = l->prev;
+	l->prev = l->next = NULL;
+}
+
 static void
 timer_unlink(struct conn *c)
 {
-	struct conn_queue *q;
-
 	if (c->timer == CONN_TIMER_NONE)
 		return;
-	q = &c->pool->timers[c->timer];
-	if (c->tprev != NULL)
-		c->tprev->tnext = c->tnext;
-	else
-		q->head = c->tnext;
-	if (c->tnext != NULL)
-		c->tnext->tprev = c->tprev;
-	else
-		q->tail = c->tprev;
-	c->tprev = c->tnext = NULL;
+	queue_unlink(&c->pool->timers[c->timer], c, TL);
 	c->timer = CONN_TIMER_NONE;
 }
 
@@ -79,13 +115,7 @@ conn_timer_set(struct conn *c, enum conn_timer t)
 	q = &c->pool->timers[t];
 	c->timer = (uint8_t)t;
 	c->deadline = date_mono_ms() + q->timeout_ms;
-	c->tprev = q->tail;
-	c->tnext = NULL;
-	if (q->tail != NULL)
-		q->tail->tnext = c;
-	else
-		q->head = c;
-	q->tail = c;
+	queue_insert(q, q->tail, c, TL);
 }
 
 /*
@@ -104,54 +134,27 @@ conn_timer_at(struct conn *c, enum conn_timer t, int64_t deadline)
 	c->timer = (uint8_t)t;
 	c->deadline = deadline;
 	for (after = q->tail; after != NULL && after->deadline > deadline;
-	     after = after->tprev)
+	     after = after->tl.prev)
 		continue;
-	c->tprev = after;
-	c->tnext = after != NULL ? after->tnext : q->head;
-	if (c->tnext != NULL)
-		c->tnext->tprev = c;
-	else
-		q->tail = c;
-	if (after != NULL)
-		after->tnext = c;
-	else
-		q->head = c;
+	queue_insert(q, after, c, TL);
 }
 
 /* Queues c to be drained again once the worker has looked at events. */
 static void
 ready_add(struct conn *c)
 {
-	struct conn_queue *q = &c->pool->ready;
-
 	if (c->ready)
 		return;
 	c->ready = 1;
-	c->rprev = q->tail;
-	c->rnext = NULL;
-	if (q->tail != NULL)
-		q->tail->rnext = c;
-	else
-		q->head = c;
-	q->tail = c;
+	queue_insert(&c->pool->ready, c->pool->ready.tail, c, RL);
 }
 
 static void
 ready_unlink(struct conn *c)
 {
-	struct conn_queue *q = &c->pool->ready;
-
 	if (!c->ready)
 		return;
-	if (c->rprev != NULL)
-		c->rprev->rnext = c->rnext;
-	else
-		q->head = c->rnext;
-	if (c->rnext != NULL)
-		c->rnext->rprev = c->rprev;
-	else
-		q->tail = c->rprev;
-	c->rprev = c->rnext = NULL;
+	queue_unlink(&c->pool->ready, c, RL);
 	c->ready = 0;
 }
 
@@ -304,7 +307,7 @@ conn_close(struct conn *c)
 	release_buffers(c);
 	c->tr.ops->close(&c->tr); /* also leaves the epoll set */
 	c->ev.fd = -1;
-	c->tnext = pool->free_conns;
+	c->tl.next = pool->free_conns;
 	pool->free_conns = c;
 	pool->closed(pool);
 }

@@ -29,6 +29,12 @@ enum conn_timer {
 	CONN_TIMER_NONE = CONN_TIMER_COUNT
 };
 
+/* A connection's place in one of its worker's queues. */
+struct conn_link {
+	struct conn *prev;
+	struct conn *next;
+};
+
 /* Connections ordered by deadline: one timeout per queue keeps it sorted. */
 struct conn_queue {
 	struct conn *head;
@@ -55,10 +61,8 @@ struct conn {
 	struct transport tr; /* every byte goes through it */
 	char *in;
 	char *out;
-	struct conn *tprev; /* timer queue, or free list */
-	struct conn *tnext;
-	struct conn *rprev; /* the worker's ready queue */
-	struct conn *rnext;
+	struct conn_link tl;   /* its timer's queue, or the free list */
+	struct conn_link rl;   /* the worker's ready queue */
 	int64_t deadline;      /* ms, monotonic */
 	struct parked *parked; /* CONN_WAIT: the request put aside */
 	int64_t req_start_us;  /* the next request began; 0: not yet */

@@ -153,7 +153,7 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 			}
 		}
 		c = w->pool.free_conns;
-		w->pool.free_conns = c->tnext;
+		w->pool.free_conns = c->tl.next;
 		w->nconns++;
 		conn_open(&w->pool, c, fd, (struct sockaddr *)&ss,
 		    l->tls ? w->conf->tls_ctx : NULL);
@@ -303,7 +303,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		return -1;
 	for (i = c->connections; i > 0; i--) {
 		w->conns[i - 1].ev.fd = -1;
-		w->conns[i - 1].tnext = w->pool.free_conns;
+		w->conns[i - 1].tl.next = w->pool.free_conns;
 		w->pool.free_conns = &w->conns[i - 1];
 	}
 	w->pool.timers[CONN_TIMER_HEADER].timeout_ms =
