@@ -391,6 +391,31 @@ unavailable(struct hreq *q, struct response *r)
 }
 
 /*
+ * Stores a message (take) and says whether serve() goes on: 1 once it
+ * is committed, or 0 with *step the handler's answer for now (wait for
+ * the store, or the error in r).
+ */
+static int
+took(struct msg *m, struct hreq *q, const char *raw, size_t len,
+    struct response *r, enum handler_step *step)
+{
+	switch (take(m, q, raw, len, r)) {
+	case TAKE_STORED:
+		return 1;
+	case TAKE_BUSY:
+		*step = busy(q, r);
+		return 0;
+	case TAKE_WAIT:
+		*step = wait_store(q, r, &m->store);
+		return 0;
+	case TAKE_REFUSED:
+	default:
+		*step = handler_answer(q, r->status);
+		return 0;
+	}
+}
+
+/*
  * GET shows the page (and, with ?message=, stores one first: the seed's
  * way); POST stores a form-encoded message and answers 303 to the page,
  * so a reload does not post again. A message is acknowledged only once
@@ -402,6 +427,7 @@ unavailable(struct hreq *q, struct response *r)
 static enum handler_step
 serve(struct hreq *q, struct response *r)
 {
+	enum handler_step step;
 	struct msg *m = q->kind_state;
 	struct msg_wait *mw;
 	const struct route *rt = q->route;
@@ -449,31 +475,15 @@ serve(struct hreq *q, struct response *r)
 								      : status);
 		if (!uri_form_get(q->body, q->blen, "message", &raw, &rlen))
 			rlen = 0, raw = "";
-		switch (take(m, q, raw, rlen, r)) {
-		case TAKE_STORED:
-			break;
-		case TAKE_BUSY:
-			return busy(q, r);
-		case TAKE_WAIT:
-			return wait_store(q, r, &m->store);
-		case TAKE_REFUSED:
-			return handler_answer(q, r->status);
-		}
+		if (!took(m, q, raw, rlen, r, &step))
+			return step;
 		r->location = rt->path;
 		return handler_answer(q, HTTP_STATUS_SEE_OTHER);
 	}
 	mw = q->state;
 	if (stored && (mw == NULL || !mw->stored)) {
-		switch (take(m, q, raw, rlen, r)) {
-		case TAKE_STORED:
-			break;
-		case TAKE_BUSY:
-			return busy(q, r);
-		case TAKE_WAIT:
-			return wait_store(q, r, &m->store);
-		case TAKE_REFUSED:
-			return handler_answer(q, r->status);
-		}
+		if (!took(m, q, raw, rlen, r, &step))
+			return step;
 		/* a page still to wait for must not store it again */
 		if ((mw = wait_state(q)) != NULL)
 			mw->stored = 1;
