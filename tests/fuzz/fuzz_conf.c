@@ -11,6 +11,7 @@
 #include "fuzz.h"
 #include "handler.h"
 #include "router.h"
+#include "store.h"
 #include "uri.h"
 
 static const char name[] = "fuzz.ini";
@@ -33,7 +34,9 @@ conf_check(const struct conf *c)
 	FUZZ_CHECK(c->host != NULL && c->root != NULL && c->msg_db != NULL);
 	/* relative paths resolve against the folder of gua.ini; only the
 	 * logs take the names stderr, stdout and off (log.c) */
-	FUZZ_CHECK(c->root[0] == '/' && c->msg_db[0] == '/');
+	FUZZ_CHECK(c->root[0] == '/');
+	/* a file store's path is absolute; a URI (postgresql://) is not one */
+	FUZZ_CHECK(!store_is_path(c->msg_db) || c->msg_db[0] == '/');
 	FUZZ_CHECK(c->pid_file == NULL || c->pid_file[0] == '/');
 	FUZZ_CHECK(log_path_ok(c->error_log) && log_path_ok(c->access_log));
 	FUZZ_CHECK(c->port <= 65535);
