@@ -60,6 +60,19 @@ numeric_host(const char *h)
 	return inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1;
 }
 
+/* The value of keyword key in a parsed URI, or NULL if unset or empty. */
+static const char *
+uri_value(const PQconninfoOption *opts, const char *key)
+{
+	const PQconninfoOption *o;
+
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0)
+			return o->val != NULL && o->val[0] != '\0' ? o->val
+								   : NULL;
+	return NULL;
+}
+
 /*
  * The URI's syntax, and what a worker can use without blocking: one
  * host, given as an address or a socket folder (a worker does not look
@@ -68,7 +81,7 @@ numeric_host(const char *h)
 int
 pgsetup_check(const char *db, char *err, size_t len)
 {
-	PQconninfoOption *opts, *o;
+	PQconninfoOption *opts;
 	const char *host = NULL, *hostaddr = NULL, *port = NULL;
 	char *msg = NULL, line[200], *end;
 	long p = 5432;
@@ -81,16 +94,9 @@ pgsetup_check(const char *db, char *err, size_t len)
 		PQfreemem(msg);
 		return -1;
 	}
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			hostaddr = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-	}
+	host = uri_value(opts, "host");
+	hostaddr = uri_value(opts, "hostaddr");
+	port = uri_value(opts, "port");
 	if (port != NULL) {
 		errno = 0;
 		p = strtol(port, &end, 10);
@@ -118,29 +124,26 @@ pgsetup_check(const char *db, char *err, size_t len)
 void
 pgsetup_label(const char *db, char *out, size_t len)
 {
-	PQconninfoOption *opts, *o;
+	PQconninfoOption *opts;
 	const char *user = "", *host = "", *addr = "", *port = "";
 	const char *dbname = "";
 
 	snprintf(out, len, "postgresql");
 	if ((opts = PQconninfoParse(db, NULL)) == NULL)
 		return;
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL)
-			continue;
-		if (strcmp(o->keyword, "user") == 0)
-			user = o->val;
-		else if (strcmp(o->keyword, "hostaddr") == 0)
-			addr = o->val;
-		else if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-		else if (strcmp(o->keyword, "dbname") == 0)
-			dbname = o->val;
-	}
-	if (host[0] == '\0')
-		host = addr;
+	user = uri_value(opts, "user");
+	host = uri_value(opts, "host");
+	addr = uri_value(opts, "hostaddr");
+	port = uri_value(opts, "port");
+	dbname = uri_value(opts, "dbname");
+	if (host == NULL)
+		host = addr != NULL ? addr : "";
+	if (user == NULL)
+		user = "";
+	if (port == NULL)
+		port = "";
+	if (dbname == NULL)
+		dbname = "";
 	snprintf(out, len, "postgresql://%s%s%s%s%s/%s", user,
 	    user[0] ? "@" : "", host, port[0] ? ":" : "", port, dbname);
 	PQconninfoFree(opts);
@@ -272,7 +275,7 @@ pgsetup_probe(const struct conf *c, char *msg, size_t len)
 int
 pgsetup_needs(const char *db, struct store_needs *n)
 {
-	PQconninfoOption *opts, *o;
+	PQconninfoOption *opts;
 	const char *host = NULL, *port = NULL, *passfile = NULL, *home;
 	char path[4096];
 	long p;
@@ -281,16 +284,9 @@ pgsetup_needs(const char *db, struct store_needs *n)
 		log_warnx("message store: cannot parse [msg] db");
 		return -1;
 	}
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "host") == 0)
-			host = o->val;
-		else if (strcmp(o->keyword, "port") == 0)
-			port = o->val;
-		else if (strcmp(o->keyword, "passfile") == 0)
-			passfile = o->val;
-	}
+	host = uri_value(opts, "host");
+	port = uri_value(opts, "port");
+	passfile = uri_value(opts, "passfile");
 	/* libpq reads the password file on each connection */
 	if (passfile == NULL)
 		passfile = getenv("PGPASSFILE");
