@@ -146,21 +146,17 @@ class LoadReloadTest(unittest.TestCase):
     retries (guadtest.LoadClient): every request is answered 200 or is a
     failure with its reason.
 
-    One kind of failure is known and bounded, not absorbed: a request
-    written to a reused keep-alive connection just as the draining worker
-    closes it gets nothing back (EOF before the status line).  That is
-    the defect "Zero-failure worker replacement" (a draining worker
-    closes every idle keep-alive connection at once, racing the client's
-    next request; it should answer that request with Connection: close).
-    Until it is fixed, each SIGHUP can cost each keep-alive client at most
-    the one request crossing its connection's close: the bound below.
-    When it is fixed, KNOWN_DRAIN_RACE becomes 0.  Anything else -- a
-    failure on a new connection, a truncated or garbled answer, a status
+    A request written to a reused keep-alive connection just as a
+    draining worker let go of it used to get nothing back; a draining
+    worker now keeps its idle connections and answers their next request
+    with Connection: close (test_zero_fail.py), so none may be lost here:
+    KNOWN_DRAIN_RACE is 0.  Any failure -- on a new connection or a
+    reused one, a truncated or garbled answer, a status
     other than 200 -- fails the test."""
 
     DURATION = 5.0
     HUP_EVERY = 0.5
-    KNOWN_DRAIN_RACE = 1    # per keep-alive client per SIGHUP, see above
+    KNOWN_DRAIN_RACE = 0    # per keep-alive client per SIGHUP, see above
 
     def test_reload_under_load_fails_no_request(self):
         with Server(workers=2) as s:
