@@ -2,12 +2,14 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <libgen.h>
+#include <netdb.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -345,6 +347,33 @@ check_tls(struct parse *ps)
 	return 0;
 }
 
+/*
+ * [server] host, with check_files: resolved now, as listen.c will
+ * resolve it to bind, so that guad -t, a start and a reload name the
+ * line of a host that cannot be resolved (the resolver may block here,
+ * in the master, never in a worker).
+ */
+static int
+check_host(struct parse *ps)
+{
+	const struct conf *c = ps->conf;
+	struct addrinfo hints, *res;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((rc = getaddrinfo(c->host, NULL, &hints, &res)) != 0) {
+		seterr(ps, line_of(ps, "server", "host"),
+		    "[server] host: %s: %s", c->host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
 /* [server] user and group: names to ids, now, while /etc can be read. */
 static int
 resolve_user(struct parse *ps)
@@ -441,6 +470,8 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 		goto fail;
 	}
 	if (check_files && check_routes(&ps) == -1)
+		goto fail;
+	if (check_files && check_host(&ps) == -1)
 		goto fail;
 	if (check_files && check_tls(&ps) == -1)
 		goto fail;
