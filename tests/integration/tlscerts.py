@@ -63,20 +63,23 @@ class CA:
             f.write("1000\n")
 
     def leaf(self, name, kind="ec", names=("localhost",), ips=("127.0.0.1",),
-             start=None, end=None, key=None):
+             start=None, end=None, key=None, days=2, crl=None):
         """Writes NAME.pem (the leaf, then the CA: a chain) and NAME.key
         (or uses key); start/end: "YYYYMMDDHHMMSSZ" validity, default
-        from now for two days. Returns (cert path, key path)."""
+        from now for `days` days; crl: a CRL distribution point URI.
+        Returns (cert path, key path)."""
         cert = os.path.join(self.d, name + ".pem")
         key = key or os.path.join(self.d, name + ".key")
         if not os.path.exists(key):
             new_key(key, kind)
         csr = os.path.join(self.d, name + ".csr")
         san = ",".join(["DNS:" + n for n in names] + ["IP:" + i for i in ips])
+        ext = ["-addext", "subjectAltName=" + san]
+        if crl:
+            ext += ["-addext", "crlDistributionPoints=URI:" + crl]
         openssl("req", "-new", "-key", key, "-out", csr,
-                "-subj", "/CN=" + names[0],
-                "-addext", "subjectAltName=" + san)
-        dates = ["-days", "2"]
+                "-subj", "/CN=" + names[0], *ext)
+        dates = ["-days", str(days)]
         if start:
             dates = ["-startdate", start, "-enddate", end]
         leaf = os.path.join(self.d, name + ".leaf.pem")
