@@ -333,6 +333,11 @@ check_tls(struct parse *ps)
 	char msg[CONF_ERR_MAX];
 	enum tls_key bad;
 
+	if (c->tls_port == 0 && c->tls_redirect) {
+		seterr(ps, line_of(ps, "tls", "redirect"),
+		    "[tls] redirect: needs [tls] port (HTTPS to redirect to)");
+		return -1;
+	}
 	if (c->tls_port == 0)
 		return 0;
 	if (c->tls_port == c->port) {
@@ -440,6 +445,7 @@ conf_parse(const char *text, size_t len, const char *name, const char *dir,
 
 	if (schema_resolve(c, dir) == -1)
 		goto oom;
+	c->hsts = strcmp(c->tls_hsts, "off") != 0 ? c->tls_hsts : NULL;
 	if (resolve_user(&ps) == -1)
 		goto fail;
 	/* waiting for the store stays within what one request may take */

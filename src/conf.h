@@ -75,6 +75,9 @@ struct conf {
 	char *tls_key;
 	char *tls_protocols;		 /* "TLSv1.2 TLSv1.3" */
 	struct schema_list tls_sni;	 /* more certificate, key pairs */
+	int tls_redirect;		 /* the plain port answers 308 */
+	char *tls_hsts;			 /* Strict-Transport-Security, "off" */
+	const char *hsts;		 /* tls_hsts, or NULL when off */
 	void *tls_ctx;			 /* SSL_CTX, built with check_files */
 	struct schema_list status_allow; /* clients of status and metrics */
 

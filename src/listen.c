@@ -94,6 +94,13 @@ bound_port(int fd)
 	return 0;
 }
 
+/* The port a listening socket is bound to (host order), or 0. */
+unsigned
+listen_port(int fd)
+{
+	return ntohs(bound_port(fd));
+}
+
 static void
 set_port(struct sockaddr *sa, in_port_t port)
 {

@@ -8,9 +8,9 @@
 
 #include "buf.h"
 #include "handler.h"
-#include "hex.h"
 #include "http.h"
 #include "router.h"
+#include "uri.h"
 
 /*
  * Checks a route's status (its argument) and target, and whether the
@@ -107,30 +107,6 @@ redirect_open(struct route *rt, int root_fd, const char *root, char *err,
 }
 
 /*
- * Appends a decoded, normalised path, percent-encoded wherever a client
- * could read a byte as anything but part of a path.
- */
-static void
-add_path(struct buf *b, const char *p, size_t len)
-{
-	unsigned char c;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)p[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') ||
-		    (c != '\0' && strchr("-._~!$&'()*+,;=:@/", c) != NULL))
-			buf_addc(b, (char)c);
-		else {
-			buf_addc(b, '%');
-			buf_addc(b, hex_upper[c >> 4]);
-			buf_addc(b, hex_upper[c & 15]);
-		}
-	}
-}
-
-/*
  * The route's status, with Location its target: $path becomes the
  * request path below the route's (from its '/' on; the whole path on an
  * exact route), percent-encoded again; $query becomes '?' and the query
@@ -154,7 +130,7 @@ redirect_serve(struct hreq *q, struct response *r)
 	}
 	for (t = rt->target; *t != '\0'; t++) {
 		if (strncmp(t, "$path", 5) == 0) {
-			add_path(&b, rest, restlen);
+			uri_path_encode(&b, rest, restlen);
 			t += 4;
 		} else if (strncmp(t, "$query", 6) == 0) {
 			if (req->query.p != NULL) {

@@ -78,6 +78,8 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 	if (c->inflight)
 		request_done(c, before);
 	page_error_finish(pool->conf, r);
+	if (c->tr.engine != NULL)
+		r->hsts = pool->conf->hsts;
 	if (c->out == NULL) {
 		if ((c->out = buf_pool_get(&pool->outpool)) == NULL)
 			goto fail;

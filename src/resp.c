@@ -154,6 +154,10 @@ resp_head(struct buf *b, const struct response *r, int keep_alive, int http10)
 		BUF_ADDLIT(b, "\r\nRetry-After: ");
 		buf_addu(b, r->retry_after);
 	}
+	if (r->hsts != NULL) {
+		BUF_ADDLIT(b, "\r\nStrict-Transport-Security: ");
+		buf_adds(b, r->hsts);
+	}
 	BUF_ADDLIT(b, "\r\nX-Content-Type-Options: nosniff");
 	if (!keep_alive)
 		BUF_ADDLIT(b, "\r\nConnection: close");

@@ -18,6 +18,7 @@ struct response {
 	const char *location; /* 301, 303 */
 	const char *allow;    /* 405, OPTIONS */
 	const char *cache_control;
+	const char *hsts; /* Strict-Transport-Security, over TLS */
 	const char *content_encoding;
 	unsigned vary : 1;	  /* Vary: Accept-Encoding */
 	unsigned vary_accept : 1; /* Vary: Accept */

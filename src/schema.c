@@ -21,6 +21,7 @@
 #include "authority.h"
 #include "allow.h"
 #include "conf.h"
+#include "https.h"
 #include "schema.h"
 #include "store.h"
 #include "tls.h"
@@ -81,6 +82,8 @@ static const struct schema_key keys[] = {
 	KC("tls", "protocols", SCHEMA_STR, tls_protocols, 0, 0,
 	    "TLSv1.2 TLSv1.3", tls_protocols_check),
 	K("tls", "sni", SCHEMA_LIST, tls_sni, 0, 0, NULL),
+	K("tls", "redirect", SCHEMA_BOOL, tls_redirect, 0, 1, "off"),
+	KC("tls", "hsts", SCHEMA_STR, tls_hsts, 0, 0, "off", https_hsts_check),
 	KC("status", "allow", SCHEMA_LIST, status_allow, 0, 0, "127.0.0.1 ::1",
 	    allow_check),
 };

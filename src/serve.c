@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "date.h"
 #include "handler.h"
+#include "https.h"
 #include "log.h"
 #include "router.h"
 #include "serve.h"
@@ -48,6 +49,7 @@ serve_env_init(struct serve_env *e, const struct conf *c)
 {
 	memset(e, 0, sizeof(*e));
 	e->conf = c;
+	e->https_port = c->tls_port;
 	e->path = malloc(c->limits.request_line + 2);
 	/* the path percent-encoded again: up to three bytes for one */
 	e->scratch.location_cap = 3 * c->limits.request_line + 2;
@@ -103,6 +105,8 @@ serve_request(struct serve_env *e, struct hreq *q, struct response *r)
 		return handler_answer(q, status);
 	q->path = e->path;
 	q->len = len;
+	if (c->tls_redirect && !req->https)
+		return handler_answer(q, https_redirect(q, r, e->https_port));
 	rt = router_match(&c->router, e->path, len);
 	if ((rt == NULL || router_is_prefix(rt)) && e->path[len - 1] != '/') {
 		/*

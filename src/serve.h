@@ -17,6 +17,7 @@ struct serve_env {
 	char *path; /* the decoded path: request_line + 2 bytes */
 	struct handler_scratch scratch;
 	void *states[HANDLER_MAX]; /* each handler kind's, for this worker */
+	unsigned https_port;	   /* where [tls] redirect sends clients */
 };
 
 int serve_env_init(struct serve_env *, const struct conf *);

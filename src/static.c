@@ -19,7 +19,6 @@
 #include "fcache.h"
 #include "fsopen.h"
 #include "handler.h"
-#include "hex.h"
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
@@ -27,6 +26,7 @@
 #include "router.h"
 #include "sandbox.h"
 #include "static.h"
+#include "uri.h"
 
 /*
  * A strong validator from size and modification time, not the inode.
@@ -60,23 +60,10 @@ static_location(char *out, size_t size, const char *path, size_t len,
     const struct http_slice *query)
 {
 	struct buf b = { out, 0, size, size, 0 };
-	unsigned char c;
-	size_t i;
 
 	if (len == 0 || path[0] != '/' || (len > 1 && path[1] == '/'))
 		return HTTP_STATUS_NOT_FOUND;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)path[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') ||
-		    (c != '\0' && strchr("-._~!$&'()*+,;=:@/", c) != NULL))
-			buf_addc(&b, (char)c);
-		else {
-			buf_addc(&b, '%');
-			buf_addc(&b, hex_upper[c >> 4]);
-			buf_addc(&b, hex_upper[c & 15]);
-		}
-	}
+	uri_path_encode(&b, path, len);
 	buf_addc(&b, '/');
 	if (query != NULL && query->p != NULL) {
 		buf_addc(&b, '?');

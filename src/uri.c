@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "buf.h"
 #include "hex.h"
 #include "http.h"
 #include "uri.h"
@@ -209,4 +210,29 @@ uri_form_get(const char *s, size_t len, const char *key, const char **val,
 		i = j + 1;
 	}
 	return 0;
+}
+
+/*
+ * Appends a decoded, normalised path to b, percent-encoded wherever a
+ * client could read a byte as anything but part of a path ('\\', '%',
+ * '?', '#', spaces, controls, non-ASCII): what a Location may carry.
+ */
+void
+uri_path_encode(struct buf *b, const char *p, size_t len)
+{
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)p[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') ||
+		    (c != '\0' && strchr("-._~!$&'()*+,;=:@/", c) != NULL))
+			buf_addc(b, (char)c);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex_upper[c >> 4]);
+			buf_addc(b, hex_upper[c & 15]);
+		}
+	}
 }

@@ -5,10 +5,13 @@
 
 #include <stddef.h>
 
+struct buf;
+
 int uri_path_decode(const char *, size_t, char *out, size_t *outlen);
 int uri_form_decode(const char *, size_t, char *out, size_t *outlen);
 int uri_form_get(const char *, size_t, const char *key, const char **val,
     size_t *vlen);
 int uri_utf8_valid(const char *, size_t);
+void uri_path_encode(struct buf *, const char *, size_t);
 
 #endif

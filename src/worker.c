@@ -15,6 +15,7 @@
 #include "access.h"
 #include "conf.h"
 #include "conn.h"
+#include "listen.h"
 #include "date.h"
 #include "log.h"
 #include "priv.h"
@@ -301,6 +302,9 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		return -1;
 	if (serve_env_init(&w->pool.env, c) == -1)
 		return -1;
+	/* where [tls] redirect sends clients: the port HTTPS really has */
+	if (ntls > 0 && listen_port(fds[nfds - ntls]) != 0)
+		w->pool.env.https_port = listen_port(fds[nfds - ntls]);
 	for (i = c->connections; i > 0; i--) {
 		w->conns[i - 1].ev.fd = -1;
 		w->conns[i - 1].tl.next = w->pool.free_conns;

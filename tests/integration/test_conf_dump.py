@@ -68,6 +68,8 @@ EVERY_KEY = {
         "key": "{TMP}/key.pem",
         "protocols": "TLSv1.3",
         "sni": "{TMP}/other.pem {TMP}/other.key",
+        "redirect": "on",
+        "hsts": "max-age=600; includeSubDomains",
     },
     "status": {
         "allow": "10.0.0.0/8 192.168.1.7 fd00::/8",
