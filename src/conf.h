@@ -78,6 +78,7 @@ struct conf {
 	int tls_redirect;		 /* the plain port answers 308 */
 	char *tls_hsts;			 /* Strict-Transport-Security, "off" */
 	const char *hsts;		 /* tls_hsts, or NULL when off */
+	int tls_ktls;			 /* ask the kernel to encrypt */
 	void *tls_ctx;			 /* SSL_CTX, built with check_files */
 	struct schema_list status_allow; /* clients of status and metrics */
 

@@ -84,6 +84,7 @@ static const struct schema_key keys[] = {
 	K("tls", "sni", SCHEMA_LIST, tls_sni, 0, 0, NULL),
 	K("tls", "redirect", SCHEMA_BOOL, tls_redirect, 0, 1, "off"),
 	KC("tls", "hsts", SCHEMA_STR, tls_hsts, 0, 0, "off", https_hsts_check),
+	K("tls", "ktls", SCHEMA_BOOL, tls_ktls, 0, 1, "off"),
 	KC("status", "allow", SCHEMA_LIST, status_allow, 0, 0, "127.0.0.1 ::1",
 	    allow_check),
 };

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 #include "tls.h"
 
 /*
@@ -405,6 +406,9 @@ tls_ctx_build(const struct conf *c, char *err, size_t errlen, enum tls_key *bad)
 		    servername_cb);
 		SSL_CTX_set_tlsext_servername_arg(set->ctx[i], set);
 	}
+	/* kTLS: OpenSSL hands the keys to the kernel after each handshake */
+	for (i = 0; c->tls_ktls && i < set->n; i++)
+		SSL_CTX_set_options(set->ctx[i], SSL_OP_ENABLE_KTLS);
 	return set;
 fail:
 	free(cert);
@@ -492,6 +496,43 @@ tls_fail(struct transport *t, int rc)
 	}
 }
 
+/*
+ * The handshake is over: which way files go. With [tls] ktls and a
+ * kernel that took the session's keys (its tls module, a cipher it
+ * knows), by SSL_sendfile, zero copy; otherwise read into the output
+ * buffer and written in whole records. Said once per worker for each
+ * way (and for each connection with GUAD_DEBUG).
+ */
+static void
+handshake_done(struct transport *t)
+{
+	static const char *const how[3] = {
+		"ktls = off: files are read and written in whole TLS records",
+		"ktls = on, but the kernel did not take the session (no tls "
+		"module, or not this cipher): files are read and written in "
+		"whole TLS records",
+		"ktls = on: files go by SSL_sendfile, encrypted by the kernel",
+	};
+	static unsigned said; /* bit i: how[i] is in the log */
+	SSL *ssl = t->engine;
+	int way = 0;
+
+	if (SSL_get_options(ssl) & SSL_OP_ENABLE_KTLS)
+		way = BIO_get_ktls_send(SSL_get_wbio(ssl)) ? 2 : 1;
+	if (way == 2)
+		t->ops = &transport_tls_ktls;
+	if (!(said & (1U << way))) {
+		said |= 1U << way;
+		log_info("tls: %s", how[way]);
+	}
+	if (log_debug_on)
+		log_debug("tls: %s %s: kTLS send %s", SSL_get_version(ssl),
+		    SSL_get_cipher_name(ssl),
+		    way == 2	   ? "on"
+			: way == 1 ? "refused"
+				   : "not asked");
+}
+
 static ssize_t
 tls_read(struct transport *t, void *p, size_t len)
 {
@@ -500,8 +541,9 @@ tls_read(struct transport *t, void *p, size_t len)
 
 	errno = 0;
 	rc = SSL_read_ex(t->engine, p, len, &n);
-	if (t->handshaking)
-		t->handshaking = !SSL_is_init_finished((SSL *)t->engine);
+	if (t->handshaking &&
+	    !(t->handshaking = !SSL_is_init_finished((SSL *)t->engine)))
+		handshake_done(t);
 	return rc == 1 ? (ssize_t)n : tls_fail(t, rc);
 }
 
@@ -522,6 +564,24 @@ tls_writev(struct transport *t, struct iovec *iov, int niov, int more)
 			break;
 	}
 	return (ssize_t)total;
+}
+
+/*
+ * A file through the kernel's TLS (only once handshake_done saw that it
+ * took the keys): as sendfile(2), moving *off.
+ */
+static ssize_t
+tls_sendfile(struct transport *t, int fd, off_t *off, size_t len)
+{
+	ossl_ssize_t n;
+
+	errno = 0;
+	n = SSL_sendfile(t->engine, fd, *off, len, 0);
+	if (n > 0) {
+		*off += (off_t)n;
+		return (ssize_t)n;
+	}
+	return tls_fail(t, (int)n);
 }
 
 /* Sends close_notify once; the socket's own direction stays open. */
@@ -571,6 +631,18 @@ const struct transport_ops transport_tls = {
 	.read = tls_read,
 	.writev = tls_writev,
 	.sendfile = NULL, /* files in whole records, through a buffer */
+	.shutdown = tls_shutdown,
+	.last_words = tls_last_words,
+	.close = tls_close,
+	.short_read_drains = 0,
+};
+
+/* The same, once the kernel encrypts: files go by SSL_sendfile. */
+const struct transport_ops transport_tls_ktls = {
+	.name = "tls",
+	.read = tls_read,
+	.writev = tls_writev,
+	.sendfile = tls_sendfile,
 	.shutdown = tls_shutdown,
 	.last_words = tls_last_words,
 	.close = tls_close,

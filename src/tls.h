@@ -20,6 +20,7 @@ enum tls_key {
 };
 
 extern const struct transport_ops transport_tls;
+extern const struct transport_ops transport_tls_ktls;
 
 int tls_protocols_parse(const char *, int *min, int *max);
 int tls_protocols_check(const char *, char *why, size_t len);

@@ -16,10 +16,12 @@ libsqlite3-dev libssl-dev libpq-dev media-types"
 # tests/package.sh builds the .deb and installs it on a fresh Debian root.
 # prometheus: its promtool checks /metrics (tests/integration/test_status.py).
 # testssl.sh: judges the HTTPS listener (tests/integration/test_testssl.py).
+# strace: shows whether a worker asks the kernel for kTLS
+# (tests/integration/test_https.py).
 test="python3 curl groff-base systemd clang libclang-rt-14-dev chromium nodejs
 fonts-wqy-zenhei cppcheck clang-tidy clang-format mandoc check
 dpkg-dev debhelper devscripts lintian fakeroot debootstrap iproute2
-postgresql prometheus testssl.sh"
+postgresql prometheus testssl.sh strace"
 
 case "${1:-run}" in
 run)	pkgs=$build ;;

@@ -70,6 +70,7 @@ EVERY_KEY = {
         "sni": "{TMP}/other.pem {TMP}/other.key",
         "redirect": "on",
         "hsts": "max-age=600; includeSubDomains",
+        "ktls": "on",
     },
     "status": {
         "allow": "10.0.0.0/8 192.168.1.7 fd00::/8",

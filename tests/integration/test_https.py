@@ -2,18 +2,24 @@
 # SPDX-License-Identifier: ISC
 """HTTPS around the TLS listener: [tls] redirect (the plain port answers
 308 to the https URL), [tls] hsts (Strict-Transport-Security on TLS
-responses only), and their gua.ini errors.
+responses only), [tls] ktls (which way files go), and their gua.ini
+errors.
 
 Certificates are made by the openssl CLI (tlscerts.py) in a temporary
 directory for each test class."""
 
+import hashlib
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guadtest import Connection, run_guad  # noqa: E402
+from guadtest import Connection, run_guad, wait_for  # noqa: E402
 from test_tls import TLSBase, TLSConnection, request_bytes  # noqa: E402
 
 HSTS = "max-age=63072000; includeSubDomains"
@@ -155,6 +161,131 @@ class ConfigTest(TLSBase):
     def test_bad_hsts(self):
         for v in ("on", "max-age=1; includeSubdomain", "preload"):
             self.check({"hsts": v}, "hsts", r"must be off, or max-age=")
+
+
+STRACE = shutil.which("strace")
+
+
+class Strace:
+    """strace attached to running processes, recording their setsockopt
+    calls: the kernel is asked for kTLS by TCP_ULP "tls", then SOL_TLS
+    (TLS_TX, TLS_RX) with the session's keys."""
+
+    def __init__(self, pids):
+        self.dir = tempfile.mkdtemp(prefix="guadtest-strace-")
+        self.out = os.path.join(self.dir, "trace")
+        self.err = open(os.path.join(self.dir, "stderr"), "w+")
+        args = [STRACE, "-f", "-qq", "-e", "trace=setsockopt", "-o",
+                self.out]
+        for pid in pids:
+            args += ["-p", str(pid)]
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=self.err)
+        self.pids = pids
+
+    def attached(self):
+        """True once every pid is traced; False if strace cannot (no
+        ptrace here)."""
+        def status():
+            for pid in self.pids:
+                with open("/proc/%d/status" % pid) as f:
+                    tracer = [l for l in f if l.startswith("TracerPid:")]
+                if int(tracer[0].split()[1]) != self.proc.pid:
+                    return "gone" if self.proc.poll() is not None else None
+            return "yes"
+        return wait_for(status, timeout=10) == "yes"
+
+    def calls(self):
+        """Ends the trace (strace detaches on SIGINT); its lines."""
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+        self.err.close()
+        try:
+            with open(self.out) as f:
+                return f.read().splitlines()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def ktls_calls(lines):
+    return [l for l in lines if "TCP_ULP" in l or "SOL_TLS" in l]
+
+
+class KTLSTest(TLSBase):
+    """[tls] ktls. This machine's kernel has no tls module, so the kTLS
+    path itself (SSL_sendfile once the kernel holds the keys) cannot run
+    here: what is tested is everything up to it. With ktls = on the
+    worker asks the kernel (TCP_ULP "tls", seen by strace), sees whether
+    it took the session (BIO_get_ktls_send), says in the log which way
+    files go, and a file arrives byte for byte either way (by sha256).
+    With ktls = off the kernel is never asked. On a kernel that does take
+    the session (its tls module loaded: /proc/net/tls_stat), the same
+    test checks that the log says so and that SSL_sendfile delivers the
+    same bytes."""
+
+    SIZE = 3 * 1024 * 1024 + 12345   # several reads, a short last one
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = os.urandom(cls.SIZE)
+        cls.digest = hashlib.sha256(cls.data).hexdigest()
+
+    def server(self, ktls):
+        return self.tls_server(tls={"ktls": ktls}, workers=1,
+                               files={"static/f.bin": self.data},
+                               env={"GUAD_DEBUG": "1"}, log_files=True)
+
+    def fetch(self):
+        with self.conn(timeout=60) as c:
+            c.send(request_bytes("/static/f.bin", self.tls_port))
+            r = c.read_response(timeout=60)
+        self.assertEqual(r.status, 200)
+        return hashlib.sha256(r.body).hexdigest()
+
+    def test_ktls_on_says_which_way_and_files_arrive_whole(self):
+        with self.server("on") as srv:
+            for _ in range(2):
+                self.assertEqual(self.fetch(), self.digest)
+            log = wait_for(lambda: srv.log() if srv.log().count(
+                "tls: TLSv1.3") >= 2 else None, message=srv.log)
+            if os.path.exists("/proc/net/tls_stat"):
+                way, conn = "files go by SSL_sendfile", "kTLS send on"
+            else:
+                way, conn = ("the kernel did not take the session",
+                             "kTLS send refused")
+            self.assertEqual(log.count("ktls = on"), 1, log)  # once
+            self.assertIn(way, log)
+            self.assertEqual(log.count(conn), 2, log)   # each connection
+            self.assertNotIn("ktls = off", log)
+            self.assertEqual(srv.sanitizer_reports(), [])
+
+    def test_ktls_off_never_asks(self):
+        with self.server("off") as srv:
+            self.assertEqual(self.fetch(), self.digest)
+            log = wait_for(lambda: srv.log() if "kTLS send" in srv.log()
+                           else None, message=srv.log)
+            self.assertIn("tls: ktls = off: files are read and written in "
+                          "whole TLS records", log)
+            self.assertIn("kTLS send not asked", log)
+            self.assertNotIn("ktls = on", log)
+
+    @unittest.skipIf(STRACE is None, "strace is not installed")
+    def test_the_kernel_is_asked_only_with_ktls_on(self):
+        for ktls in ("on", "off"):
+            with self.server(ktls) as srv:
+                trace = Strace(srv.workers())
+                if not trace.attached():
+                    trace.calls()
+                    self.skipTest("strace cannot attach (no ptrace here)")
+                self.assertEqual(self.fetch(), self.digest)
+                asked = ktls_calls(trace.calls())
+                if ktls == "on":
+                    self.assertTrue(any("TCP_ULP" in l for l in asked),
+                                    asked)
+                else:
+                    self.assertEqual(asked, [])
 
 
 if __name__ == "__main__":

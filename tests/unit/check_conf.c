@@ -79,6 +79,7 @@ static const char every_key[] = "; every key guad has\n"
 				"sni = b.pem b.key\n"
 				"redirect = on\n"
 				"hsts = max-age=600; preload\n"
+				"ktls = on\n"
 				"[status]\n"
 				"allow = 10.0.0.0/8, ::1\n"
 				"[mime]\n"
@@ -161,6 +162,7 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_str_eq(c->tls_sni.v[1], "b.key");
 	ck_assert_int_eq(c->tls_redirect, 1);
 	ck_assert_str_eq(c->hsts, "max-age=600; preload");
+	ck_assert_int_eq(c->tls_ktls, 1);
 	ck_assert_ptr_null(c->tls_ctx); /* built only with check_files */
 	ck_assert_uint_eq(c->status_allow.n, 2);
 	ck_assert_str_eq(c->status_allow.v[0], "10.0.0.0/8");
@@ -974,6 +976,7 @@ START_TEST(test_conf_keys_lists_every_key)
 		{ "tls", "sni" },
 		{ "tls", "redirect" },
 		{ "tls", "hsts" },
+		{ "tls", "ktls" },
 	};
 	const struct schema_key *k;
 	size_t n, i, j;
