@@ -181,20 +181,50 @@ listen_close(int *fds, size_t n)
 }
 
 /*
+ * The name systemd gave passed socket i (LISTEN_FDNAMES: the
+ * FileDescriptorName= of each, in order, separated by ':'), into out;
+ * "" if it has none.
+ */
+static void
+fd_name(const char *names, int i, char *out, size_t len)
+{
+	size_t n;
+
+	out[0] = '\0';
+	for (; names != NULL && i > 0; i--)
+		if ((names = strchr(names, ':')) != NULL)
+			names++;
+	if (names == NULL)
+		return;
+	n = strcspn(names, ":");
+	if (n < len) {
+		memcpy(out, names, n);
+		out[n] = '\0';
+	}
+}
+
+/*
  * Socket activation: takes the listening sockets systemd passed
- * (LISTEN_PID is us, LISTEN_FDS of them from fd 3). Returns how many, 0
- * if none were passed, or -1 with err set.
+ * (LISTEN_PID is us, LISTEN_FDS of them from fd 3). A socket named
+ * "https" (FileDescriptorName=https) serves TLS, with c's [tls]
+ * certificates; any other one plain HTTP. Returns how many, 0 if none
+ * were passed, or -1 with err set; fds holds the plain sockets first,
+ * then the *ntls TLS ones.
  */
 int
-listen_inherit(int *fds, size_t *n, char *err, size_t errlen)
+listen_inherit(const struct conf *c, int *fds, size_t *n, size_t *ntls,
+    char *err, size_t errlen)
 {
 	const char *pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
-	char *end;
+	const char *names = getenv("LISTEN_FDNAMES");
+	int tls[LISTEN_MAX];
+	char *end, name[16];
 	long v;
 	int i, fd, flags, type;
+	size_t k, nplain = 0;
 	socklen_t sl = sizeof(type);
 
-	*n = 0;
+	*n = *ntls = 0;
 	if (pid == NULL || count == NULL)
 		return 0;
 	v = strtol(pid, &end, 10);
@@ -221,8 +251,25 @@ listen_inherit(int *fds, size_t *n, char *err, size_t errlen)
 			snprintf(err, errlen, "fd %d: %s", fd, strerror(errno));
 			return -1;
 		}
-		fds[(*n)++] = fd;
+		fd_name(names, i, name, sizeof(name));
+		if (strcmp(name, "https") == 0)
+			tls[(*ntls)++] = fd;
+		else
+			fds[nplain++] = fd;
 	}
+	for (k = 0; k < *ntls; k++)
+		fds[nplain + k] = tls[k];
+	*n = nplain + *ntls;
+	if (*ntls > 0 && c->tls_ctx == NULL) {
+		snprintf(err, errlen,
+		    "systemd passed a socket named https (LISTEN_FDNAMES), "
+		    "but %s has no [tls] port, certificate and key",
+		    c->path);
+		return -1;
+	}
+	if (*ntls == 0 && c->tls_port != 0)
+		log_warnx("[tls] port: systemd passed no socket named https "
+			  "(FileDescriptorName=https): no HTTPS");
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
@@ -248,6 +295,29 @@ listen_same(const struct conf *a, const struct conf *b)
 {
 	return strcmp(a->host, b->host) == 0 && a->port == b->port &&
 	    a->ipv6only == b->ipv6only && a->tls_port == b->tls_port;
+}
+
+/*
+ * A reload's sockets: none to change if systemd passed them (inherited;
+ * ntls of them TLS, which the new configuration must still be able to
+ * serve) or if nc binds what c did; else nc's own, bound now, in fds
+ * (see listen_all). Returns 0, or -1 with err set.
+ */
+int
+listen_again(const struct conf *c, const struct conf *nc, int inherited,
+    size_t ntls, int *fds, size_t *n, size_t *nfds_tls, char *err,
+    size_t errlen)
+{
+	*n = *nfds_tls = 0;
+	if (inherited && ntls > 0 && nc->tls_ctx == NULL) {
+		snprintf(err, errlen,
+		    "the socket named https that systemd passed needs [tls] "
+		    "port, certificate and key");
+		return -1;
+	}
+	if (inherited || listen_same(c, nc))
+		return 0;
+	return listen_all(nc, fds, n, nfds_tls, err, errlen);
 }
 
 /*

@@ -477,8 +477,8 @@ reload(struct master *m)
 		conf_free(nc);
 		return;
 	}
-	if (!m->inherited && !listen_same(m->conf, nc) &&
-	    listen_all(nc, fds, &nfds, &ntls, lerr, sizeof(lerr)) == -1) {
+	if (listen_again(m->conf, nc, m->inherited, m->ntls, fds, &nfds, &ntls,
+		lerr, sizeof(lerr)) == -1) {
 		log_warnx(
 		    "reload failed, keeping the running configuration: %s",
 		    lerr);
@@ -602,7 +602,7 @@ master_run(struct conf *conf)
 	memset(&m, 0, sizeof(m));
 	m.conf = conf;
 	date_update();
-	rc = listen_inherit(m.fds, &m.nfds, err, sizeof(err));
+	rc = listen_inherit(conf, m.fds, &m.nfds, &m.ntls, err, sizeof(err));
 	m.inherited = rc > 0;
 	if (rc == -1 ||
 	    (rc == 0 &&

@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: ISC
 """HTTPS around the TLS listener: [tls] redirect (the plain port answers
 308 to the https URL), [tls] hsts (Strict-Transport-Security on TLS
-responses only), [tls] ktls (which way files go), and their gua.ini
-errors.
+responses only), [tls] ktls (which way files go), their gua.ini errors,
+and the sockets systemd passes, named by FileDescriptorName= (http and
+https), under systemd-socket-activate as in test_systemd.py.
 
 Certificates are made by the openssl CLI (tlscerts.py) in a temporary
 directory for each test class."""
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,8 +21,10 @@ import unittest
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guadtest import Connection, run_guad, wait_for  # noqa: E402
-from test_tls import TLSBase, TLSConnection, request_bytes  # noqa: E402
+from guadtest import (GUAD, HOST, Connection, Server, run_guad,  # noqa
+                      wait_for)
+from test_tls import (TLSBase, TLSConnection, free_port,  # noqa: E402
+                      request_bytes)
 
 HSTS = "max-age=63072000; includeSubDomains"
 
@@ -286,6 +290,110 @@ class KTLSTest(TLSBase):
                                     asked)
                 else:
                     self.assertEqual(asked, [])
+
+
+ACTIVATE = shutil.which("systemd-socket-activate")
+
+
+@unittest.skipIf(ACTIVATE is None, "systemd-socket-activate is not installed")
+class SocketActivationTest(TLSBase):
+    """systemd-socket-activate listens on two ports, names them
+    (--fdname, as FileDescriptorName= does) and execs guad at the first
+    connection, with LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES."""
+
+    def activate(self, order, names, tls=True):
+        """order: the ports' roles in the order they are passed ("plain",
+        "tls"); names: LISTEN_FDNAMES, or None."""
+        self.plain_port = free_port()
+        self.tls_port = free_port()
+        srv = self.tls_server() if tls else Server()
+        port = {"plain": self.plain_port, "tls": self.tls_port}
+        args = [ACTIVATE]
+        for role in order:
+            args += ["-l", "%s:%d" % (HOST, port[role])]
+        if names is not None:
+            args.append("--fdname=" + names)
+        srv.wrapper = args
+        if self.first is not None:
+            self.first.close()
+        self.first = None
+
+        def kick(server):
+            if "as %d" % (2 + len(order)) not in server.log():
+                return False     # not listening yet
+            try:
+                self.first = Connection(self.plain_port, timeout=10)
+            except OSError:
+                return False
+            self.first.send("GET /?first HTTP/1.1\r\nHost: x\r\n"
+                            "Connection: close\r\n\r\n")
+            return True
+
+        srv.on_spawn = kick
+        self.addCleanup(srv.cleanup)
+        self.addCleanup(lambda: self.first and self.first.close())
+        return srv
+
+    first = None
+
+    def tls_works(self):
+        with self.conn() as c:
+            c.send(request_bytes("/", self.tls_port))
+            r = c.read_response()
+            return r.status == 200 and c.sock.version() == "TLSv1.3"
+
+    def test_the_socket_named_https_gets_tls_the_other_plain(self):
+        for order, names in ((("plain", "tls"), "http:https"),
+                             (("tls", "plain"), "https:http")):
+            srv = self.activate(order, names)
+            srv.start()
+            self.assertEqual(self.first.read_response().status, 200)
+            log = srv.log()
+            self.assertIn("listening on %s:%d" % (HOST, self.plain_port), log)
+            self.assertIn("listening for https on %s:%d" % (
+                HOST, self.tls_port), log)
+            self.assertTrue(self.tls_works())
+            # plain HTTP to the https socket: no HTTP answer
+            with Connection(self.tls_port, timeout=10) as c:
+                c.send(request_bytes("/", self.tls_port))
+                self.assertNotIn(b"HTTP/", c.read_until_close(timeout=8))
+            # a reload keeps both, and cannot take TLS from the https one
+            with open(srv.ini) as f:
+                text = f.read()
+            with open(srv.ini, "w") as f:
+                f.write(re.sub(r"(?m)^(port|certificate|key) = .*%s.*\n"
+                               % re.escape(self.dir), "", text)
+                        .replace("port = %d\n" % self.tls_port, ""))
+            srv.signal(signal.SIGHUP)
+            wait_for(lambda: "reload failed" in srv.log(), message=srv.log)
+            self.assertIn("the socket named https that systemd passed needs "
+                          "[tls] port, certificate and key", srv.log())
+            with open(srv.ini, "w") as f:
+                f.write(text)
+            srv.signal(signal.SIGHUP)
+            wait_for(lambda: "reloaded" in srv.log(), message=srv.log)
+            self.assertTrue(self.tls_works())
+            with Connection(self.plain_port) as c:
+                c.send(request_bytes("/", self.plain_port))
+                self.assertEqual(c.read_response().status, 200)
+            srv.cleanup()
+
+    def test_without_names_every_socket_is_plain(self):
+        srv = self.activate(("plain", "tls"), None)
+        srv.start()
+        self.assertEqual(self.first.read_response().status, 200)
+        self.assertIn("systemd passed no socket named https", srv.log())
+        with Connection(self.tls_port) as c:
+            c.send(request_bytes("/", self.tls_port))
+            self.assertEqual(c.read_response().status, 200)
+
+    def test_an_https_socket_without_tls_is_refused(self):
+        srv = self.activate(("plain", "tls"), "http:https", tls=False)
+        with self.assertRaisesRegex(AssertionError, "exited with status 1"):
+            srv.start()
+        self.assertIn("systemd passed a socket named https "
+                      "(LISTEN_FDNAMES), but %s has no [tls] port, "
+                      "certificate and key" % srv.ini, srv.log())
 
 
 if __name__ == "__main__":
