@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -101,8 +102,11 @@ tree_teardown(void)
 		fprintf(stderr, "could not remove %s\n", top);
 }
 
-/* Makes openat2 fail with err in this (forked) test process only. */
-static void
+/*
+ * Makes openat2 fail with err in this process (the child of
+ * run_refused): 0, or -1.
+ */
+static int
 refuse_openat2(int err)
 {
 	struct sock_filter f[] = {
@@ -115,8 +119,10 @@ refuse_openat2(int err)
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 
-	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
-	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
+		return -1;
+	return 0;
 }
 
 struct open_case {
@@ -144,63 +150,124 @@ static const struct open_case opens[] = {
 
 #define NOPENS (int)(sizeof(opens) / sizeof(opens[0]))
 
-static void
-check_open(const struct open_case *c)
+/* NULL if opening c below rootfd does what c says, else why not. */
+static const char *
+open_fails(const struct open_case *c)
 {
+	static char why[PATH_MAX + 64];
 	int fd;
 
 	errno = 0;
 	fd = fsopen_beneath(rootfd, c->path, O_RDONLY);
-	if (c->ok) {
-		ck_assert_msg(fd != -1, "\"%s\" refused: %s", c->path,
-		    strerror(errno));
+	if (fd != -1)
 		close(fd);
-	} else
-		ck_assert_msg(fd == -1, "\"%s\" opened: it is outside",
+	if (c->ok && fd == -1)
+		snprintf(why, sizeof(why), "\"%s\" refused: %s", c->path,
+		    strerror(errno));
+	else if (!c->ok && fd != -1)
+		snprintf(why, sizeof(why), "\"%s\" opened: it is outside",
 		    c->path);
+	else
+		return NULL;
+	return why;
 }
 
 START_TEST(test_open_below_root)
 {
-	check_open(&opens[_i]);
+	const char *why = open_fails(&opens[_i]);
+
+	ck_assert_msg(why == NULL, "%s", why);
 }
 END_TEST
 
-static int
-can_fork_tests(void)
-{
-	const char *f = getenv("CK_FORK");
+/*
+ * The tests with openat2 refused run in a fresh copy of this program
+ * (refused_main), whether Check forks its tests or not (CK_FORK=no): the
+ * seccomp filter must not outlive the test, and fsopen keeps its probe's
+ * answer for the life of the process, so a forked child of a process that
+ * already probed would not probe again.
+ */
+#define ENV_REFUSE "CHECK_FSOPEN_REFUSE" /* errno openat2 fails with */
+#define ENV_CASE   "CHECK_FSOPEN_CASE"	 /* index in opens[], or -1 */
+#define ENV_ROOT   "CHECK_FSOPEN_ROOT"
 
-	return f == NULL || strcmp(f, "no") != 0;
+/* In the copy: the case named by the environment. Exit 0, or 1 and why. */
+static int
+refused_main(const char *refuse)
+{
+	const char *root = getenv(ENV_ROOT), *cases = getenv(ENV_CASE);
+	const char *why = NULL;
+	int err = atoi(refuse), i = cases != NULL ? atoi(cases) : NOPENS;
+
+	if (root == NULL ||
+	    (rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		why = "no root folder";
+	else if (refuse_openat2(err) == -1)
+		why = "the seccomp filter could not be set";
+	else if (fsopen_probe() != 0)
+		why = "fsopen_probe() says openat2 works";
+	else if (i >= 0 && i < NOPENS)
+		why = open_fails(&opens[i]);
+	else if (strstr(fsopen_mode(), strerror(err)) == NULL)
+		why = "fsopen_mode() does not say why it falls back";
+	if (why != NULL)
+		fprintf(stderr, "%s\n", why);
+	return why == NULL ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Runs case i (-1: the probe's words) in a copy with openat2 refused. */
+static void
+run_refused(int err, int i)
+{
+	char root[PATH_MAX], errs[16], cases[16], why[512];
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+	int p[2], status;
+
+	snprintf(root, sizeof(root), "%s/root", top);
+	snprintf(errs, sizeof(errs), "%d", err);
+	snprintf(cases, sizeof(cases), "%d", i);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		char *argv[] = { "check_fsopen", NULL };
+
+		dup2(p[1], STDERR_FILENO);
+		if (setenv(ENV_ROOT, root, 1) == 0 &&
+		    setenv(ENV_REFUSE, errs, 1) == 0 &&
+		    setenv(ENV_CASE, cases, 1) == 0)
+			execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (got < sizeof(why) - 1 &&
+	    (n = read(p[0], why + got, sizeof(why) - 1 - got)) > 0)
+		got += (size_t)n;
+	why[got] = '\0';
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "openat2 refused with %s, case %d: status %#x: %s", strerror(err),
+	    i, status, why);
 }
 
 START_TEST(test_open_below_root_when_openat2_is_refused)
 {
-	if (!can_fork_tests())
-		return; /* the filter would outlive the test */
-	refuse_openat2(EPERM);
-	check_open(&opens[_i]);
-	ck_assert_int_eq(fsopen_probe(), 0);
+	run_refused(EPERM, _i);
 }
 END_TEST
 
 START_TEST(test_open_below_root_when_openat2_is_missing)
 {
-	if (!can_fork_tests())
-		return;
-	refuse_openat2(ENOSYS);
-	check_open(&opens[_i]);
-	ck_assert_int_eq(fsopen_probe(), 0);
+	run_refused(ENOSYS, _i);
 }
 END_TEST
 
 START_TEST(test_probe_says_why_it_falls_back)
 {
-	if (!can_fork_tests())
-		return;
-	refuse_openat2(EPERM);
-	ck_assert_int_eq(fsopen_probe(), 0);
-	ck_assert_ptr_nonnull(strstr(fsopen_mode(), strerror(EPERM)));
+	run_refused(EPERM, -1);
 }
 END_TEST
 
@@ -228,11 +295,21 @@ fsopen_suite(void)
 	    NOPENS);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("probe");
 	tcase_add_test(tc, test_probe_says_why_it_falls_back);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("probe");
 	tcase_add_test(tc, test_probe_is_stable);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-CHECK_MAIN(fsopen_suite)
+int
+main(void)
+{
+	const char *refuse = getenv(ENV_REFUSE);
+
+	if (refuse != NULL)
+		return refused_main(refuse);
+	return check_run(fsopen_suite());
+}
