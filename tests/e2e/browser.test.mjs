@@ -1,7 +1,9 @@
 // guad in a real browser: Debian's headless Chromium driven by playwright-core.
 //
-// Run by run.sh, which starts guad and passes:
-//   GUAD_URL       http://127.0.0.1:PORT of the guad under test
+// The guad under test is this file's own (guad.mjs: started on an
+// ephemeral port of 127.0.0.1, checked for sanitizer reports when it
+// stops). Run by run.sh, which passes:
+//   GUAD           the guad binary
 //   E2E_DEPS       the folder whose node_modules holds playwright-core
 //   E2E_ARTIFACTS  where the screenshots go
 //   CHROMIUM       the browser binary (/usr/bin/chromium)
@@ -12,24 +14,24 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startGuad, stopGuad } from './guad.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(process.env.E2E_DEPS || here, 'package.json'));
 const { chromium } = require('playwright-core');
 
-const BASE = process.env.GUAD_URL;
-if (!BASE || !/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE))
-  throw new Error('GUAD_URL must be http://127.0.0.1:PORT (run tests/e2e/run.sh)');
 const ARTIFACTS = process.env.E2E_ARTIFACTS || join(process.cwd(), 'tests/e2e/artifacts');
 const WAIT = 5000;              // every wait of a page or an element
 const TEST = { timeout: 20000 }; // every test as a whole
 
 // playwright-core gives the browser a fresh profile (--user-data-dir) of its
 // own in a temporary folder (below run.sh's, which sets TMPDIR) and removes it.
-let browser, context;
+let browser, context, guad, BASE;
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
+  guad = await startGuad('browser');
+  BASE = guad.url;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -57,6 +59,7 @@ before(async () => {
 after(async () => {
   await context?.close().catch(() => {});
   await browser?.close().catch(() => {});
+  await stopGuad(guad);
 });
 
 // A page whose uncaught errors and off-site requests are recorded.

@@ -1,43 +1,34 @@
 // The pages a visitor reaches besides files, in a real browser: a
 // directory listing, the 404 page and the 503 page, next to / and /msg.
 //
-// This file starts a second guad of its own (GUAD, from run.sh) on an
-// ephemeral port of 127.0.0.1, in a temporary folder: its root is a copy of
-// www/ with a listed folder, and its [msg] db is in a folder that does not
-// exist, so that its board answers 503. It is stopped by its pid. / and
-// /msg are shot from run.sh's guad (GUAD_URL), whose board works.
+// This file starts two guads (guad.mjs: each checked for sanitizer reports
+// when it stops): one whose board works, for / and /msg, and one whose
+// root is a copy of www/ with a listed folder and whose [msg] db is in a
+// folder that does not exist, so that its board answers 503.
 //
 // Each page is shot at a desktop width (1280) and a phone width (390); each
 // must link the site's stylesheet (loaded, with rules, the same background
 // as /) and fit the phone's width; the listing's sort links work by plain
 // clicks, on a page without any script.
 //
-// Run by run.sh, which passes GUAD, GUAD_URL, E2E_DEPS, E2E_ARTIFACTS,
-// CHROMIUM and TMPDIR (see browser.test.mjs).
+// Run by run.sh, which passes GUAD, E2E_DEPS, E2E_ARTIFACTS, CHROMIUM and
+// TMPDIR (see browser.test.mjs).
 // SPDX-License-Identifier: ISC
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
 import {
-  chmodSync, cpSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync,
-  utimesSync, writeFileSync,
+  chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WWW, startGuad, stopGuad } from './guad.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(process.env.E2E_DEPS || here, 'package.json'));
 const { chromium } = require('playwright-core');
 
-const BASE = process.env.GUAD_URL;
-if (!BASE || !/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE))
-  throw new Error('GUAD_URL must be http://127.0.0.1:PORT (run tests/e2e/run.sh)');
-const GUAD = process.env.GUAD;
-if (!GUAD)
-  throw new Error('GUAD must name the guad binary (run tests/e2e/run.sh)');
-const WWW = join(here, '..', '..', 'www');
 const ARTIFACTS = process.env.E2E_ARTIFACTS || join(process.cwd(), 'tests/e2e/artifacts');
 const WAIT = 5000;
 const TEST = { timeout: 30000 };
@@ -62,14 +53,12 @@ const BY_NAME = [...DIRS].sort().map(d => d + '/')
 const BY_SIZE_DESC = [...DIRS].sort().reverse().map(d => d + '/')
   .concat([...FILES].sort((a, b) => b[1] - a[1]).map(f => f[0]));
 
-let browser, dir, guad, OWN, guadLog;
+let browser, board, own, BASE, OWN;
 
-function sleep(ms) { return new Promise(resolve => setTimeout(resolve, ms)); }
-
-// guad as run.sh starts it: port 0, wait for "ready: " and read the port
-// from "listening on 127.0.0.1:PORT" in its log, 10 s at most.
-async function startGuad() {
-  dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'pages-'));
+// The guad whose board does not work: its root is a copy of www/ with
+// the listed folder.
+async function startOwn() {
+  const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'pages-'));
   const root = join(dir, 'www');
   cpSync(WWW, root, { recursive: true });
   chmodSync(root, 0o755); // a copy of a read-only tree (make distcheck)
@@ -83,55 +72,19 @@ async function startGuad() {
   for (const d of DIRS) mkdirSync(join(files, d));
   writeFileSync(join(files, 'docs', 'readme.txt'), 'inside\n');
   for (const d of DIRS) utimesSync(join(files, d), then, then);
-
-  const user = process.getuid && process.getuid() === 0 ? 'user = nobody\n' : '';
-  const ini = join(dir, 'gua.ini');
-  writeFileSync(ini, `[server]
-host = 127.0.0.1
-port = 0
-workers = 1
-root = ${root}
-error_log = stderr
-access_log = ${join(dir, 'access.log')}
-${user}
-[msg]
-db = ${join(dir, 'no-such-folder', 'msg.db')}
-
-[routes]
-/ = file index.html
-/doge.gif = file doge.gif
-/msg = msg msg.html
-/static/ = dir static
-/files/ = dir files listing
-`);
-  guadLog = join(dir, 'guad.log');
-  const fd = openSync(guadLog, 'w');
-  guad = spawn(GUAD, ['-c', ini], { stdio: ['ignore', 'ignore', fd] });
-  closeSync(fd);
-  let exited = false;
-  guad.once('exit', () => { exited = true; });
-  for (let i = 0; i < 100 && !exited; i++) {
-    const log = readFileSync(guadLog, 'utf8');
-    const m = log.match(/listening on 127\.0\.0\.1:(\d+)/);
-    if (log.includes('ready: ') && m) return `http://127.0.0.1:${m[1]}`;
-    await sleep(100);
-  }
-  throw new Error(`guad did not get ready within 10 s:\n${readFileSync(guadLog, 'utf8')}`);
-}
-
-// TERM, then KILL after 5 s: only the process this file started.
-async function stopGuad() {
-  if (!guad || guad.exitCode !== null || guad.signalCode !== null) return;
-  const gone = new Promise(resolve => guad.once('exit', resolve));
-  process.kill(guad.pid, 'SIGTERM');
-  const t = setTimeout(() => { try { process.kill(guad.pid, 'SIGKILL'); } catch { } }, 5000);
-  await gone;
-  clearTimeout(t);
+  return startGuad('pages-own', {
+    dir, root, workers: 1,
+    db: join(dir, 'no-such-folder', 'msg.db'),
+    routes: ['/files/ = dir files listing'],
+  });
 }
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  OWN = await startGuad();
+  board = await startGuad('pages');
+  BASE = board.url;
+  own = await startOwn();
+  OWN = own.url;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -152,15 +105,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => {});
-  const alive = guad && guad.exitCode === null && guad.signalCode === null;
-  await stopGuad();
-  const log = guadLog ? readFileSync(guadLog, 'utf8') : '';
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  // guad lived through the tests, stopped cleanly, and no sanitizer spoke
-  assert.ok(alive, `the second guad died during the tests:\n${log}`);
-  assert.equal(guad.exitCode, 0, `the second guad's exit on TERM:\n${log}`);
-  // (what the sanitizers print on a finding, as tests/integration looks)
-  assert.doesNotMatch(log, /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/, log);
+  await stopGuad(board, own);
 });
 
 async function newPage(t, size) {

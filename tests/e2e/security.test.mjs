@@ -6,8 +6,8 @@
 // headless Chromium (driven by playwright-core) both are refused with 403
 // and store nothing, while the same form on guad's own /msg page posts.
 //
-// Run by run.sh, which starts guad and passes GUAD_URL, E2E_DEPS,
-// E2E_ARTIFACTS and CHROMIUM (see browser.test.mjs).
+// Its guad is its own (guad.mjs). Run by run.sh, which passes GUAD,
+// E2E_DEPS, E2E_ARTIFACTS and CHROMIUM (see browser.test.mjs).
 // SPDX-License-Identifier: ISC
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,19 +16,17 @@ import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startGuad, stopGuad } from './guad.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(process.env.E2E_DEPS || here, 'package.json'));
 const { chromium } = require('playwright-core');
 
-const BASE = process.env.GUAD_URL;
-if (!BASE || !/^http:\/\/127\.0\.0\.1:\d+$/.test(BASE))
-  throw new Error('GUAD_URL must be http://127.0.0.1:PORT (run tests/e2e/run.sh)');
 const ARTIFACTS = process.env.E2E_ARTIFACTS || join(process.cwd(), 'tests/e2e/artifacts');
 const WAIT = 5000;
 const TEST = { timeout: 20000 };
 
-let browser, context, other, OTHER;
+let browser, context, other, OTHER, guad, BASE;
 const pages = new Map(); // path -> HTML the other origin serves
 
 function unique(tag) {
@@ -37,6 +35,8 @@ function unique(tag) {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
+  guad = await startGuad('security');
+  BASE = guad.url;
   // The other site: another loopback address, an ephemeral port.
   other = createServer((req, res) => {
     const html = pages.get(req.url.split('?')[0]);
@@ -77,6 +77,7 @@ after(async () => {
   await context?.close().catch(() => {});
   await browser?.close().catch(() => {});
   await new Promise(resolve => (other ? other.close(resolve) : resolve()));
+  await stopGuad(guad);
 });
 
 // The board as a plain client sees it: is text on it?
