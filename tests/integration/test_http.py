@@ -637,7 +637,11 @@ class PipelineDeadlineTest(ServerTestCase):
 
 
 class TimeoutTest(ServerTestCase):
+    """Each timeout's effect comes at its configured value: not before
+    (minus guadtest.TIMER_EARLY), not after (plus guadtest.TIMER_LATE)."""
+
     HEADER = BODY = KEEPALIVE = SEND = 1
+    TRICKLE = 0.3       # seconds between two trickled bytes
 
     @classmethod
     def server_args(cls):
@@ -649,85 +653,87 @@ class TimeoutTest(ServerTestCase):
                                           "send": str(cls.SEND)},
                              "routes": {"/big/": "dir big"}}}
 
-    def trickle(self, c, data, start, limit):
-        """Send data one byte every 0.3 s until the server answers (or
-        limit seconds after start).  Returns True if it answered."""
+    def assert_at(self, elapsed, value, what, late=0.0):
+        """elapsed (seconds, by the test's clock) is the configured value
+        within the timer margins (plus late: the test's own delay in
+        noticing)."""
+        self.assertGreaterEqual(elapsed, value - guadtest.TIMER_EARLY,
+                                "%s after %.2f s; it is %d s"
+                                % (what, elapsed, value))
+        self.assertLessEqual(elapsed, value + guadtest.TIMER_LATE + late,
+                             "%s after %.2f s; it is %d s"
+                             % (what, elapsed, value))
+
+    def trickle(self, c, data):
+        """Send data one byte every TRICKLE seconds until the server
+        answers or closes (True), or all of it went (False).  The answer
+        is noticed at most TRICKLE seconds after it came."""
         c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for i in range(len(data)):
-            if time.monotonic() - start > limit:
-                return False
             try:
                 c.sock.send(data[i:i + 1])
             except (BrokenPipeError, ConnectionResetError):
                 return True
-            readable, _, _ = select.select([c.sock], [], [], 0.3)
+            readable, _, _ = select.select([c.sock], [], [], self.TRICKLE)
             if readable:
                 return True
         return False
 
     def test_header_timeout_is_not_extended_by_a_trickle(self):
+        # 100 bytes at one every TRICKLE s: far longer than the timeout
         data = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 100
         with Connection(self.server.port, timeout=10) as c:
             start = time.monotonic()
-            answered = self.trickle(c, data, start, self.HEADER + 4)
-            self.assertTrue(answered, "no answer to a trickled head within "
-                            "%d s" % (self.HEADER + 4))
-            r = c.read_response(timeout=3)
+            self.assertTrue(self.trickle(c, data),
+                            "the whole trickled head went unanswered")
             elapsed = time.monotonic() - start
+            r = c.read_response()
             self.assertEqual(r.status, 408, r)
-            self.assertGreater(elapsed, self.HEADER - 0.2)
-            self.assertLess(elapsed, self.HEADER + 2,
-                            "408 came %.1f s after the connection opened; "
-                            "header timeout is %d s" % (elapsed, self.HEADER))
-            self.assertTrue(c.closed_by_server(2.0),
+            self.assert_at(elapsed, self.HEADER, "the 408", self.TRICKLE)
+            self.assertTrue(c.closed_by_server(),
                             "connection not closed after the 408")
-            self.assertLess(time.monotonic() - start, self.HEADER + 3)
 
     def test_header_timeout_without_any_bytes_closes_silently(self):
         with Connection(self.server.port, timeout=10) as c:
             start = time.monotonic()
-            data = c.read_until_close(timeout=self.HEADER + 4)
+            data = c.read_until_close()
             elapsed = time.monotonic() - start
-            self.assertTrue(c.eof, "connection still open after %.1f s"
-                            % elapsed)
+            self.assertTrue(c.eof, "connection still open")
             self.assertEqual(data, b"", "expected a silent close")
-            self.assertLess(elapsed, self.HEADER + 2)
+            self.assert_at(elapsed, self.HEADER, "closed")
 
     def test_body_timeout_gives_408(self):
         with Connection(self.server.port, timeout=10) as c:
             c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
                    "Content-Length: 100\r\n\r\nmessage=ab" % FORM)
             start = time.monotonic()
-            r = c.read_response(timeout=self.BODY + 4)
+            r = c.read_response()
             elapsed = time.monotonic() - start
             self.assertEqual(r.status, 408, r)
-            self.assertLess(elapsed, self.BODY + 2)
-            self.assertTrue(c.closed_by_server(2.0))
+            self.assert_at(elapsed, self.BODY, "the 408")
+            self.assertTrue(c.closed_by_server())
 
     def test_body_timeout_is_not_extended_by_a_trickle(self):
         with Connection(self.server.port, timeout=10) as c:
             c.send("POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
                    "Content-Length: 100\r\n\r\n" % FORM)
             start = time.monotonic()
-            answered = self.trickle(c, b"message=" + b"t" * 92, start,
-                                    self.BODY + 4)
-            self.assertTrue(answered)
-            r = c.read_response(timeout=3)
+            self.assertTrue(self.trickle(c, b"message=" + b"t" * 92),
+                            "the whole trickled body went unanswered")
             elapsed = time.monotonic() - start
+            r = c.read_response()
             self.assertEqual(r.status, 408, r)
-            self.assertLess(elapsed, self.BODY + 2)
+            self.assert_at(elapsed, self.BODY, "the 408", self.TRICKLE)
 
     def test_idle_keepalive_connection_is_closed(self):
         with Connection(self.server.port, timeout=10) as c:
             c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertEqual(c.read_response().status, 200)
             start = time.monotonic()
-            self.assertFalse(c.closed_by_server(0.3),
-                             "closed at once, not after keepalive")
-            self.assertTrue(c.closed_by_server(self.KEEPALIVE + 3),
-                            "idle keep-alive connection still open after "
-                            "%d s" % (self.KEEPALIVE + 3))
-            self.assertLess(time.monotonic() - start, self.KEEPALIVE + 2)
+            self.assertTrue(c.closed_by_server(timeout=10),
+                            "idle keep-alive connection still open")
+            self.assert_at(time.monotonic() - start, self.KEEPALIVE,
+                           "the idle connection closed")
 
     def test_send_timeout_closes_a_client_that_stops_reading(self):
         port = self.server.port
@@ -736,14 +742,22 @@ class TimeoutTest(ServerTestCase):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             sock.settimeout(5)
             sock.connect((guadtest.HOST, port))
+            client_port = sock.getsockname()[1]
             sock.sendall(b"GET /big/big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            # The worker has read the request and its sends are stuck
+            # (the client reads nothing): the request left the socket.
+            wait_for(lambda: guadtest.unread_bytes(port, client_port) == 0,
+                     5, message="the worker to read the request")
             # The worker (only one) is not blocked by this client.
-            time.sleep(0.5)
-            t = time.monotonic()
-            r = get(port, "/", timeout=5)
-            self.assertEqual(r.status, 200, r)
-            self.assertLess(time.monotonic() - t, 5)
-            time.sleep(self.SEND + 3)
+            self.assertEqual(get(port, "/").status, 200)
+            # The server side of the connection leaves ESTABLISHED when
+            # the worker closes it: SEND seconds after its last progress,
+            # which was at most the time of the request above.
+            start = time.monotonic()
+            wait_for(lambda: guadtest.unread_bytes(port, client_port) is None,
+                     self.SEND + guadtest.TIMER_LATE, interval=0.01,
+                     message="the worker to close the stalled connection "
+                     "within send = %d s" % self.SEND)
             total, head, how = read_all(sock, 20)
         finally:
             sock.close()
@@ -827,10 +841,10 @@ class IdleConnectionsTest(unittest.TestCase):
                 try:
                     wait_for(lambda: len(rounds) >= 2, 10,
                              message="two rounds of trickled bytes")
-                    start = time.monotonic()
+                    # answered while the trickle goes on: counted in
+                    # its rounds, not by a clock
                     r = get(s.port, "/", timeout=5)
                     self.assertEqual(r.status, 200, r)
-                    self.assertLess(time.monotonic() - start, 5)
                     self.assertLess(len(rounds), self.TRICKLE_ROUNDS,
                                     "the trickle was over before the "
                                     "request was answered")
@@ -956,16 +970,12 @@ class FdExhaustionTest(unittest.TestCase):
             finally:
                 close_all(conns)
 
-            # Recovery: once the clients are gone, new requests succeed.
-            def served_again():
-                try:
-                    r = get(s.port, "/", timeout=5)
-                except (OSError, AssertionError):
-                    return None
-                return r if r.status == 200 else None
-            r = wait_for(served_again, 10, interval=0.2,
-                         message=lambda: "a 200 after the clients closed\n%s"
-                         % s.log()[-2000:])
+            # Recovery: once the clients are gone, the very next request
+            # succeeds (no retry): the worker accepts again at most
+            # ACCEPT_PAUSE_MS (100 ms, worker.c) after it paused, and
+            # first takes the closed connections still queued before it.
+            r = get(s.port, "/", timeout=10)
+            self.assertEqual(r.status, 200, s.log()[-2000:])
             with open(os.path.join(guadtest.WWW, "index.html"), "rb") as f:
                 self.assertEqual(r.body, f.read())
             for _ in range(5):
