@@ -259,7 +259,6 @@ take(struct msg *m, struct hreq *q, const char *raw, size_t len,
 	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message could not be stored.");
-		r->retry_after = 1;
 		return TAKE_REFUSED;
 	}
 }
@@ -325,7 +324,6 @@ post_preconditions(struct msg *m, const struct route *rt,
 	default:
 		resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "The message board is unavailable.");
-		r->retry_after = 1;
 		return HTTP_STATUS_SERVICE_UNAVAILABLE;
 	}
 	page_validators(m, rt, r);
@@ -359,7 +357,6 @@ busy(struct hreq *q, struct response *r)
 	    q->req->path.p, (long long)waited);
 	resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 	    "The server is busy; please try again in a moment.");
-	r->retry_after = 1;
 	return handler_answer(q, HTTP_STATUS_SERVICE_UNAVAILABLE);
 }
 
@@ -386,7 +383,6 @@ unavailable(struct hreq *q, struct response *r)
 {
 	resp_error_detail(r, HTTP_STATUS_SERVICE_UNAVAILABLE,
 	    "The message board is unavailable.");
-	r->retry_after = 1;
 	return handler_answer(q, HTTP_STATUS_SERVICE_UNAVAILABLE);
 }
 

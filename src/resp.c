@@ -31,7 +31,8 @@ resp_body(struct response *r, const char *p, size_t len)
 /*
  * Turns r into the short HTML page for an error status. Only what a
  * client needs to know to act is kept (Allow, Location, Content-Range),
- * and on a redirect the Cache-Control its handler set.
+ * and on a redirect the Cache-Control its handler set; a 503 gets
+ * Retry-After.
  */
 void
 resp_error(struct response *r, int status)
@@ -61,6 +62,8 @@ resp_error_detail(struct response *r, int status, const char *detail)
 	r->vary_accept = 0;
 	r->error_page = 1;
 	r->detail = detail;
+	r->retry_after =
+	    status == HTTP_STATUS_SERVICE_UNAVAILABLE ? RESP_RETRY_AFTER_S : 0;
 	page_error_builtin(r, NULL);
 }
 

@@ -12,6 +12,12 @@
 #include "http.h"
 
 #define RESP_BODY_MAX 3
+/*
+ * Every 503 tells the client when to try again: seconds. What it answers
+ * (a busy or unreachable store, no descriptor or memory left, a stuck
+ * worker) passes within about a second or is not helped by waiting longer.
+ */
+#define RESP_RETRY_AFTER_S 1
 struct response {
 	int status;
 	const char *content_type;
@@ -33,7 +39,7 @@ struct response {
 	off_t range_total;	 /* 206, 416: the whole length */
 	unsigned close : 1;	 /* end the connection after */
 	unsigned no_body : 1;	 /* HEAD, 304 */
-	unsigned retry_after;	 /* 503: seconds; 0: none */
+	unsigned retry_after;	 /* 503: seconds */
 	unsigned error_page : 1; /* the body is resp_error's page */
 	const char *detail;	 /* its sentence saying why, or NULL */
 	char ebuf[512];		 /* the middle of the error page */

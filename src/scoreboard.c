@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "date.h"
+#include "resp.h"
 #include "scoreboard.h"
 #include "transport.h"
 
@@ -293,10 +294,11 @@ scoreboard_store(struct scoreboard_slot *s, enum scoreboard_store_op op,
 void
 scoreboard_stuck_reply(struct scoreboard_slot *s)
 {
+	_Static_assert(RESP_RETRY_AFTER_S == 1, "the reply's Retry-After");
 	static const char reply[] =
 	    "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Length: 32\r\nConnection: close\r\n"
+	    "Content-Length: 32\r\nConnection: close\r\nRetry-After: 1\r\n"
 	    "X-Content-Type-Options: nosniff\r\n\r\n"
 	    "The request took too long here.\n";
 

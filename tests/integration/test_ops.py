@@ -678,6 +678,7 @@ class WorkerTimeoutTest(unittest.TestCase):
                 r = conn.read_response(timeout=5)
                 self.assertEqual(r.status, 503, r)
                 self.assertRegex(r.head, rb"^HTTP/1\.1 503 ")
+                self.assertEqual(r.headers.get("retry-after"), "1", r)
             finally:
                 if alive(wpid, wst):
                     os.kill(wpid, signal.SIGCONT)
