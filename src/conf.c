@@ -310,6 +310,7 @@ check_routes(struct parse *ps)
 			seterr(ps, r->line, "%s", msg);
 			return -1;
 		}
+		route_share_dir(r, c->routes, i);
 	}
 	return 0;
 }

@@ -126,7 +126,10 @@ static_sandbox(const struct conf *c, const struct route *rt,
     struct sandbox_rules *sr)
 {
 	(void)c;
-	return rt->fd == -1 ? 0 : sandbox_allow_fd(sr, rt->fd, 0, rt->path);
+	/* a shared directory is allowed once, by the route that holds it */
+	if (rt->fd == -1 || rt->fd_borrowed)
+		return 0;
+	return sandbox_allow_fd(sr, rt->fd, 0, rt->path);
 }
 
 /* A worker's MIME cookie and small-file cache, shared by file and dir. */

@@ -178,7 +178,35 @@ route_open(struct route *r, int root_fd, const char *root, char *err,
 	return 0;
 }
 
-/* Frees what a route owns (not r itself) and closes its fd. */
+/*
+ * A dir route whose directory an earlier one (of the n at earlier)
+ * already holds open takes that descriptor and closes its own: thousands
+ * of routes over a few folders hold a few descriptors in every process,
+ * not one each. Only the holders are compared: O(distinct directories).
+ * The same resolved path is the same directory, seen through the same
+ * mount, so what is opened below it and the path it is checked against
+ * (r->real) stay the same.
+ */
+void
+route_share_dir(struct route *r, struct route *earlier, size_t n)
+{
+	size_t i;
+
+	if (r->fd == -1 || r->real == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (earlier[i].fd == -1 || earlier[i].fd_borrowed ||
+		    earlier[i].real == NULL ||
+		    strcmp(earlier[i].real, r->real) != 0)
+			continue;
+		close(r->fd);
+		r->fd = earlier[i].fd;
+		r->fd_borrowed = 1;
+		return;
+	}
+}
+
+/* Frees what a route owns (not r itself) and closes its own fd. */
 void
 route_free(struct route *r)
 {
@@ -187,7 +215,7 @@ route_free(struct route *r)
 	free(r->cache_control);
 	free(r->real);
 	free(r->target);
-	if (r->fd != -1)
+	if (r->fd != -1 && !r->fd_borrowed)
 		close(r->fd);
 	html_template_free(&r->tmpl);
 }

@@ -11,6 +11,7 @@ int route_parse(struct route *, const char *path, const char *value, char *err,
     size_t errlen);
 int route_open(struct route *, int root_fd, const char *root, char *err,
     size_t errlen);
+void route_share_dir(struct route *, struct route *earlier, size_t n);
 int route_format(const struct route *, char *buf, size_t len);
 void route_free(struct route *);
 

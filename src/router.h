@@ -18,6 +18,7 @@ struct route {
 	char *arg;		       /* relative to the root */
 	int line;		       /* in gua.ini */
 	int fd;			       /* dir: O_PATH fd; else -1 */
+	unsigned fd_borrowed : 1;      /* an earlier route's: not closed */
 	char *real;		       /* dir: its path, as the kernel
 						   resolves fd; else NULL */
 	size_t reallen;
