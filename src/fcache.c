@@ -10,13 +10,13 @@
 #include "fcache.h"
 #include "hex.h"
 
-/* FNV-1a over the owner's address and the name. */
+/* The hash of the name, begun from the owner's address. */
 static uint64_t
 hash(const void *owner, const char *name, size_t len)
 {
 	uintptr_t o = (uintptr_t)owner;
 
-	return hex_fnv1a(hex_fnv1a(HEX_FNV_BASIS, &o, sizeof(o)), name, len);
+	return hex_hash((uint64_t)o, name, len);
 }
 
 static void

@@ -276,9 +276,7 @@ page_validators(const struct msg *m, const struct route *rt, struct response *r)
 	uint64_t page = m->conf->msg_page_size;
 	uint32_t h;
 
-	h = (uint32_t)hex_fnv1a(hex_fnv1a(HEX_FNV_BASIS, rt->tmpl.text,
-				    rt->tmpl.len),
-	    &page, sizeof(page));
+	h = (uint32_t)hex_hash(page, rt->tmpl.text, rt->tmpl.len);
 	snprintf(r->etag, sizeof(r->etag), "\"m%llx-%08x\"",
 	    (unsigned long long)m->newest_id, h);
 	r->last_modified =

@@ -13,7 +13,7 @@
 static struct route **
 slot(struct route **tab, size_t mask, const char *path, size_t len)
 {
-	size_t i = (size_t)hex_fnv1a(HEX_FNV_BASIS, path, len) & mask;
+	size_t i = (size_t)hex_hash(0, path, len) & mask;
 
 	while (tab[i] != NULL &&
 	    (tab[i]->len != len || memcmp(tab[i]->path, path, len) != 0))
