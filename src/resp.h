@@ -42,7 +42,7 @@ struct response {
 	unsigned retry_after;	 /* 503: seconds */
 	unsigned error_page : 1; /* the body is resp_error's page */
 	const char *detail;	 /* its sentence saying why, or NULL */
-	char ebuf[512];		 /* the middle of the error page */
+	char ebuf[512]; /* the middle of the error page; last, see resp_init */
 };
 
 void resp_init(struct response *);
