@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,43 +16,52 @@ is_hex(char c)
 	    (c >= 'A' && c <= 'F');
 }
 
-static int
-is_alnum(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z');
-}
+/* A bit per character below 128: one word for 0-63, one for 64-127. */
+#define BIT(c) (1ULL << ((unsigned)(c)&63))
 
-/* unreserved / sub-delims (RFC 3986 2.2, 2.3) */
+/* unreserved / sub-delims (RFC 3986 2.2, 2.3): 0-9 and -._~!$&'()*+,;= */
+static const uint64_t plain_low = 0x3ffULL << '0' | BIT('-') | BIT('.') |
+    BIT('!') | BIT('$') | BIT('&') | BIT('\'') | BIT('(') | BIT(')') |
+    BIT('*') | BIT('+') | BIT(',') | BIT(';') | BIT('=');
+/* and A-Z a-z _ ~ */
+static const uint64_t plain_high = 0x3ffffffULL << ('A' - 64) |
+    0x3ffffffULL << ('a' - 64) | BIT('_') | BIT('~');
+
+/* a shift and a test, where a character list would be a search */
 static int
 is_plain(char c)
 {
-	return is_alnum(c) || (c != '\0' && strchr("-._~!$&'()*+,;=", c));
+	unsigned u = (unsigned char)c;
+
+	if (u < 64)
+		return (int)(plain_low >> u & 1);
+	return u < 128 && (plain_high >> (u - 64) & 1);
 }
 
-/* dec-octet "." dec-octet "." dec-octet "." dec-octet, nothing after */
+/*
+ * dec-octet "." dec-octet "." dec-octet "." dec-octet, nothing after, in
+ * one pass. A dec-octet has no leading zero, so three digits are at
+ * least 100 and a fourth makes more than 255.
+ */
 static int
 ipv4(const char *p, size_t len)
 {
-	size_t i = 0, start;
-	int octets = 0, v;
+	unsigned v = 0, digits = 0, dots = 0, d;
+	size_t i;
 
-	while (octets < 4) {
-		start = i;
-		for (v = 0;
-		     i < len && p[i] >= '0' && p[i] <= '9' && i - start < 3;
-		     i++)
-			v = v * 10 + (p[i] - '0');
-		/* one to three digits, no leading zero, at most 255 */
-		if (i == start || v > 255 || (i - start > 1 && p[start] == '0'))
-			return 0;
-		if (++octets < 4) {
-			if (i == len || p[i] != '.')
+	for (i = 0; i < len; i++) {
+		d = (unsigned)(unsigned char)p[i] - '0';
+		if (d < 10) {
+			if ((digits == 1 && v == 0) || (v = v * 10 + d) > 255)
 				return 0;
-			i++;
-		}
+			digits++;
+		} else if (p[i] == '.' && digits > 0 && dots < 3) {
+			dots++;
+			digits = v = 0;
+		} else
+			return 0;
 	}
-	return i == len;
+	return dots == 3 && digits > 0;
 }
 
 /*
@@ -134,13 +144,12 @@ reg_name(const char *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		if (p[i] == '%') {
-			if (len - i < 3 || !is_hex(p[i + 1]) ||
-			    !is_hex(p[i + 2]))
-				return 0;
-			i += 2;
-		} else if (!is_plain(p[i]))
+		if (is_plain(p[i]))
+			continue;
+		if (p[i] != '%' || len - i < 3 || !is_hex(p[i + 1]) ||
+		    !is_hex(p[i + 2]))
 			return 0;
+		i += 2;
 	}
 	return 1;
 }
@@ -151,9 +160,10 @@ reg_name(const char *p, size_t len)
  * IPvFuture), then an optional port of digits up to 65535. An empty
  * text is an empty reg-name (Host may be empty); an empty host before a
  * port is not. Returns 0 with a filled, or -1 if the syntax is wrong.
+ * Without classify, an IPv4 address is left a reg-name's kind.
  */
-int
-authority_parse(const char *p, size_t len, struct authority *a)
+static int
+parse(const char *p, size_t len, struct authority *a, int classify)
 {
 	const char *colon, *end = p + len;
 	size_t hlen, i;
@@ -181,12 +191,11 @@ authority_parse(const char *p, size_t len, struct authority *a)
 		if (colon == NULL)
 			colon = end;
 		hlen = (size_t)(colon - p);
-		if (ipv4(p, hlen))
-			a->kind = AUTHORITY_IPV4;
-		else if (reg_name(p, hlen))
-			a->kind = AUTHORITY_REG_NAME;
-		else
+		/* every IPv4address is a reg-name too: the syntax is that */
+		if (!reg_name(p, hlen))
 			return -1;
+		a->kind = classify && ipv4(p, hlen) ? AUTHORITY_IPV4
+						    : AUTHORITY_REG_NAME;
 		if (hlen == 0 && colon < end)
 			return -1;
 	}
@@ -205,6 +214,24 @@ authority_parse(const char *p, size_t len, struct authority *a)
 	}
 	a->port_number = (unsigned)port;
 	return 0;
+}
+
+int
+authority_parse(const char *p, size_t len, struct authority *a)
+{
+	return parse(p, len, a, 1);
+}
+
+/*
+ * Is p[0..len) a host [":" port]? authority_parse's answer without its
+ * kind, so that a request's Host is not read twice over.
+ */
+int
+authority_valid(const char *p, size_t len)
+{
+	struct authority a;
+
+	return parse(p, len, &a, 0) == 0;
 }
 
 /* Is p[0..len) a host alone, without a port, and not empty? */

@@ -24,6 +24,7 @@ struct authority {
 };
 
 int authority_parse(const char *, size_t, struct authority *);
+int authority_valid(const char *, size_t);
 int authority_host_ok(const char *, size_t);
 int authority_host_eq(const struct http_slice *, const char *name);
 int authority_names_check(const char *value, char *why, size_t len);

@@ -193,9 +193,7 @@ query:
 static int
 host_ok(const struct http_slice *h)
 {
-	struct authority a;
-
-	return authority_parse(h->p, h->len, &a) == 0;
+	return authority_valid(h->p, h->len);
 }
 
 /*

@@ -108,6 +108,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc, hrc;
 
 	rc = authority_parse(in, size, &a);
+	/* the check without the kind answers the same */
+	FUZZ_CHECK(authority_valid(in, size) == (rc == 0));
 	if (rc == 0) {
 		FUZZ_CHECK(a.kind < AUTHORITY_KIND_COUNT);
 		FUZZ_CHECK(a.host.p == in);
