@@ -3,8 +3,9 @@
 """HTTPS around the TLS listener: [tls] redirect (the plain port answers
 308 to the https URL), [tls] hsts (Strict-Transport-Security on TLS
 responses only), [tls] ktls (which way files go), their gua.ini errors,
-and the sockets systemd passes, named by FileDescriptorName= (http and
-https), under systemd-socket-activate as in test_systemd.py.
+the sockets systemd passes, named by FileDescriptorName= (http and
+https), under systemd-socket-activate as in test_systemd.py, and reloads
+that change the certificate under load without a failed request.
 
 Certificates are made by the openssl CLI (tlscerts.py) in a temporary
 directory for each test class."""
@@ -15,8 +16,10 @@ import re
 import shutil
 import signal
 import subprocess
+import ssl
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
@@ -290,6 +293,150 @@ class KTLSTest(TLSBase):
                                     asked)
                 else:
                     self.assertEqual(asked, [])
+
+
+def fingerprint_of_file(path):
+    with open(path) as f:
+        pem = f.read().split("-----END CERTIFICATE-----")[0] + \
+            "-----END CERTIFICATE-----\n"
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+
+
+class TLSLoadClient(threading.Thread):
+    """Requests over TLS until stopped, never retrying: every request
+    that does not end in a whole 200 with the file is a failure, counted
+    with why. keep_alive: one connection for as long as the server keeps
+    it (a new one after its Connection: close); else a new connection,
+    and so a full handshake, for each request. Records the certificate
+    each new connection got."""
+
+    def __init__(self, port, ctx, keep_alive, want, stop):
+        super().__init__(daemon=True)
+        self.port, self.ctx, self.keep_alive = port, ctx, keep_alive
+        self.want, self.stop = want, stop
+        self.answered = 0
+        self.failures = []
+        self.certs = []         # fingerprints, in order
+        self.error = None
+
+    def run(self):
+        conn = None
+        try:
+            while not self.stop.is_set():
+                if conn is None:
+                    try:
+                        conn = TLSConnection(self.port, self.ctx, timeout=10)
+                    except (OSError, ssl.SSLError) as e:
+                        self.failures.append(("handshake", repr(e)))
+                        continue
+                    self.certs.append(hashlib.sha256(
+                        conn.sock.getpeercert(True)).hexdigest())
+                    served = 0
+                try:
+                    conn.send(request_bytes("/static/r.txt", self.port))
+                    r = conn.read_response()
+                except (OSError, ssl.SSLError, AssertionError) as e:
+                    self.failures.append(("request %d on its connection"
+                                          % (served + 1), repr(e)))
+                    conn.close()
+                    conn = None
+                    continue
+                served += 1
+                if (r.status, r.body) != (200, self.want):
+                    self.failures.append(("answer", repr(r)))
+                else:
+                    self.answered += 1
+                if not self.keep_alive or \
+                        "close" in r.headers.get("connection", ""):
+                    conn.close()
+                    conn = None
+        except BaseException as e:  # noqa: B902 -- reported by the test
+            self.error = e
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+class ReloadUnderLoadTest(TLSBase):
+    """HUP to a new certificate while clients keep requesting, on
+    keep-alive connections and on a new connection for each request:
+    not one request fails, and after each reload new connections get the
+    new certificate. Three reloads: two replace the files gua.ini names
+    (as a renewal does), one points gua.ini at another pair."""
+
+    def test_certificate_changes_under_load_lose_nothing(self):
+        pairs = [self.ca.leaf("gen%d" % i) for i in range(3)]
+        live = os.path.join(self.dir, "live")
+        os.makedirs(live, exist_ok=True)
+        cert = os.path.join(live, "cert.pem")
+        key = os.path.join(live, "key.pem")
+
+        def install(pair):
+            for src, dst in zip(pair, (cert, key)):
+                shutil.copyfile(src, dst + ".new")
+                os.replace(dst + ".new", dst)
+
+        install((self.cert, self.key))
+        body = b"0123456789" * 50
+        srv = self.tls_server(tls={"certificate": cert, "key": key},
+                              files={"static/r.txt": body}, log_files=True)
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        stop = threading.Event()
+        clients = [TLSLoadClient(self.tls_port, self.ctx(), ka, body, stop)
+                   for ka in (True, True, False, False)]
+        for c in clients:
+            c.start()
+        self.addCleanup(stop.set)
+
+        def progress(n):
+            marks = [c.answered for c in clients]
+            wait_for(lambda: all(c.answered >= m + n or not c.is_alive()
+                                 for c, m in zip(clients, marks)),
+                     timeout=30, message="every client makes progress")
+
+        def probe():
+            with self.conn() as c:
+                c.send(request_bytes("/static/r.txt", self.tls_port))
+                self.assertEqual(c.read_response().body, body)
+                return hashlib.sha256(c.sock.getpeercert(True)).hexdigest()
+
+        progress(5)
+        steps = (("files", pairs[0]), ("gua.ini", pairs[1]),
+                 ("files", pairs[2]))
+        for i, (how, pair) in enumerate(steps):
+            old = set(srv.workers())
+            if how == "files":
+                install(pair)
+            else:
+                with open(srv.ini) as f:
+                    text = f.read()
+                with open(srv.ini, "w") as f:
+                    f.write(text.replace(cert, pair[0])
+                            .replace(key, pair[1]))
+                cert, key = pair
+            srv.signal(signal.SIGHUP)
+            wait_for(lambda: srv.log().count("reloaded") == i + 1,
+                     message=srv.log)
+            wait_for(lambda: not old & set(srv.workers()), timeout=20,
+                     message="the old workers finish")
+            # every new connection now gets the new certificate
+            want = fingerprint_of_file(pair[0])
+            for _ in range(3):
+                self.assertEqual(probe(), want)
+            progress(5)
+        stop.set()
+        for c in clients:
+            c.join(30)
+            self.assertFalse(c.is_alive())
+            self.assertIsNone(c.error, repr(c.error))
+        failures = [f for c in clients for f in c.failures]
+        self.assertEqual(failures, [], "%d failed of %d" % (
+            len(failures), sum(c.answered for c in clients)))
+        # the clients that connect anew each time saw every certificate
+        fresh = set(clients[2].certs) | set(clients[3].certs)
+        self.assertTrue({fingerprint_of_file(p[0]) for p in pairs} <= fresh)
+        self.assertEqual(srv.sanitizer_reports(), [])
 
 
 ACTIVATE = shutil.which("systemd-socket-activate")
