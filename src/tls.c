@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +430,43 @@ tls_ctx_free(void *p)
 		SSL_CTX_free(set->ctx[i]);
 	free(set->ctx);
 	free(set);
+}
+
+/* Tries to open one key file as the worker; says what it found. */
+static void
+key_check(const char *path)
+{
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd != -1) {
+		close(fd);
+		log_warnx("tls: %s is readable by the worker: a flaw in a "
+			  "request's path could leak it (sandbox = off?)",
+		    path);
+	} else if (log_debug_on)
+		log_debug("tls: the worker cannot read %s: %s", path,
+		    strerror(errno));
+}
+
+/*
+ * Called by a worker once it has dropped its privileges and confined
+ * itself: the keys live in the SSL contexts the master built, and the
+ * files must be out of reach now. Opens each [tls] key file (key, and
+ * the keys of sni) and warns about one it can open.
+ */
+void
+tls_keys_check(const struct conf *c)
+{
+	char *key;
+	size_t i;
+
+	key_check(c->tls_key);
+	for (i = 1; i < c->tls_sni.n; i += 2)
+		if ((key = sni_path(c, c->tls_sni.v[i])) != NULL) {
+			key_check(key);
+			free(key);
+		}
 }
 
 /* Puts a new TLS session over t's socket; 0, or -1 (out of memory). */

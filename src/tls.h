@@ -28,6 +28,7 @@ void *
 tls_ctx_build(const struct conf *, char *err, size_t errlen, enum tls_key *bad);
 void tls_ctx_free(void *);
 int tls_tickets_rotate(void);
+void tls_keys_check(const struct conf *);
 int tls_open(struct transport *, void *ctxs);
 const char *tls_version(const struct transport *);
 

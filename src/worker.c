@@ -21,6 +21,7 @@
 #include "priv.h"
 #include "sandbox.h"
 #include "scoreboard.h"
+#include "tls.h"
 #include "worker.h"
 
 /* Under AddressSanitizer, a worker's clean exit runs LeakSanitizer. */
@@ -431,6 +432,8 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 	/* after init: libmagic's database and the store are open by now */
 	if (c->sandbox && sandbox_apply(c) == -1)
 		_exit(1);
+	if (c->tls_ctx != NULL)
+		tls_keys_check(c);
 	w.pool.slot = slot;
 	scoreboard_state(slot, SCOREBOARD_SERVING);
 

@@ -5,7 +5,8 @@
 responses only), [tls] ktls (which way files go), their gua.ini errors,
 the sockets systemd passes, named by FileDescriptorName= (http and
 https), under systemd-socket-activate as in test_systemd.py, and reloads
-that change the certificate under load without a failed request.
+that change the certificate under load without a failed request, and
+key files out of a confined worker's reach.
 
 Certificates are made by the openssl CLI (tlscerts.py) in a temporary
 directory for each test class."""
@@ -437,6 +438,71 @@ class ReloadUnderLoadTest(TLSBase):
         fresh = set(clients[2].certs) | set(clients[3].certs)
         self.assertTrue({fingerprint_of_file(p[0]) for p in pairs} <= fresh)
         self.assertEqual(srv.sanitizer_reports(), [])
+
+
+def no_new_privs(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return [int(l.split()[1]) for l in f
+                if l.startswith("NoNewPrivs:")][0]
+
+
+class KeyConfinedTest(TLSBase):
+    """The master reads the keys; a worker, once it has dropped its
+    privileges and applied the sandbox, tries to open each key file
+    itself (the real worker, as test_confine.py proves the store's
+    confinement) and says what it found. The key here is readable by
+    everyone (0644, in a folder anyone may enter), so that only Landlock
+    can refuse it: with sandbox = on the worker cannot open it, with
+    sandbox = off the same worker can, and warns."""
+
+    def server(self, sandbox):
+        d = tempfile.mkdtemp(prefix="guadtest-key-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        other, okey = self.ca.leaf("sni-confined", names=("other.test",),
+                                   ips=())
+        paths = []
+        for src in (self.key, okey):
+            dst = os.path.join(d, os.path.basename(src))
+            shutil.copyfile(src, dst)
+            os.chmod(dst, 0o644)
+            paths.append(dst)
+        srv = self.tls_server(tls={"key": paths[0],
+                                   "sni": "%s %s" % (other, paths[1])},
+                              sections={"server": {"sandbox": sandbox}},
+                              workers=1, env={"GUAD_DEBUG": "1"},
+                              log_files=True)
+        return srv, paths
+
+    def test_the_confined_worker_cannot_open_the_keys(self):
+        srv, keys = self.server("on")
+        with srv:
+            if "landlock unavailable" in srv.log():
+                self.skipTest("no Landlock in this kernel")
+            pid = srv.workers()[0]
+            log = wait_for(lambda: srv.log() if srv.log().count(
+                "tls: the worker cannot read") == 2 else None,
+                message=srv.log)
+            for k in keys:
+                self.assertIn("worker 1 %d: tls: the worker cannot read "
+                              "%s: Permission denied" % (pid, k), log)
+            self.assertNotIn("readable by the worker", log)
+            self.assertEqual(no_new_privs(pid), 1)
+            # and it serves with the keys it got from the master
+            with self.conn() as c:
+                c.send(request_bytes("/", self.tls_port))
+                self.assertEqual(c.read_response().status, 200)
+
+    def test_without_the_sandbox_the_worker_can(self):
+        srv, keys = self.server("off")
+        with srv:
+            pid = srv.workers()[0]
+            log = wait_for(lambda: srv.log() if srv.log().count(
+                "readable by the worker") == 2 else None, message=srv.log)
+            for k in keys:
+                self.assertIn("worker 1 %d: tls: %s is readable by the "
+                              "worker" % (pid, k), log)
+            self.assertEqual(no_new_privs(pid), 0)
 
 
 ACTIVATE = shutil.which("systemd-socket-activate")
