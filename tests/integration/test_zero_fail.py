@@ -44,8 +44,9 @@ class Load:
         self.count = count
         self.ok = 0
         self.failures = []
-        self.quit_at = None  # failures of requests begun later are not
-        self.after_quit = 0  # counted: the server is going away
+        self.quit_at = None  # a request begun later on a new connection
+        self.after_quit = []  # may be refused: the server is going away
+        self.errors = []     # the clients' own exceptions
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.threads = [threading.Thread(target=self.client, args=(i,))
@@ -54,6 +55,13 @@ class Load:
         self.nstarted = 0
 
     def client(self, tid):
+        try:
+            self.requests(tid)
+        except BaseException as e:  # noqa: B902 -- reported by the test
+            with self.lock:
+                self.errors.append(e)
+
+    def requests(self, tid):
         rnd = random.Random(tid)
         conn = http.client.HTTPConnection(HOST, self.port, timeout=10)
         n = self.count if self.count is not None else BUSY_MAX
@@ -62,25 +70,32 @@ class Load:
                 break
             path = "/?t=%d&i=%d" % (tid, i)
             begun = time.monotonic()
+            fresh = conn.sock is None   # http.client connects on request
             try:
                 conn.request("GET", path)
                 r = conn.getresponse()
                 body = r.read()
-                if r.status != 200 or not body:
-                    raise AssertionError("status %d, %d body bytes"
-                                         % (r.status, len(body)))
-                with self.lock:
-                    self.ok += 1
-                    if self.ok == CLIENTS:
-                        self.started.set()
-            except Exception as e:  # noqa: BLE001
+            except (OSError, http.client.HTTPException) as e:
+                # what the server can cause; an error of the client
+                # itself ends the thread and fails the test (errors)
                 conn.close()  # the next request opens a new connection
                 with self.lock:
-                    if self.quit_at is not None and begun >= self.quit_at:
-                        self.after_quit += 1
+                    if (self.quit_at is not None and begun >= self.quit_at
+                            and fresh):
+                        self.after_quit.append(e)
                     else:
                         self.failures.append("GET %s: %s: %s" % (
                             path, type(e).__name__, e))
+            else:
+                with self.lock:
+                    if r.status != 200 or not body:
+                        self.failures.append(
+                            "GET %s: status %d, %d body bytes"
+                            % (path, r.status, len(body)))
+                    else:
+                        self.ok += 1
+                        if self.ok == CLIENTS:
+                            self.started.set()
             if self.pause is not None:
                 time.sleep(rnd.uniform(*self.pause))
         conn.close()
@@ -97,9 +112,10 @@ class Load:
             t.join(60)
 
     def report(self):
-        return "%d ok, %d failed%s" % (
+        return "%d ok, %d failed%s%s" % (
             self.ok, len(self.failures),
-            "".join("\n  " + f for f in self.failures[:20]))
+            "".join("\n  " + f for f in self.failures[:20]),
+            "".join("\n  client error: %r" % e for e in self.errors))
 
 
 def reloads(s):
@@ -117,7 +133,7 @@ def hup(s, times, spacing=0.1):
 
 class ReplacementTest(unittest.TestCase):
     def check(self, load, s):
-        self.assertFalse(load.failures, load.report())
+        self.assertFalse(load.failures or load.errors, load.report())
         self.assertGreater(load.ok, 0)
         self.assertIsNone(s.proc.poll(), "master died")
 
@@ -190,8 +206,15 @@ class ReplacementTest(unittest.TestCase):
                     load.quit_at = time.monotonic()
                 s.signal(signal.SIGQUIT)
                 time.sleep(0.2)
-            self.assertFalse(load.failures, load.report())
+            self.assertFalse(load.failures or load.errors, load.report())
             self.assertGreater(load.ok, 0)
+            # After QUIT only a new connection may fail, and only as one
+            # the server no longer takes: refused once the listeners are
+            # closed, or reset if it was still queued when they closed.
+            self.assertEqual([e for e in load.after_quit if not isinstance(
+                e, (ConnectionRefusedError, ConnectionResetError,
+                    http.client.RemoteDisconnected))], [],
+                load.after_quit[:5])
             # idle connections: their next request is answered, with close
             for i, c in enumerate(idle):
                 c.request("GET", "/?after-quit=%d" % i)
