@@ -14,6 +14,8 @@
 //   db       [msg] db (default: msg.db in the folder)
 //   workers  (default: 2)
 //   routes   extra lines for [routes], after the shipped four
+//   extra    more gua.ini text, at its end (a [tls] section: the HTTPS
+//            listener's address is then g.httpsUrl)
 // stopGuad(g, ...) sends TERM to each pid (KILL after 5 s), removes the
 // folders, then asserts the above for every one.
 // SPDX-License-Identifier: ISC
@@ -74,6 +76,7 @@ db = ${options.db || join(dir, 'msg.db')}
 /msg = msg msg.html
 /static/ = dir static
 ${(options.routes || []).join('\n')}
+${options.extra || ''}
 `);
   const fd = openSync(g.log, 'w');
   g.proc = spawn(GUAD, ['-c', ini], { stdio: ['ignore', 'ignore', fd] });
@@ -84,6 +87,8 @@ ${(options.routes || []).join('\n')}
     const m = log.match(/listening on 127\.0\.0\.1:(\d+)/);
     if (m && log.includes('ready: ')) {
       g.url = `http://127.0.0.1:${m[1]}`;
+      const tls = log.match(/listening for https on 127\.0\.0\.1:(\d+)/);
+      if (tls) g.httpsUrl = `https://127.0.0.1:${tls[1]}`;
       return g;
     }
     await sleep(READY_POLL_MS);

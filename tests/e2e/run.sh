@@ -7,7 +7,9 @@
 # saves screenshots (browser.test.mjs); a directory listing, the 404 and a
 # 503 page, shot at desktop and phone widths with their stylesheet and sort
 # links checked (pages.test.mjs); and a second loopback origin's page
-# that tries to post to the board is refused (security.test.mjs).  `make check` runs this file as one test: exit 0 pass,
+# that tries to post to the board is refused (security.test.mjs); the board
+# over HTTPS, reached from http:// by [tls] redirect, with a test CA made by
+# the openssl CLI (https.test.mjs).  `make check` runs this file as one test: exit 0 pass,
 # non-zero fail (automake's 77/99 are not used: a missing browser is a failure,
 # never a silent skip).
 #
