@@ -7,8 +7,10 @@ pipelined requests, malformed requests, clients that trickle their request
 and clients that connect and say nothing. At the end: every well-formed
 request was answered correctly, the database holds exactly the
 acknowledged messages, the workers are the ones that started, and once
-idle each has the file descriptors it had after the warm-up and about its
-memory (VmRSS)."""
+idle each has the file descriptors it had after the warm-up, and its
+memory (VmRSS) has grown by no more than what guad's own sizes allow
+(rss_bound_kb: SQLite's page cache up to the database's size, the
+connections' buffer pools, the file cache)."""
 
 import collections
 import os
