@@ -118,6 +118,15 @@ struct handler {
 	enum handler_step (*serve)(struct hreq *q, struct response *r);
 	/* A request given up while waiting: free q->state. */
 	void (*abandon)(struct hreq *q);
+	/*
+	 * The most body, in bytes, that serve() can use for a request to
+	 * the route: a request announcing more is answered 413 before its
+	 * body is read, and a chunked one is cut off there, so that a
+	 * connection holds no more of a body than its handler needs. At
+	 * most [limits] body_size. NULL: the kind uses no body; serve()
+	 * is called without it (see serve_body_max).
+	 */
+	size_t (*body_max)(const struct conf *, const struct route *);
 };
 
 #define HANDLER_METHOD(m) (1u << (m))

@@ -645,6 +645,23 @@ msg_worker_free(void *state)
 }
 
 /* The message board page, at an exact path, from a template. */
+/*
+ * What a board's POST can use: the form with its message percent-encoded
+ * (three bytes for each of max_length), the field's name, and room for a
+ * few short fields a form may add (a button's name). A longer body could
+ * only be refused, so it is refused before it is read.
+ */
+#define MSG_FORM_MAX(max_length) (3 * (max_length) + 1024)
+
+static size_t
+msg_body_max(const struct conf *c, const struct route *rt)
+{
+	size_t n = MSG_FORM_MAX(c->msg_max_length);
+
+	(void)rt;
+	return n < c->limits.body_size ? n : c->limits.body_size;
+}
+
 const struct handler handler_msg = {
 	.name = "msg",
 	.methods = HANDLER_METHOD(HTTP_METHOD_GET) |
@@ -658,4 +675,5 @@ const struct handler handler_msg = {
 	.free = msg_worker_free,
 	.serve = msg_serve,
 	.abandon = msg_abandon,
+	.body_max = msg_body_max,
 };

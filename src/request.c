@@ -203,6 +203,31 @@ wait_body(struct conn *c, const struct http_request *req, size_t want)
 }
 
 /*
+ * A body the answer does not need (serve_body_max says -1) is never
+ * kept: one that came whole with the head is passed over (its bytes
+ * added to *consumed); otherwise the request is answered at once
+ * without it, with Connection: close, and the lingering close discards
+ * the rest. No more of it is held than the head's buffer already has.
+ */
+static void
+skip_body(const struct conf *cf, struct http_request *req, char *head,
+    size_t avail, size_t *consumed)
+{
+	size_t rest = avail - req->head_len, raw, blen;
+	int whole;
+
+	if (req->chunked)
+		whole = chunked_body(head + req->head_len, rest,
+			    cf->limits.body_size, 0, &raw, &blen) == 0;
+	else
+		whole = (raw = (size_t)req->content_length) <= rest;
+	if (whole)
+		*consumed += raw;
+	else
+		req->keep_alive = 0;
+}
+
+/*
  * Sends the answer to a request whose bytes (consumed of them) start the
  * input buffer: the handler's response, or the error page for its
  * status. CONN_STEP_DONE, or CONN_STEP_CLOSED.
@@ -300,6 +325,7 @@ request_next(struct conn *c)
 	char *head = c->in + c->in_off;
 	size_t avail = c->in_len - c->in_off, scanned;
 	size_t raw, blen = 0, consumed, want, limit;
+	int64_t max = -1;
 	const char *body = NULL;
 	struct hreq q;
 	struct parked *p;
@@ -327,12 +353,16 @@ request_next(struct conn *c)
 		goto error;
 
 	consumed = req.head_len;
-	if (req.chunked) {
+	if (req.chunked || req.content_length > 0) {
+		max = serve_body_max(&pool->env, &req);
+		if (max < 0)
+			skip_body(cf, &req, head, avail, &consumed);
+	}
+	if (max >= 0 && req.chunked) {
 		rc = chunked_body(head + req.head_len, avail - req.head_len,
-		    cf->limits.body_size, 0, &raw, &blen);
+		    (size_t)max, 0, &raw, &blen);
 		if (rc == HTTP_AGAIN) {
-			limit = req.head_len +
-			    CHUNKED_OVERHEAD(cf->limits.body_size);
+			limit = req.head_len + CHUNKED_OVERHEAD((size_t)max);
 			if (avail >= limit) {
 				rc = HTTP_STATUS_CONTENT_TOO_LARGE;
 				goto error;
@@ -347,10 +377,14 @@ request_next(struct conn *c)
 		if (rc > 0)
 			goto error;
 		chunked_body(head + req.head_len, avail - req.head_len,
-		    cf->limits.body_size, 1, &raw, &blen);
+		    (size_t)max, 1, &raw, &blen);
 		body = head + req.head_len;
 		consumed += raw;
-	} else if (req.content_length > 0) {
+	} else if (max >= 0 && req.content_length > 0) {
+		if ((uint64_t)req.content_length > (uint64_t)max) {
+			rc = HTTP_STATUS_CONTENT_TOO_LARGE;
+			goto error;
+		}
 		want = req.head_len + (size_t)req.content_length;
 		if (avail < want)
 			return wait_body(c, &req, want);

@@ -137,6 +137,33 @@ serve_request(struct serve_env *e, struct hreq *q, struct response *r)
 	return rt->handler->serve(q, r);
 }
 
+/*
+ * How many bytes of req's body the handler that will answer it can use
+ * (its kind's body_max), known from the head alone; or -1 if the answer
+ * does not depend on the body: no handler will see it (another host, no
+ * route, a method the route refuses, OPTIONS, a folder's redirect) or
+ * the route's kind uses none. Decodes the path into e->path, which
+ * serve_request does again.
+ */
+int64_t
+serve_body_max(struct serve_env *e, const struct http_request *req)
+{
+	const struct conf *c = e->conf;
+	const struct route *rt;
+	size_t len;
+
+	if (!host_served(c, req) || req->asterisk ||
+	    req->method == HTTP_METHOD_OPTIONS ||
+	    uri_path_decode(req->path.p, req->path.len, e->path, &len) != 0)
+		return -1;
+	rt = router_match(&c->router, e->path, len);
+	/* a folder's redirect comes of a prefix route, whose kinds use none */
+	if (rt == NULL || rt->handler->body_max == NULL ||
+	    !handler_allows(rt->handler, req->method))
+		return -1;
+	return (int64_t)rt->handler->body_max(c, rt);
+}
+
 /* Calls a waiting request's handler again (see serve_request). */
 enum handler_step
 serve_resume(struct hreq *q, struct response *r)

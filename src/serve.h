@@ -4,6 +4,7 @@
 #define GUAD_SERVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "handler.h"
 #include "http.h"
@@ -25,5 +26,6 @@ void serve_env_free(struct serve_env *);
 enum handler_step
 serve_request(struct serve_env *, struct hreq *, struct response *);
 enum handler_step serve_resume(struct hreq *, struct response *);
+int64_t serve_body_max(struct serve_env *, const struct http_request *);
 
 #endif
