@@ -797,6 +797,21 @@ def raise_nofile(need, want=4096):
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
 
 
+def accepted_ports(server_port):
+    """The client ports of the connections to server_port (IPv4) that
+    the server has accepted: in /proc/net/tcp a socket still in the
+    listen queue has no inode yet."""
+    with open("/proc/net/tcp") as f:
+        lines = f.read().splitlines()[1:]
+    out = set()
+    for line in lines:
+        fields = line.split()
+        if (int(fields[1].split(":")[1], 16) == server_port
+                and fields[3] == "01" and fields[9] != "0"):
+            out.add(int(fields[2].split(":")[1], 16))
+    return out
+
+
 def close_all(conns):
     for c in conns:
         c.close()
@@ -944,14 +959,32 @@ class FdExhaustionTest(unittest.TestCase):
                 # A 404 needs no descriptor of its own.
                 for c in conns:
                     c.send(b"GET /fd-test-missing HTTP/1.1\r\nHost: x\r\n\r\n")
+                # The worker runs out of descriptors and says so.
+                wait_for(lambda: re.search(r"accept.*paus", s.log()), 5,
+                         message=lambda: "the accept pause in the log:\n%s"
+                         % s.log()[-2000:])
+                # Then every connection it took is answered, and those it
+                # could not take wait in the listen queue: told apart by
+                # the kernel's table (a socket has an inode once
+                # accepted), not by a window of time.
                 pending = {c.sock: c for c in conns}
                 served = []
-                deadline = time.monotonic() + 3
-                while pending and time.monotonic() < deadline:
-                    ready, _, _ = select.select(list(pending), [], [], 0.2)
+
+                def taken():
+                    ports = accepted_ports(s.port)
+                    return [c for c in conns
+                            if c.sock.getsockname()[1] in ports]
+
+                def every_taken_one_answered():
+                    ready, _, _ = select.select(list(pending), [], [], 0.05)
                     for so in ready:
                         c = pending.pop(so)
                         served.append((c, c.read_response()))
+                    answered = {id(c) for c, _ in served}
+                    return all(id(c) in answered for c in taken())
+                wait_for(every_taken_one_answered, 10, interval=0,
+                         message=lambda: "answers to the %d connections "
+                         "taken; %d answered" % (len(taken()), len(served)))
                 self.assertGreater(len(served), 5,
                                    "hardly any connection was served\n%s"
                                    % s.log()[-2000:])
@@ -959,9 +992,6 @@ class FdExhaustionTest(unittest.TestCase):
                                 "all %d connections served with %d fds: the "
                                 "limit was not reached" % (self.CONNS, fds))
                 self.assertEqual({r.status for _, r in served}, {404})
-                wait_for(lambda: re.search(r"accept.*paus", s.log()), 5,
-                         message=lambda: "the accept pause in the log:\n%s"
-                         % s.log()[-2000:])
                 # The connections it holds keep being served.
                 for c, _ in served:
                     c.send(b"GET /msg HTTP/1.1\r\nHost: x\r\n\r\n")
