@@ -629,6 +629,9 @@ drain_steps(struct conn *c)
 		if (s == CONN_STEP_WAIT) {
 			if (draining_idle(c))
 				conn_close(c);
+			else if (c->in_len == c->in_off &&
+			    c->state == CONN_IDLE)
+				release_buffers(c); /* TLS: read to find none */
 			return;
 		}
 	}
