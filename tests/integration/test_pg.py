@@ -262,16 +262,19 @@ class OutageTest(unittest.TestCase):
                     self.assertEqual(get(s.port, path).status, 200, path)
                 down_acked = acked()
                 cluster.start()
-                # back: every worker (each retries at least once a
-                # second) answers /msg: 4 pages in a row within 25 polls
-                # 0.1 s apart
-                streak = 0
-                for polls in range(1, 26):
+                # back: each worker connects again at most
+                # STORE_PG_BACKOFF_MAX_MS (1 s, store_pg.h) after its last
+                # try, so /msg answers 4 pages in a row (polled 0.1 s
+                # apart) within that, the streak and TIMER_LATE
+                streak, polls = 0, 0
+                deadline = (time.monotonic() + 1.0 + 4 * 0.1
+                            + guadtest.TIMER_LATE)
+                while streak < 4 and time.monotonic() < deadline:
+                    polls += 1
                     streak = streak + 1 if get(s.port, "/msg").status == 200 \
                         else 0
-                    if streak == 4:
-                        break
-                    time.sleep(0.1)
+                    if streak < 4:
+                        time.sleep(0.1)
                 self.assertEqual(streak, 4, "not back after %d polls\n%s"
                                  % (polls, s.log()[-3000:]))
                 wait_for(lambda: acked() >= down_acked + 100, 60)
