@@ -51,6 +51,10 @@ struct conf {
 	int sandbox;	/* no_new_privs + Landlock */
 	/* the hosts served; none: any host is */
 	struct schema_list server_name;
+	/* [server] port's connections start with a PROXY header */
+	int proxy_protocol;
+	/* peers whose X-Forwarded-For and Forwarded name the client */
+	struct schema_list trusted_proxies;
 
 	char *access_log_format; /* combined or json */
 
@@ -79,6 +83,7 @@ struct conf {
 	char *tls_hsts;			 /* Strict-Transport-Security, "off" */
 	const char *hsts;		 /* tls_hsts, or NULL when off */
 	int tls_ktls;			 /* ask the kernel to encrypt */
+	int tls_proxy_protocol;		 /* as proxy_protocol, [tls] port */
 	void *tls_ctx;			 /* SSL_CTX, built with check_files */
 	struct schema_list status_allow; /* clients of status and metrics */
 

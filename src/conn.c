@@ -24,6 +24,7 @@
 #include "page.h"
 #include "request.h"
 #include "park.h"
+#include "proxy.h"
 #include "resp.h"
 #include "scoreboard.h"
 #include "serve.h"
@@ -230,12 +231,12 @@ release_buffers(struct conn *c)
 
 /*
  * Takes over an accepted socket; the caller has made it non-blocking.
- * With tls_ctx (an SSL_CTX), the connection speaks TLS; its handshake
- * runs under the header timer.
+ * With tls_ctx (an SSL_CTX), the connection speaks TLS; with proxy, it
+ * starts with a PROXY header. Both run under the header timer.
  */
 void
 conn_open(struct conn_pool *pool, struct conn *c, int fd,
-    const struct sockaddr *sa, void *tls_ctx)
+    const struct sockaddr *sa, void *tls_ctx, int proxy)
 {
 	memset(c, 0, sizeof(*c));
 	c->pool = pool;
@@ -246,19 +247,15 @@ conn_open(struct conn_pool *pool, struct conn *c, int fd,
 	c->timer = CONN_TIMER_NONE;
 	c->state = CONN_IDLE;
 	c->readable = 1; /* clients write right after connecting */
-	if (sa->sa_family == AF_INET) {
-		c->family = AF_INET;
-		memcpy(c->addr,
-		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-		    4);
-	} else if (sa->sa_family == AF_INET6) {
-		c->family = AF_INET6;
-		memcpy(c->addr,
-		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    16);
-	}
+	proxy_peer_set(&c->family, c->addr, sa);
 	conn_timer_set(c, CONN_TIMER_HEADER);
-	if (tls_ctx != NULL && tls_open(&c->tr, tls_ctx) == -1) {
+	/* a PROXY header first: it says who the peer is, then TLS */
+	if (proxy && proxy_open(&c->tr, tls_ctx, &c->family, c->addr) == -1) {
+		log_warnx("cannot start a connection (out of memory)");
+		conn_close(c);
+		return;
+	}
+	if (!proxy && tls_ctx != NULL && tls_open(&c->tr, tls_ctx) == -1) {
 		log_warnx("cannot start a TLS session (out of memory)");
 		conn_close(c);
 		return;

@@ -13,6 +13,7 @@
 #include "serve.h"
 #include "transport.h"
 
+struct allow_net;
 struct scoreboard_slot;
 struct conf;
 struct parked;
@@ -128,6 +129,9 @@ struct conn_pool {
 	struct conn *followed;	 /* its request is the slot's in progress */
 	struct buf_pool logpool; /* access log lines waiting to be done */
 	int log_format;		 /* enum access_format */
+	/* [server] trusted_proxies; none: no request names its client */
+	struct allow_net *trusted;
+	size_t ntrusted;
 	int draining; /* answer with close; 2: idle ones are closed too */
 	uint64_t requests;
 	/* a connection was closed and its slot is free again */
@@ -135,7 +139,7 @@ struct conn_pool {
 };
 
 void conn_open(struct conn_pool *, struct conn *, int fd,
-    const struct sockaddr *, void *tls_ctx);
+    const struct sockaddr *, void *tls_ctx, int proxy);
 void conn_close(struct conn *);
 void conn_timeout(struct conn *);
 void conn_on_event(struct ev_loop *, struct ev_handle *, unsigned);

@@ -98,6 +98,9 @@ struct http_request {
 	unsigned expect_continue : 1;
 	unsigned https : 1; /* it came over TLS: set by conn.c */
 	size_t head_len;    /* bytes of the head, with CRLFs */
+	/* the client a trusted proxy named; 0: the connection's peer is */
+	uint8_t client_family;
+	uint8_t client_addr[16];
 };
 
 int http_parse_head(struct http_request *, const char *, size_t,

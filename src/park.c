@@ -46,6 +46,8 @@ park_new(const struct http_request *req, const struct hreq *q, const char *join,
 	p->path[q->len] = '\0';
 	p->q.path = p->path;
 	p->q.req = &p->req;
+	if (q->addr == req->client_addr) /* a proxy's client: in the copy */
+		p->q.addr = p->req.client_addr;
 	used = http_request_uses(req, join, joincap);
 	if (used > 0) {
 		if ((p->join = malloc(used)) == NULL) {

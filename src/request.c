@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "date.h"
+#include "forwarded.h"
 #include "handler.h"
 #include "http.h"
 #include "log.h"
@@ -136,8 +137,10 @@ respond(struct conn *c, const struct http_request *req, struct response *r)
 	c->resp_sent = -(int64_t)(before + head);
 	if (log_access_enabled() && (c->log = buf_pool_get(&pool->logpool))) {
 		c->log_len = (uint16_t)access_begin(c->log,
-		    (enum access_format)pool->log_format, c->family, c->addr,
-		    req, r->status, &split);
+		    (enum access_format)pool->log_format,
+		    req->client_family != 0 ? req->client_family : c->family,
+		    req->client_family != 0 ? req->client_addr : c->addr, req,
+		    r->status, &split);
 		c->log_split = (uint16_t)split;
 		if (c->log_len == 0) {
 			buf_pool_put(&pool->logpool, c->log);
@@ -401,6 +404,13 @@ request_next(struct conn *c)
 	q.blen = blen;
 	q.addr = c->family != 0 ? c->addr : NULL;
 	q.family = c->family;
+	/* behind a trusted proxy, the client is the one it names */
+	if (pool->ntrusted != 0 &&
+	    forwarded_client(pool->trusted, pool->ntrusted, c->family, c->addr,
+		head, req.head_len, &req.client_family, req.client_addr)) {
+		q.addr = req.client_addr;
+		q.family = req.client_family;
+	}
 	q.kind_state = NULL;
 	q.state = NULL;
 	q.woken_by_time = 0;

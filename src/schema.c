@@ -51,6 +51,9 @@ static const struct schema_key keys[] = {
 	K("server", "sandbox", SCHEMA_BOOL, sandbox, 0, 1, "on"),
 	KC("server", "server_name", SCHEMA_LIST, server_name, 0, 0, NULL,
 	    authority_names_check),
+	K("server", "proxy_protocol", SCHEMA_BOOL, proxy_protocol, 0, 1, "off"),
+	KC("server", "trusted_proxies", SCHEMA_LIST, trusted_proxies, 0, 0,
+	    NULL, allow_check),
 	K("limits", "connections", SCHEMA_SIZE, connections, 1, 1000000,
 	    "1024"),
 	K("limits", "request_line", SCHEMA_SIZE, limits.request_line, 64,
@@ -85,6 +88,8 @@ static const struct schema_key keys[] = {
 	K("tls", "redirect", SCHEMA_BOOL, tls_redirect, 0, 1, "off"),
 	KC("tls", "hsts", SCHEMA_STR, tls_hsts, 0, 0, "off", https_hsts_check),
 	K("tls", "ktls", SCHEMA_BOOL, tls_ktls, 0, 1, "off"),
+	K("tls", "proxy_protocol", SCHEMA_BOOL, tls_proxy_protocol, 0, 1,
+	    "off"),
 	KC("status", "allow", SCHEMA_LIST, status_allow, 0, 0, "127.0.0.1 ::1",
 	    allow_check),
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "allow.h"
 #include "conf.h"
 #include "conn.h"
 #include "listen.h"
@@ -158,7 +159,7 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 		w->pool.free_conns = c->tl.next;
 		w->nconns++;
 		conn_open(&w->pool, c, fd, (struct sockaddr *)&ss,
-		    l->tls ? w->conf->tls_ctx : NULL);
+		    l->tls ? w->conf->tls_ctx : NULL, l->proxy);
 	}
 }
 
@@ -306,6 +307,16 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	/* where [tls] redirect sends clients: the port HTTPS really has */
 	if (ntls > 0 && listen_port(fds[nfds - ntls]) != 0)
 		w->pool.env.https_port = listen_port(fds[nfds - ntls]);
+	if (c->trusted_proxies.n > 0) {
+		w->pool.trusted =
+		    calloc(c->trusted_proxies.n, sizeof(*w->pool.trusted));
+		if (w->pool.trusted == NULL)
+			return -1;
+		for (i = 0; i < c->trusted_proxies.n; i++)
+			if (allow_parse(c->trusted_proxies.v[i],
+				&w->pool.trusted[w->pool.ntrusted]) == 0)
+				w->pool.ntrusted++;
+	}
 	for (i = c->connections; i > 0; i--) {
 		w->conns[i - 1].ev.fd = -1;
 		w->conns[i - 1].tl.next = w->pool.free_conns;
@@ -325,6 +336,9 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 		w->listeners[i].ev.cb = on_accept;
 		w->listeners[i].w = w;
 		w->listeners[i].tls = i >= nfds - ntls;
+		w->listeners[i].proxy = w->listeners[i].tls
+		    ? c->tls_proxy_protocol
+		    : c->proxy_protocol;
 	}
 	listeners_watch(w, 1);
 	w->lifeline.fd = lifeline;
@@ -361,6 +375,7 @@ worker_free(struct worker *w)
 	buf_pool_free(&w->pool.logpool);
 	free(w->conns);
 	free(w->pool.join);
+	free(w->pool.trusted);
 	free(w->listeners);
 	if (w->pool.loop != NULL)
 		ev_free(w->pool.loop);

@@ -16,7 +16,8 @@ struct listener {
 	struct ev_handle ev; /* first: the callback gets it */
 	struct worker *w;
 	int watched;
-	int tls; /* connections begin with a TLS handshake */
+	int tls;   /* connections begin with a TLS handshake */
+	int proxy; /* and before it, or the request, a PROXY header */
 };
 
 struct worker {

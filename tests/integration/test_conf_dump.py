@@ -39,6 +39,8 @@ EVERY_KEY = {
         "allow_root": "on",
         "sandbox": "off",
         "server_name": "example.org www.example.org [::1]",
+        "proxy_protocol": "on",
+        "trusted_proxies": "10.0.0.0/8 2001:db8::/32",
     },
     "limits": {
         "connections": "10",
@@ -71,6 +73,7 @@ EVERY_KEY = {
         "redirect": "on",
         "hsts": "max-age=600; includeSubDomains",
         "ktls": "on",
+        "proxy_protocol": "on",
     },
     "status": {
         "allow": "10.0.0.0/8 192.168.1.7 fd00::/8",

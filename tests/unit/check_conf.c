@@ -52,6 +52,8 @@ static const char every_key[] = "; every key guad has\n"
 				"allow_root = on\n"
 				"sandbox = off\n"
 				"server_name = a.example [::1]  10.0.0.1\n"
+				"proxy_protocol = on\n"
+				"trusted_proxies = 10.0.0.0/8, fd00::/8\n"
 				"[limits]\n"
 				"connections = 10\n"
 				"request_line = 100\n"
@@ -80,6 +82,7 @@ static const char every_key[] = "; every key guad has\n"
 				"redirect = on\n"
 				"hsts = max-age=600; preload\n"
 				"ktls = on\n"
+				"proxy_protocol = on\n"
 				"[status]\n"
 				"allow = 10.0.0.0/8, ::1\n"
 				"[mime]\n"
@@ -138,6 +141,9 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_str_eq(c->server_name.v[0], "a.example");
 	ck_assert_str_eq(c->server_name.v[1], "[::1]");
 	ck_assert_str_eq(c->server_name.v[2], "10.0.0.1");
+	ck_assert_int_eq(c->proxy_protocol, 1);
+	ck_assert_uint_eq(c->trusted_proxies.n, 2);
+	ck_assert_str_eq(c->trusted_proxies.v[1], "fd00::/8");
 	ck_assert_uint_eq(c->connections, 10);
 	ck_assert_uint_eq(c->limits.request_line, 100);
 	ck_assert_uint_eq(c->limits.header_size, 1000);
@@ -163,6 +169,7 @@ START_TEST(test_every_key_sets_its_field)
 	ck_assert_int_eq(c->tls_redirect, 1);
 	ck_assert_str_eq(c->hsts, "max-age=600; preload");
 	ck_assert_int_eq(c->tls_ktls, 1);
+	ck_assert_int_eq(c->tls_proxy_protocol, 1);
 	ck_assert_ptr_null(c->tls_ctx); /* built only with check_files */
 	ck_assert_uint_eq(c->status_allow.n, 2);
 	ck_assert_str_eq(c->status_allow.v[0], "10.0.0.0/8");
@@ -242,6 +249,9 @@ START_TEST(test_defaults_when_absent)
 	ck_assert_uint_eq(c->gid, (gid_t)-1);
 	ck_assert_int_eq(c->allow_root, 0);
 	ck_assert_int_eq(c->sandbox, 1);
+	ck_assert_int_eq(c->proxy_protocol, 0);
+	ck_assert_uint_eq(c->trusted_proxies.n, 0);
+	ck_assert_int_eq(c->tls_proxy_protocol, 0);
 	ck_assert_uint_eq(c->connections, 1024);
 	ck_assert_uint_eq(c->limits.request_line, 8192);
 	ck_assert_uint_eq(c->limits.header_size, 16384);
@@ -428,6 +438,14 @@ static const struct err_case errs[] = {
 	    "group: needs user" },
 	{ "bad allow_root", "[server]\nallow_root = yes\n", 2, 0,
 	    "allow_root" },
+	{ "bad proxy_protocol", "[server]\nport = 1\nproxy_protocol = yes\n", 3,
+	    0, "proxy_protocol" },
+	{ "trusted_proxies not an address",
+	    "[server]\ntrusted_proxies = 10.0.0.0/8 proxy.example\n", 2, 0,
+	    "\\[server\\] trusted_proxies: \"proxy.example\" is not an address" },
+	{ "trusted_proxies with host bits",
+	    "[server]\ntrusted_proxies = 10.0.0.1/8\n", 2, 0,
+	    "trusted_proxies" },
 	{ "duplicate key in a repeated section",
 	    "[server]\nport = 1\n"
 	    "[limits]\nconnections = 5\n[server]\nport = 2\n",
