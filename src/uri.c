@@ -64,7 +64,7 @@ int
 uri_path_decode(const char *in, size_t len, char *out, size_t *outlen)
 {
 	size_t i, o = 0, seg;
-	unsigned char c;
+	unsigned char c, high = 0, dots = 0;
 	int hi, lo;
 
 	if (len == 0 || in[0] != '/')
@@ -81,11 +81,19 @@ uri_path_decode(const char *in, size_t len, char *out, size_t *outlen)
 		}
 		if (c < 0x20 || c == 0x7f)
 			return HTTP_STATUS_BAD_REQUEST;
+		/* what the two passes below look for, seen on the way */
+		high |= c;
+		if ((c == '/' || c == '.') && o > 0 && out[o - 1] == '/')
+			dots = 1;
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	if (!uri_utf8_valid(out, o))
+	*outlen = o;
+	/* most paths are ASCII and have neither "//" nor a dot segment */
+	if ((high & 0x80) && !uri_utf8_valid(out, o))
 		return HTTP_STATUS_BAD_REQUEST;
+	if (!dots)
+		return 0;
 
 	/* Resolve dot segments in place (RFC 3986 5.2.4), after decoding. */
 	len = o;
