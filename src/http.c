@@ -463,6 +463,9 @@ method_of(const char *p, size_t n)
 {
 	int m;
 
+	/* most requests: three bytes compared inline, no library call */
+	if (n == 3 && memcmp(p, "GET", 3) == 0)
+		return HTTP_METHOD_GET;
 	for (m = 0; m < HTTP_METHOD_COUNT; m++)
 		if (strncmp(http_method_names[m], p, n) == 0 &&
 		    http_method_names[m][n] == '\0')
