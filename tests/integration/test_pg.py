@@ -8,6 +8,7 @@ own unit test (check_store_pg) driven against the same cluster."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -301,6 +302,44 @@ class OutageTest(unittest.TestCase):
             self.assertGreaterEqual(down, 1, log)
             self.assertLessEqual(down, 2, log)
             self.assertIn("connected again", log)
+            no_password(self, s)
+
+
+class SchemaTest(unittest.TestCase):
+    def test_the_master_makes_the_schema_at_start_and_on_hup(self):
+        """The master records the schema's version in guad_version at
+        start; a database that lost it gets it again on the next HUP,
+        and one written by a newer guad is named as such, not touched."""
+        with pg_server(workers=1) as s:
+            version = cluster.psql("SELECT max(version) FROM guad_version")
+            self.assertRegex(version, r"^[1-9][0-9]*$")
+            cluster.psql("DROP TABLE guad_version")
+            mark = len(s.log())
+            s.signal(signal.SIGHUP)
+            wait_for(lambda: re.search(
+                r"schema version %s created" % version, s.log()[mark:]), 10,
+                message=lambda: "the schema made again on HUP:\n"
+                + s.log()[mark:])
+            self.assertEqual(
+                cluster.psql("SELECT max(version) FROM guad_version"),
+                version)
+            self.assertEqual(post(s.port, unique("after-hup")).status, 303)
+            newer = int(version) + 1
+            cluster.psql("UPDATE guad_version SET version = %d" % newer)
+            try:
+                mark = len(s.log())
+                s.signal(signal.SIGHUP)
+                wait_for(lambda: re.search(
+                    r"schema version %d is newer than this guad's %s"
+                    % (newer, version), s.log()[mark:]), 10,
+                    message=lambda: "the newer schema named on HUP:\n"
+                    + s.log()[mark:])
+                self.assertEqual(
+                    cluster.psql("SELECT max(version) FROM guad_version"),
+                    str(newer))
+            finally:
+                cluster.psql("UPDATE guad_version SET version = %s"
+                             % version)
             no_password(self, s)
 
 
