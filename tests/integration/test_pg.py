@@ -122,6 +122,28 @@ class Poster(threading.Thread):
                 c.close()
 
 
+class StaticProber(threading.Thread):
+    """GETs the static files in turn, each on a new connection and never
+    again on failure, until stop is set; every answer is kept."""
+
+    PATHS = ("/", "/doge.gif", "/static/style.css")
+
+    def __init__(self, port, stop):
+        super().__init__(daemon=True)
+        self.port = port
+        self.stop = stop
+        self.answers = []       # (path, status)
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.stop.is_set():
+                path = self.PATHS[len(self.answers) % len(self.PATHS)]
+                self.answers.append((path, get(self.port, path).status))
+        except Exception as e:  # noqa: BLE001 (reported by the test)
+            self.error = "%s after %d answers" % (e, len(self.answers))
+
+
 class StoreTest(unittest.TestCase):
     def test_the_store_on_its_own(self):
         """check_store_pg: add, list, notifications, two inserts in flight,
@@ -249,12 +271,14 @@ class OutageTest(unittest.TestCase):
             stop = threading.Event()
             posters = [Poster([s.port], "%s-c%d" % (tag, i), 100000, stop)
                        for i in range(4)]
-            for p in posters:
+            prober = StaticProber(s.port, stop)
+            for p in posters + [prober]:
                 p.start()
             acked = lambda: sum(len(p.acked) for p in posters)  # noqa: E731
             try:
                 wait_for(lambda: acked() >= 200, 60)
                 cluster.stop("immediate")
+                down_from = len(prober.answers)
                 # down: /msg 503 with Retry-After, static 200
                 r = get(s.port, "/msg")
                 self.assertEqual(r.status, 503, r)
@@ -262,6 +286,8 @@ class OutageTest(unittest.TestCase):
                 for path in ("/", "/doge.gif", "/static/style.css"):
                     self.assertEqual(get(s.port, path).status, 200, path)
                 down_acked = acked()
+                # static files answered while the database was down
+                wait_for(lambda: len(prober.answers) >= down_from + 6, 30)
                 cluster.start()
                 # back: each worker connects again at most
                 # STORE_PG_BACKOFF_MAX_MS (1 s, store_pg.h) after its last
@@ -281,8 +307,11 @@ class OutageTest(unittest.TestCase):
                 wait_for(lambda: acked() >= down_acked + 100, 60)
             finally:
                 stop.set()
-                for p in posters:
+                for p in posters + [prober]:
                     p.join(30)
+            # static files, before, during and after the outage: all 200
+            self.assertIsNone(prober.error, prober.error)
+            self.assertEqual([a for a in prober.answers if a[1] != 200], [])
             for p in posters:
                 self.assertIsNone(p.error, p.error)
                 # the outage is answered 503, never by a connection
