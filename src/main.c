@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fdlimit.h"
+#include "fsopen.h"
 #include "log.h"
 #include "master.h"
 #include "msg.h"
@@ -168,6 +170,8 @@ main(int argc, char **argv)
 	}
 	if (test) {
 		fprintf(stderr, "guad: %s: configuration ok\n", path);
+		if (test == 1 && fdlimit_raise(conf, err, sizeof(err)) != 0)
+			fprintf(stderr, "guad: %s\n", err);
 		if (test == 1)
 			probe_store(conf);
 		conf_free(conf);
@@ -182,6 +186,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "guad: opening logs: %m\n");
 		return 1;
 	}
+	/* the master's start-up log: what the system grants */
+	fdlimit_apply(conf);
+	log_info("files opened with %s", fsopen_mode());
 	proctitle_init(argc, argv);
 	return master_run(conf);
 }

@@ -16,7 +16,7 @@
 
 #include "conf.h"
 #include "date.h"
-#include "fsopen.h"
+#include "fdlimit.h"
 #include "listen.h"
 #include "handler.h"
 #include "log.h"
@@ -458,7 +458,6 @@ reload(struct master *m)
 	char err[CONF_ERR_MAX], lerr[256];
 	int fds[2 * LISTEN_MAX];
 	size_t nfds = 0, ntls = 0, i;
-
 	struct timespec ts;
 
 	/* systemd wants the precise time, not the loop's coarse one */
@@ -492,6 +491,7 @@ reload(struct master *m)
 		log_warn("reload: opening logs (keeping the old ones)");
 	conf_free(m->conf);
 	m->conf = nc;
+	fdlimit_apply(nc);
 	(void)handler_prepare_all(nc);
 	if (tls_tickets_rotate() == -1)
 		log_warnx("tls: no new session ticket key (random generator)");
@@ -645,7 +645,6 @@ master_run(struct conf *conf)
 	if (m.sb != NULL)
 		scoreboard_generation(m.sb, m.gen);
 	m.want = conf_workers(conf);
-	log_info("files opened with %s", fsopen_mode());
 	spawn_missing(&m);
 	log_info("ready: %u workers", m.want);
 	notify_send("READY=1\nSTATUS=serving with %u workers", m.want);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "conn.h"
 #include "listen.h"
 #include "date.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "priv.h"
 #include "sandbox.h"
@@ -115,7 +117,21 @@ conn_closed(struct conn_pool *pool)
 	}
 }
 
-/* Accepts until the queue is empty (or this worker is full). */
+/* Does a connection wait to be accepted on the listener fd? */
+static int
+listener_pending(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Accepts until the queue is empty. A worker whose slots or descriptors
+ * are all taken closes its oldest idle connection for each client that
+ * waits (evict.c), and stops watching the listener only if every
+ * connection is busy with a request.
+ */
 static void
 on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 {
@@ -124,12 +140,19 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct conn *c;
-	int fd;
+	int fd, first;
 
-	while (!w->pool.draining) {
+	for (first = events != 0; !w->pool.draining; first = 0) {
 		if (w->pool.free_conns == NULL) {
-			accept_pause(w, ACCEPT_UNTIL_SLOT);
-			return;
+			/* a connection is closed only for a client that waits:
+			 * the listener's event says so the first time round */
+			if (!first && !listener_pending(h->fd))
+				return;
+			if (evict_one(&w->pool, &w->evict, EVICT_FULL,
+				w->nconns) == -1) {
+				accept_pause(w, ACCEPT_UNTIL_SLOT);
+				return;
+			}
 		}
 		len = sizeof(ss);
 		fd = accept4(h->fd, (struct sockaddr *)&ss, &len,
@@ -143,6 +166,10 @@ on_accept(struct ev_loop *loop, struct ev_handle *h, unsigned events)
 				return;
 			case EMFILE:
 			case ENFILE:
+				if (evict_one(&w->pool, &w->evict, EVICT_NOFILE,
+					w->nconns) == 0)
+					continue;
+				/* FALLTHROUGH */
 			case ENOBUFS:
 			case ENOMEM:
 				log_warn("accept (pausing %d ms)",
@@ -198,7 +225,7 @@ drain_idle(struct worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->conf->connections; i++) {
+	for (i = 0; i < w->nslots; i++) {
 		if (w->conns[i].ev.fd == -1 || w->conns[i].state != CONN_IDLE)
 			continue;
 		w->conns[i].readable = 1;
@@ -218,7 +245,7 @@ drain(struct worker *w)
 	size_t i;
 
 	for (i = 0; i < w->nlisteners; i++)
-		on_accept(w->pool.loop, &w->listeners[i].ev, EV_READ);
+		on_accept(w->pool.loop, &w->listeners[i].ev, 0);
 	w->pool.draining = 1;
 	w->drain_until =
 	    date_mono_ms() + (int64_t)w->conf->shutdown_timeout * 1000;
@@ -245,6 +272,8 @@ next_deadline(struct worker *w)
 		d = w->accept_resume;
 	if (w->pool.draining == 1 && w->drain_until < d)
 		d = w->drain_until;
+	if (evict_deadline(&w->evict) < d)
+		d = evict_deadline(&w->evict);
 	return d;
 }
 
@@ -269,6 +298,7 @@ expire(struct worker *w)
 		w->accept_resume = 0;
 		listeners_watch(w, 1);
 	}
+	evict_tick(&w->evict, now);
 	/* the drain's time is up: idle connections are closed unanswered */
 	if (w->pool.draining == 1 && w->drain_until <= now) {
 		w->pool.draining = 2;
@@ -297,7 +327,8 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	    buf_pool_init(&w->pool.logpool, ACCESS_LINE_MAX, 64) == -1)
 		return -1;
 	w->pool.log_format = (int)access_format_of(c->access_log_format);
-	w->conns = calloc(c->connections, sizeof(*w->conns));
+	w->nslots = fdlimit_connections(c);
+	w->conns = calloc(w->nslots, sizeof(*w->conns));
 	w->pool.join = malloc(c->limits.header_size + 1);
 	w->listeners = calloc(nfds, sizeof(*w->listeners));
 	if (w->conns == NULL || w->pool.join == NULL || w->listeners == NULL)
@@ -317,7 +348,7 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 				&w->pool.trusted[w->pool.ntrusted]) == 0)
 				w->pool.ntrusted++;
 	}
-	for (i = c->connections; i > 0; i--) {
+	for (i = w->nslots; i > 0; i--) {
 		w->conns[i - 1].ev.fd = -1;
 		w->conns[i - 1].tl.next = w->pool.free_conns;
 		w->pool.free_conns = &w->conns[i - 1];
@@ -359,7 +390,7 @@ worker_free(struct worker *w)
 	size_t i;
 
 	w->pool.draining = 1; /* closing a connection resumes no accepting */
-	for (i = 0; w->conns != NULL && i < w->conf->connections; i++)
+	for (i = 0; w->conns != NULL && i < w->nslots; i++)
 		if (w->conns[i].ev.fd != -1)
 			conn_close(&w->conns[i]);
 	for (i = 0; w->listeners != NULL && i < w->nlisteners; i++)

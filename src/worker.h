@@ -8,6 +8,7 @@
 
 #include "conn.h"
 #include "ev.h"
+#include "evict.h"
 
 struct scoreboard_slot;
 struct conf;
@@ -29,8 +30,10 @@ struct worker {
 	struct ev_handle lifeline; /* EOF when the master dies */
 	struct ev_handle ctl;	   /* the master hands reopened logs over */
 
-	struct conn *conns;    /* conf->connections slots */
+	struct conn *conns;    /* nslots of them */
+	size_t nslots;	       /* [limits] connections, or what fds allow */
 	size_t nconns;	       /* open */
+	struct evict evict;    /* closing idle ones for new ones */
 	int64_t accept_resume; /* ms; 0: accepting */
 	int64_t drain_until;   /* ms: then idle connections are closed */
 };

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""A worker full of idle or trickling connections still serves new clients.
+
+Ten times a worker's connections are held open by one client that never
+finishes a request: a third only connected, a third sent half a request
+head, a third had one request answered and stayed idle (keep-alive).
+More are opened between the fresh requests, so the worker stays full.
+20 fresh requests, each on a new connection, must each succeed the
+first time (no retry), within a client timeout a sixth of [timeouts]
+header and keepalive: without eviction a fresh client waits in the
+listen queue until one of the held connections runs out of its header or
+keep-alive time, five times as long as it waits here.
+
+The worker logs one line when it starts closing idle connections and one
+summary when it is done (after EVICT_QUIET_MS without having to close
+one), with the counts: never a line per connection.
+
+The same with a low ulimit -n that guad may not raise (a root master
+without CAP_SYS_RESOURCE): the worker holds fewer connections than
+[limits] connections, as many as its descriptors allow, says so at
+start, and never runs out of descriptors (no "accept (pausing" line).
+"""
+
+import ctypes
+import os
+import re
+import resource
+import socket
+import sys
+import unittest
+
+sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guadtest import (Connection, Server, HOST, get,  # noqa: E402
+                      wait_for)
+
+CONNECTIONS = 100
+HELD = 10 * CONNECTIONS
+FRESH = 20
+MORE = 10          # held connections opened before each fresh request
+TIMEOUT = 30       # [timeouts] header and keepalive, seconds
+CLIENT_TIMEOUT = TIMEOUT / 6
+QUIET_S = 5        # EVICT_QUIET_MS
+LOW_NOFILE = 160
+
+START = re.compile(r"(connections full|out of file descriptors) \(\d+ open\)"
+                   r": closing the oldest idle connections")
+SUMMARY = re.compile(r"for \d+ ms: closed (\d+) idle connections to accept "
+                     r"new ones \((\d+) keep-alive, (\d+) before their first "
+                     r"byte, (\d+) with an unfinished request head\)")
+
+PR_CAPBSET_DROP = 24
+CAP_SYS_RESOURCE = 24
+
+
+def client_fds_enough(n):
+    """Raise this process's own descriptor limit to hold n sockets."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = n + 256
+    if soft < want:
+        if hard != resource.RLIM_INFINITY and hard < want:
+            return False
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return True
+
+
+def low_nofile():
+    """preexec_fn: a limit guad cannot raise (as root: without the
+    capability that would let it)."""
+    if os.geteuid() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_CAPBSET_DROP, CAP_SYS_RESOURCE, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (LOW_NOFILE, LOW_NOFILE))
+
+
+class Holder:
+    """The connections one careless or hostile client keeps open."""
+
+    def __init__(self, port):
+        self.port = port
+        self.socks = []
+        self.kinds = [0, 0, 0]
+
+    def open(self, n):
+        for i in range(n):
+            kind = len(self.socks) % 3
+            s = socket.create_connection((HOST, self.port), timeout=10)
+            if kind == 1:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUser-Ag")
+            elif kind == 2:
+                c = Connection(self.port, timeout=CLIENT_TIMEOUT)
+                s.close()
+                c.send("GET /doge.gif HTTP/1.1\r\nHost: x\r\n\r\n")
+                r = c.read_response()
+                if r.status != 200:
+                    raise AssertionError("keep-alive request: %r" % r)
+                s = c.sock
+            self.socks.append(s)
+            self.kinds[kind] += 1
+
+    def close(self):
+        for s in self.socks:
+            s.close()
+        self.socks = []
+
+
+class EvictTest(unittest.TestCase):
+
+    def flood(self, s, per_worker):
+        """Hold 10x per_worker connections, then 20 fresh requests."""
+        held = 10 * per_worker
+        if not client_fds_enough(held + FRESH * MORE + 64):
+            self.skipTest("this process may not hold %d sockets" % held)
+        h = Holder(s.port)
+        self.addCleanup(h.close)
+        h.open(held)
+        for i in range(FRESH):
+            h.open(MORE)
+            r = get(s.port, "/?fresh=%d" % i, timeout=CLIENT_TIMEOUT)
+            self.assertEqual(r.status, 200, r)
+        opened = len(h.socks)
+        log = s.log()
+        self.assertEqual(len(START.findall(log)), 1, log[-3000:])
+        h.close()
+        m = wait_for(lambda: SUMMARY.search(s.log()),
+                     timeout=QUIET_S + 10,
+                     message="the episode's summary line")
+        closed = int(m.group(1))
+        # at most per_worker of the held ones can still have been open
+        self.assertGreaterEqual(closed, opened - per_worker, m.group(0))
+        self.assertEqual(closed, sum(int(m.group(k)) for k in (2, 3, 4)))
+        for k in (2, 3, 4):
+            self.assertGreater(int(m.group(k)), 0, m.group(0))
+        log = s.log()
+        self.assertLessEqual(log.count("idle connections"), 2, log[-3000:])
+        self.assertNotIn("accept (pausing", log)
+        return log
+
+    def test_full_worker_closes_idle_connections_for_fresh_clients(self):
+        with Server({"limits": {"connections": str(CONNECTIONS)},
+                     "timeouts": {"header": str(TIMEOUT),
+                                  "keepalive": str(TIMEOUT)}},
+                    workers=1) as s:
+            self.flood(s, CONNECTIONS)
+
+    def test_low_ulimit_caps_connections_and_still_serves(self):
+        with Server({"limits": {"connections": "1000"},
+                     "timeouts": {"header": str(TIMEOUT),
+                                  "keepalive": str(TIMEOUT)}},
+                    workers=1, preexec_fn=low_nofile) as s:
+            m = re.search(r"ulimit -n %d caps \[limits\] connections at "
+                          r"(\d+) per worker" % LOW_NOFILE, s.log())
+            self.assertIsNotNone(m, s.log())
+            cap = int(m.group(1))
+            self.assertTrue(0 < cap < LOW_NOFILE // 2, m.group(0))
+            self.flood(s, cap)
+
+
+if __name__ == "__main__":
+    unittest.main()
