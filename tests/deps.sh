@@ -23,10 +23,15 @@ fonts-wqy-zenhei cppcheck clang-tidy clang-format mandoc check
 dpkg-dev debhelper devscripts lintian fakeroot debootstrap iproute2
 postgresql prometheus testssl.sh strace"
 
+# The HTTPS benchmark (bench/tls.sh): the servers it measures guad
+# against, lighttpd's TLS module, wrk, openssl's s_time and valgrind.
+bench="nginx lighttpd lighttpd-mod-openssl h2o wrk openssl valgrind"
+
 case "${1:-run}" in
 run)	pkgs=$build ;;
 test)	pkgs="$build $test" ;;
-*)	echo "usage: sh tests/deps.sh [run|test]" >&2; exit 2 ;;
+bench)	pkgs="$build $bench" ;;
+*)	echo "usage: sh tests/deps.sh [run|test|bench]" >&2; exit 2 ;;
 esac
 
 sudo=
@@ -39,9 +44,18 @@ for p in $pkgs; do
 done
 if [ -n "$missing" ]; then
 	echo "installing:$missing"
+	# installing a server must not start its system service
+	policy=
+	if [ "${1:-run}" = bench ] && [ -z "$sudo" ] &&
+	    [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy=/usr/sbin/policy-rc.d
+	fi
 	$sudo apt-get update -qq
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends $missing
+	[ -z "$policy" ] || rm -f "$policy"
 fi
 # Debian's nodejs comes without npm (NodeSource's includes it and conflicts
 # with Debian's npm package): add npm only where it is missing.
