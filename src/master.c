@@ -19,6 +19,7 @@
 #include "fdlimit.h"
 #include "listen.h"
 #include "handler.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "master.h"
 #include "notify.h"
@@ -366,9 +367,11 @@ recycle(struct master *m, size_t i)
 
 /*
  * Looks at the workers' slots: a worker stuck in one request past
- * worker_timeout is replaced (its client gets 503 if nothing was sent);
- * one that reached max_requests is recycled, one at a time, its
- * replacement started first.
+ * worker_timeout is replaced (its client gets 503 if nothing was sent),
+ * one whose loop has not turned for as long (stopped, hung) is killed:
+ * SIGKILL ends even a stopped process, and closes its connections so
+ * that their clients reconnect; one that reached max_requests is
+ * recycled, one at a time, its replacement started first.
  */
 static void
 watch(struct master *m)
@@ -376,7 +379,8 @@ watch(struct master *m)
 	const struct conf *c = m->conf;
 	struct scoreboard_slot *s;
 	struct child *k;
-	int64_t now = date_mono_ms(), busy;
+	enum heartbeat_verdict v;
+	int64_t now = date_mono_ms(), late;
 	size_t i;
 	int recycling = 0;
 
@@ -395,19 +399,13 @@ watch(struct master *m)
 		if (k->slot == -1 || k->retiring)
 			continue;
 		s = &m->sb->slots[k->slot];
-		busy = __atomic_load_n(&s->busy_since, __ATOMIC_ACQUIRE);
-		if (c->worker_timeout > 0 && busy != 0 &&
-		    now - busy > (int64_t)c->worker_timeout * 1000) {
-			log_warnx(
-			    "worker %d (pid %ld) stuck for %lld ms in \"%s %.*s\"; replacing it",
-			    k->id, (long)k->pid, (long long)(now - busy),
-			    http_method_names[s->method[s->busy_what & 1] %
-				HTTP_METHOD_COUNT],
-			    SCOREBOARD_WHAT, s->what[s->busy_what & 1]);
+		v = heartbeat_check(s, c->worker_timeout, now, &late);
+		if (v != HEARTBEAT_OK) {
+			heartbeat_log(s, v, k->id, (long)k->pid, late);
 			scoreboard_restart(m->sb, SCOREBOARD_RESTART_STUCK);
 			k->retiring = 1;
 			k->kill_at = now + STUCK_KILL_MS;
-			kill(k->pid, SIGUSR2);
+			kill(k->pid, v == HEARTBEAT_STUCK ? SIGUSR2 : SIGKILL);
 		} else if (s->retire && !recycling && recycle(m, i) == 0)
 			recycling = 1;
 	}

@@ -92,6 +92,9 @@ struct scoreboard_slot {
 
 	/* The request inside its handler, for the master's stuck watch. */
 	int64_t busy_since; /* ms, monotonic; 0: idle */
+	/* the worker's loop last turned (heartbeat.h); ms, monotonic; 0: not
+	 * yet */
+	int64_t beat;
 	/* the client being served; a pointer of the worker's own */
 	struct transport *tr;
 	int32_t sent;	   /* output already queued */

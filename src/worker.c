@@ -20,6 +20,7 @@
 #include "listen.h"
 #include "date.h"
 #include "fdlimit.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "priv.h"
 #include "sandbox.h"
@@ -438,7 +439,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 	struct sigaction sa;
 	sigset_t waitmask;
 	int64_t d;
-	int timeout, n;
+	int timeout, n, beat_ms = heartbeat_interval_ms(c->worker_timeout);
 
 	log_set_role("worker", id);
 	scoreboard_state(slot, SCOREBOARD_STARTING);
@@ -482,6 +483,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 		tls_keys_check(c);
 	w.pool.slot = slot;
 	scoreboard_state(slot, SCOREBOARD_SERVING);
+	heartbeat_beat(slot, date_mono_ms());
 
 	for (;;) {
 		if (got_term)
@@ -491,18 +493,18 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 		if (w.pool.draining && w.nconns == 0)
 			worker_exit(&w);
 		d = next_deadline(&w);
+		/* asleep no longer than a beat: the master must hear one */
 		if (w.pool.ready.head != NULL || d <= date_mono_ms())
 			timeout = 0; /* work waits: only look for events */
-		else if (d == INT64_MAX)
-			timeout = -1;
 		else
-			timeout = d - date_mono_ms() > 60000
-			    ? 60000
+			timeout = d - date_mono_ms() > beat_ms
+			    ? beat_ms
 			    : (int)(d - date_mono_ms());
 		n = ev_wait(w.pool.loop, timeout, &waitmask);
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
 		date_update();
+		heartbeat_beat(slot, date_mono_ms());
 		if (n > 0)
 			ev_dispatch(w.pool.loop, n);
 		expire(&w);
