@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "date.h"
+#include "hex.h"
 #include "log.h"
 
 const char *const log_level_names[LOG_LEVEL_COUNT] = {
@@ -30,15 +32,47 @@ static const char prio[LOG_LEVEL_COUNT] = {
 	[LOG_LEVEL_ERROR] = '3',
 };
 
+/*
+ * Repeated lines. A worker logs what goes wrong with a request, so a
+ * failure that every request meets (a full disk under a POST flood) would
+ * write a line per request: 61,486 lines in 6 s. A warning or error
+ * whose text, digits left out, was written less than LOG_REPEAT_QUIET_MS
+ * before is counted instead of written; once that message has been
+ * quiet for LOG_REPEAT_QUIET_MS (or every LOG_REPEAT_MAX_MS while it
+ * goes on), one line says how many times it came. A message that comes
+ * once a second or less often is always written. The master's lines
+ * (start-up, signals, workers' ends, its own backoff) are few by design
+ * and always written.
+ */
+#define LOG_REPEAT_SLOTS    8 /* messages followed at once */
+#define LOG_REPEAT_QUIET_MS 500
+#define LOG_REPEAT_MAX_MS   60000
+#define LOG_MSG_MAX	    512 /* of the last repeated text kept */
+
+struct repeat {
+	uint64_t key;	  /* hash of level and text, without digits */
+	int64_t first_ms; /* the written line, or the last summary */
+	int64_t last_ms;  /* 0: a free slot */
+	uint64_t count;	  /* not written since first_ms */
+	enum log_level level;
+	char text[LOG_MSG_MAX]; /* the last one not written */
+};
+
 static struct {
 	int err_fd;
 	int acc_fd;	 /* -1: access log off */
 	int err_journal; /* err_fd is journald's stream: "<N>" prefixes */
 	int acc_journal;
+	int repeats;	 /* count repeated lines (workers) */
+	size_t npending; /* slots with a count to say */
 	char role[24];
-} lg = { 2, 1, 0, 0, "master" };
+	struct repeat rep[LOG_REPEAT_SLOTS];
+} lg = { .err_fd = 2, .acc_fd = 1, .role = "master" };
 
-/* Sets the role printed in every error line: "master" or "worker N". */
+/*
+ * Sets the role printed in every error line: "master" or "worker N". A
+ * worker's repeated warnings are counted, not each written.
+ */
 void
 log_set_role(const char *role, int n)
 {
@@ -46,6 +80,7 @@ log_set_role(const char *role, int n)
 		snprintf(lg.role, sizeof(lg.role), "%s %d", role, n);
 	else
 		snprintf(lg.role, sizeof(lg.role), "%s", role);
+	lg.repeats = strcmp(role, "worker") == 0;
 }
 
 static int
@@ -271,29 +306,167 @@ log_access(const char *line, size_t len)
 		(void)!write(lg.acc_fd, line, len);
 }
 
-void
-log_write(enum log_level level, int with_errno, const char *fmt, va_list ap)
+/* Writes the head of an error line (journal priority, time, level, role,
+ * pid) into line; returns its length. */
+static size_t
+line_head(char *line, size_t size, enum log_level level)
 {
-	char line[2048];
 	struct tm tm;
 	time_t now;
-	size_t len;
-	int n, saved = errno;
+	size_t len = 0;
+	int n;
 
 	now = time(NULL);
 	gmtime_r(&now, &tm);
-	len = 0;
 	if (lg.err_journal) {
 		line[len++] = '<';
 		line[len++] = prio[level];
 		line[len++] = '>';
 	}
-	len +=
-	    strftime(line + len, sizeof(line) - len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line + len, sizeof(line) - len,
+	len += strftime(line + len, size - len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line + len, size - len,
 	    " [%s] %s %ld: ", log_level_names[level], lg.role, (long)getpid());
 	if (n > 0)
-		len += (size_t)n;
+		len += (size_t)n < size - len ? (size_t)n : size - len - 1;
+	return len;
+}
+
+/* A hash of the level and the text, its digits left out: a byte a step,
+ * on the log's path only. */
+static uint64_t
+repeat_key(enum log_level level, const char *p, size_t len)
+{
+	uint64_t h = hex_hash_mix(0, (uint64_t)level);
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			h = hex_hash_mix(h, (unsigned char)p[i]);
+	return h;
+}
+
+/* Writes r's summary line if it has one, and counts afresh. */
+static void
+repeat_say(struct repeat *r, int64_t now)
+{
+	char line[LOG_MSG_MAX + 128];
+	size_t len;
+	int n;
+
+	if (r->count == 0)
+		return;
+	len = line_head(line, sizeof(line) - 1, r->level);
+	n = snprintf(line + len, sizeof(line) - len - 1,
+	    "... repeated %llu times in %lld s: %s",
+	    (unsigned long long)r->count,
+	    (long long)((now - r->first_ms + 999) / 1000), r->text);
+	if (n > 0)
+		len += (size_t)n < sizeof(line) - len - 1
+		    ? (size_t)n
+		    : sizeof(line) - len - 2;
+	line[len++] = '\n';
+	(void)!write(lg.err_fd, line, len);
+	r->count = 0;
+	r->first_ms = now;
+	lg.npending--;
+}
+
+/*
+ * Is the message msg[0..len) at level one that came less than
+ * LOG_REPEAT_QUIET_MS ago? Then it is counted (1) and not written;
+ * else (0) it is followed from now on, in a free slot or the one seen
+ * longest ago (whose count is said first).
+ */
+static int
+repeat_counted(enum log_level level, const char *msg, size_t len)
+{
+	uint64_t key = repeat_key(level, msg, len);
+	int64_t now = date_mono_ms();
+	struct repeat *r, *old = &lg.rep[0];
+	size_t i;
+
+	for (i = 0; i < LOG_REPEAT_SLOTS; i++) {
+		r = &lg.rep[i];
+		if (r->last_ms != 0 && r->key == key)
+			break;
+		if (r->last_ms < old->last_ms)
+			old = r;
+	}
+	if (i < LOG_REPEAT_SLOTS && now - r->last_ms < LOG_REPEAT_QUIET_MS) {
+		if (r->count++ == 0)
+			lg.npending++;
+		r->last_ms = now;
+		if (len >= sizeof(r->text))
+			len = sizeof(r->text) - 1;
+		memcpy(r->text, msg, len);
+		r->text[len] = '\0';
+		return 1;
+	}
+	if (i == LOG_REPEAT_SLOTS)
+		r = old;
+	repeat_say(r, now);
+	r->key = key;
+	r->level = level;
+	r->first_ms = r->last_ms = now;
+	return 0;
+}
+
+/*
+ * When the next summary of repeated lines is due (monotonic ms), or
+ * INT64_MAX if none is: the worker's loop wakes up for it.
+ */
+int64_t
+log_repeat_deadline(void)
+{
+	int64_t d = INT64_MAX, t;
+	size_t i;
+
+	if (lg.npending == 0)
+		return INT64_MAX;
+	for (i = 0; i < LOG_REPEAT_SLOTS; i++) {
+		if (lg.rep[i].count == 0)
+			continue;
+		t = lg.rep[i].last_ms + LOG_REPEAT_QUIET_MS;
+		if (lg.rep[i].first_ms + LOG_REPEAT_MAX_MS < t)
+			t = lg.rep[i].first_ms + LOG_REPEAT_MAX_MS;
+		if (t < d)
+			d = t;
+	}
+	return d;
+}
+
+/*
+ * From the worker's loop: says the count of every repeated message that
+ * has been quiet long enough, or has been counted for LOG_REPEAT_MAX_MS
+ * (all: every count, before the worker exits). Never blocks longer than
+ * the write of a log line does.
+ */
+void
+log_repeat_tick(int64_t now, int all)
+{
+	struct repeat *r;
+	size_t i;
+
+	for (i = 0; i < LOG_REPEAT_SLOTS && lg.npending > 0; i++) {
+		r = &lg.rep[i];
+		if (r->count == 0)
+			continue;
+		if (all || now >= r->last_ms + LOG_REPEAT_QUIET_MS) {
+			repeat_say(r, now);
+			r->last_ms = 0; /* quiet: the slot is free */
+		} else if (now >= r->first_ms + LOG_REPEAT_MAX_MS)
+			repeat_say(r, now);
+	}
+}
+
+void
+log_write(enum log_level level, int with_errno, const char *fmt, va_list ap)
+{
+	char line[2048];
+	size_t len, head;
+	int n, saved = errno;
+
+	len = head = line_head(line, sizeof(line), level);
 	/* Leave room for ": strerror" and the newline; long lines are cut. */
 	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
 	if (n > 0)
@@ -307,6 +480,11 @@ log_write(enum log_level level, int with_errno, const char *fmt, va_list ap)
 			len += (size_t)n < sizeof(line) - len - 1
 			    ? (size_t)n
 			    : sizeof(line) - len - 2;
+	}
+	if (lg.repeats && level >= LOG_LEVEL_WARN &&
+	    repeat_counted(level, line + head, len - head)) {
+		errno = saved;
+		return;
 	}
 	line[len++] = '\n';
 	(void)!write(lg.err_fd, line, len);

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_LEVEL_DEBUG,
@@ -25,6 +26,8 @@ int log_is_journal(int fd);
 void log_access(const char *line, size_t len);
 void log_write(enum log_level, int with_errno, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+int64_t log_repeat_deadline(void);
+void log_repeat_tick(int64_t now_ms, int all);
 extern int log_debug_on;
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

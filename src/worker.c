@@ -275,6 +275,8 @@ next_deadline(struct worker *w)
 		d = w->drain_until;
 	if (evict_deadline(&w->evict) < d)
 		d = evict_deadline(&w->evict);
+	if (log_repeat_deadline() < d)
+		d = log_repeat_deadline();
 	return d;
 }
 
@@ -300,6 +302,7 @@ expire(struct worker *w)
 		listeners_watch(w, 1);
 	}
 	evict_tick(&w->evict, now);
+	log_repeat_tick(now, 0);
 	/* the drain's time is up: idle connections are closed unanswered */
 	if (w->pool.draining == 1 && w->drain_until <= now) {
 		w->pool.draining = 2;
@@ -421,6 +424,7 @@ worker_free(struct worker *w)
 static void __attribute__((noreturn)) worker_exit(struct worker *w)
 {
 	worker_free(w);
+	log_repeat_tick(date_mono_ms(), 1);
 #ifdef WORKER_LSAN
 	(void)__lsan_do_recoverable_leak_check();
 #endif
