@@ -738,9 +738,14 @@ class WorkerTimeoutTest(unittest.TestCase):
         # [timeouts] worker (1 s): it sees it within 2 s and TIMER_LATE
         if not within(lambda: stuck.search(s.log()),
                       2 + guadtest.TIMER_LATE, 0.02):
-            # stopped between tries: not inside the handler; try again
-            os.kill(wpid, signal.SIGCONT)
-            conn.read_response(timeout=5)
+            # stopped between tries: not inside the handler; try again.
+            # Its loop was silent as long: the watchdog may have killed
+            # it meanwhile (the caller then takes the new worker).
+            try:
+                os.kill(wpid, signal.SIGCONT)
+                conn.read_response(timeout=5)
+            except (ProcessLookupError, ConnectionClosed):
+                pass
             conn.close()
             return None
         os.kill(wpid, signal.SIGCONT)
@@ -758,6 +763,12 @@ class WorkerTimeoutTest(unittest.TestCase):
             try:
                 db.execute("BEGIN EXCLUSIVE")
                 for attempt in range(20):
+                    if not alive(wpid, wst):
+                        wpid = wait_for(lambda: (
+                            lambda w: w[0] if len(w) == 1 and w[0] != wpid
+                            else None)(s.workers()), 5,
+                            message=lambda: "a new worker\n" + s.log())
+                        wst = starttime(wpid)
                     conn = self.stop_inside_handler(s, wpid)
                     if conn is not None:
                         break
