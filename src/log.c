@@ -58,13 +58,15 @@ struct repeat {
 	char text[LOG_MSG_MAX]; /* the last one not written */
 };
 
+/* Slots with a count to say: the worker's loop looks at it each turn. */
+size_t log_repeats_pending;
+
 static struct {
 	int err_fd;
 	int acc_fd;	 /* -1: access log off */
 	int err_journal; /* err_fd is journald's stream: "<N>" prefixes */
 	int acc_journal;
-	int repeats;	 /* count repeated lines (workers) */
-	size_t npending; /* slots with a count to say */
+	int repeats; /* count repeated lines (workers) */
 	char role[24];
 	struct repeat rep[LOG_REPEAT_SLOTS];
 } lg = { .err_fd = 2, .acc_fd = 1, .role = "master" };
@@ -368,7 +370,7 @@ repeat_say(struct repeat *r, int64_t now)
 	(void)!write(lg.err_fd, line, len);
 	r->count = 0;
 	r->first_ms = now;
-	lg.npending--;
+	log_repeats_pending--;
 }
 
 /*
@@ -394,7 +396,7 @@ repeat_counted(enum log_level level, const char *msg, size_t len)
 	}
 	if (i < LOG_REPEAT_SLOTS && now - r->last_ms < LOG_REPEAT_QUIET_MS) {
 		if (r->count++ == 0)
-			lg.npending++;
+			log_repeats_pending++;
 		r->last_ms = now;
 		if (len >= sizeof(r->text))
 			len = sizeof(r->text) - 1;
@@ -421,7 +423,7 @@ log_repeat_deadline(void)
 	int64_t d = INT64_MAX, t;
 	size_t i;
 
-	if (lg.npending == 0)
+	if (log_repeats_pending == 0)
 		return INT64_MAX;
 	for (i = 0; i < LOG_REPEAT_SLOTS; i++) {
 		if (lg.rep[i].count == 0)
@@ -447,7 +449,7 @@ log_repeat_tick(int64_t now, int all)
 	struct repeat *r;
 	size_t i;
 
-	for (i = 0; i < LOG_REPEAT_SLOTS && lg.npending > 0; i++) {
+	for (i = 0; i < LOG_REPEAT_SLOTS && log_repeats_pending > 0; i++) {
 		r = &lg.rep[i];
 		if (r->count == 0)
 			continue;

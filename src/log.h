@@ -26,6 +26,7 @@ int log_is_journal(int fd);
 void log_access(const char *line, size_t len);
 void log_write(enum log_level, int with_errno, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+extern size_t log_repeats_pending; /* summaries to write: see log.c */
 int64_t log_repeat_deadline(void);
 void log_repeat_tick(int64_t now_ms, int all);
 extern int log_debug_on;

@@ -273,9 +273,10 @@ next_deadline(struct worker *w)
 		d = w->accept_resume;
 	if (w->pool.draining == 1 && w->drain_until < d)
 		d = w->drain_until;
-	if (evict_deadline(&w->evict) < d)
+	/* the two tests keep a turn without either at two loads */
+	if (w->evict.since_ms != 0 && evict_deadline(&w->evict) < d)
 		d = evict_deadline(&w->evict);
-	if (log_repeat_deadline() < d)
+	if (log_repeats_pending != 0 && log_repeat_deadline() < d)
 		d = log_repeat_deadline();
 	return d;
 }
@@ -301,8 +302,10 @@ expire(struct worker *w)
 		w->accept_resume = 0;
 		listeners_watch(w, 1);
 	}
-	evict_tick(&w->evict, now);
-	log_repeat_tick(now, 0);
+	if (w->evict.since_ms != 0)
+		evict_tick(&w->evict, now);
+	if (log_repeats_pending != 0)
+		log_repeat_tick(now, 0);
 	/* the drain's time is up: idle connections are closed unanswered */
 	if (w->pool.draining == 1 && w->drain_until <= now) {
 		w->pool.draining = 2;
