@@ -132,20 +132,20 @@ handler_workers_free(const struct conf *c, void *states[HANDLER_MAX])
 
 /*
  * In the master before fork: each kind that a route names prepares what
- * its workers will need (the board's schema). Returns 0, or -1 if one
- * failed (it logged why; the others were still prepared).
+ * its workers will need (the board's schema). Returns 0, or -1 if c must
+ * not be served, with why in err (a kind that is only unavailable for
+ * now logs it and answers 503 until it is back).
  */
 int
-handler_prepare_all(const struct conf *c)
+handler_prepare_all(const struct conf *c, char *err, size_t len)
 {
 	size_t i;
-	int rc = 0;
 
 	for (i = 0; handlers[i] != NULL; i++)
 		if (handlers[i]->prepare != NULL && in_use(c, handlers[i]) &&
-		    handlers[i]->prepare(c) == -1)
-			rc = -1;
-	return rc;
+		    handlers[i]->prepare(c, err, len) == -1)
+			return -1;
+	return 0;
 }
 
 /*

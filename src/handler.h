@@ -99,9 +99,11 @@ struct handler {
 	    size_t);
 	/*
 	 * In the master before fork, on start and on reload, once for a
-	 * kind that some route names: 0, or -1 (logged; guad runs on).
+	 * kind that some route names: 0 (ready, or logged and answering
+	 * 503 until it is), or -1: the configuration must not be served,
+	 * why in err.
 	 */
-	int (*prepare)(const struct conf *);
+	int (*prepare)(const struct conf *, char *err, size_t len);
 	/*
 	 * What a confined worker must still reach for this route, given to
 	 * the sandbox (sandbox_allow_*): 0, or -1 (logged).
@@ -144,7 +146,7 @@ enum handler_step handler_wait_ms(struct hreq *, int64_t until_ms);
 
 int handler_workers_init(const struct conf *, void *states[HANDLER_MAX]);
 void handler_workers_free(const struct conf *, void *states[HANDLER_MAX]);
-int handler_prepare_all(const struct conf *);
+int handler_prepare_all(const struct conf *, char *err, size_t len);
 int handler_sandbox_all(const struct conf *, struct sandbox_rules *);
 
 #endif

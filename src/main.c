@@ -92,27 +92,36 @@ send_command(const char *path, const char *cmd)
 /*
  * For -t: whether the message store's server answers, if it has one and
  * a route uses it. Its absence is no configuration error: the board
- * answers 503 until it is back.
+ * answers 503 until it is back. A newer guad's database is one: guad
+ * would not start. Returns 0, or -1 for that.
  */
-static void
+static int
 probe_store(const struct conf *c)
 {
 	char msg[512];
 	size_t i;
+	int rc;
 
 	for (i = 0; i < c->nroutes; i++)
 		if (c->routes[i].handler == &handler_msg) {
-			if (store_probe(c, msg, sizeof(msg)) == 0) {
+			rc = store_probe(c, msg, sizeof(msg));
+			if (rc == 0) {
 				if (msg[0] != '\0')
 					fprintf(stderr, "guad: [msg] db: %s\n",
 					    msg);
+			} else if (rc == STORE_NEWER) {
+				fprintf(stderr,
+				    "guad: [msg] db: %s: guad would not start with it\n",
+				    msg);
+				return -1;
 			} else
 				fprintf(stderr,
 				    "guad: [msg] db: %s (the message board "
 				    "answers 503 until it is reachable)\n",
 				    msg);
-			return;
+			return 0;
 		}
+	return 0;
 }
 
 int
@@ -121,7 +130,7 @@ main(int argc, char **argv)
 	struct conf *conf;
 	const char *path = GUAD_CONF, *cmd = NULL;
 	char err[CONF_ERR_MAX];
-	int ch, test = 0;
+	int ch, test = 0, rc;
 
 	while ((ch = getopt(argc, argv, "c:s:tThV")) != -1) {
 		switch (ch) {
@@ -172,10 +181,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "guad: %s: configuration ok\n", path);
 		if (test == 1 && fdlimit_raise(conf, err, sizeof(err)) != 0)
 			fprintf(stderr, "guad: %s\n", err);
-		if (test == 1)
-			probe_store(conf);
+		rc = test == 1 && probe_store(conf) == -1;
 		conf_free(conf);
-		return 0;
+		return rc;
 	}
 	if (priv_check(conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "guad: %s\n", err);

@@ -445,9 +445,21 @@ log_is_file(const char *name)
 	    strcmp(name, "stdout") != 0 && strcmp(name, "off") != 0;
 }
 
+/* A reload that failed: the running configuration stays, and says why. */
+static void
+reload_refused(struct master *m, struct conf *nc, const char *why)
+{
+	log_warnx("reload failed, keeping the running configuration: %s", why);
+	notify_send("READY=1\nSTATUS=reload failed: %s", why);
+	if (m->sb != NULL)
+		scoreboard_reload(m->sb, 0, why);
+	conf_free(nc);
+}
+
 /*
- * SIGHUP: validate the new gua.ini; if it fails, keep serving and say
- * why. Else start the new generation first, then let the old one drain.
+ * SIGHUP: validate the new gua.ini, and prepare what its routes need
+ * (the board's schema); if either fails, keep serving and say why. Else
+ * start the new generation first, then let the old one drain.
  */
 static void
 reload(struct master *m)
@@ -464,25 +476,14 @@ reload(struct master *m)
 	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	log_info("reloading %s", m->conf->path);
 	if ((nc = conf_load(m->conf->path, err)) == NULL ||
-	    priv_check(nc, err, sizeof(err)) == -1) {
-		log_warnx(
-		    "reload failed, keeping the running configuration: %s",
-		    err);
-		notify_send("READY=1\nSTATUS=reload failed: %s", err);
-		if (m->sb != NULL)
-			scoreboard_reload(m->sb, 0, err);
-		conf_free(nc);
+	    priv_check(nc, err, sizeof(err)) == -1 ||
+	    handler_prepare_all(nc, err, sizeof(err)) == -1) {
+		reload_refused(m, nc, err);
 		return;
 	}
 	if (listen_again(m->conf, nc, m->inherited, m->ntls, fds, &nfds, &ntls,
 		lerr, sizeof(lerr)) == -1) {
-		log_warnx(
-		    "reload failed, keeping the running configuration: %s",
-		    lerr);
-		notify_send("READY=1\nSTATUS=reload failed: %s", lerr);
-		if (m->sb != NULL)
-			scoreboard_reload(m->sb, 0, lerr);
-		conf_free(nc);
+		reload_refused(m, nc, lerr);
 		return;
 	}
 	if (log_open(nc->error_log, nc->access_log) == -1)
@@ -490,7 +491,6 @@ reload(struct master *m)
 	conf_free(m->conf);
 	m->conf = nc;
 	fdlimit_apply(nc);
-	(void)handler_prepare_all(nc);
 	if (tls_tickets_rotate() == -1)
 		log_warnx("tls: no new session ticket key (random generator)");
 	if (nfds > 0) {
@@ -593,13 +593,19 @@ master_run(struct conf *conf)
 	struct master m;
 	struct timespec ts;
 	sigset_t waitmask;
-	char err[256];
+	char err[CONF_ERR_MAX];
 	int64_t wake, now;
 	int rc;
 
 	memset(&m, 0, sizeof(m));
 	m.conf = conf;
 	date_update();
+	/* what the routes need first: a newer guad's database is refused */
+	if (handler_prepare_all(conf, err, sizeof(err)) == -1) {
+		log_warnx("%s; not starting", err);
+		conf_free(conf);
+		return 1;
+	}
 	rc = listen_inherit(conf, m.fds, &m.nfds, &m.ntls, err, sizeof(err));
 	m.inherited = rc > 0;
 	if (rc == -1 ||
@@ -626,16 +632,10 @@ master_run(struct conf *conf)
 	signals_setup(&waitmask);
 	proctitle_set("guad: master");
 	listen_announce(m.fds, m.nfds, m.ntls);
-	(void)handler_prepare_all(conf);
 	if (tls_tickets_rotate() == -1)
 		log_warnx("tls: no session ticket key: no resumption");
-	if (conf->sandbox) {
-		if ((rc = sandbox_abi(err, sizeof(err))) == 0)
-			log_warnx("landlock unavailable: %s; not confined",
-			    err);
-		else
-			log_info("sandbox: landlock ABI %d", rc);
-	}
+	if (conf->sandbox)
+		sandbox_announce();
 	if ((m.sb = scoreboard_create()) == NULL)
 		log_warn(
 		    "scoreboard (no worker_timeout, max_requests, status or metrics)");

@@ -586,11 +586,19 @@ msg_route_open(struct route *rt, int root_fd, const char *root, char *err,
 	return 0;
 }
 
-/* In the master: the store's schema, created or upgraded. */
+/*
+ * In the master: the store's schema, created or upgraded; a database of
+ * a newer guad refuses the configuration.
+ */
 static int
-msg_prepare(const struct conf *c)
+msg_prepare(const struct conf *c, char *err, size_t len)
 {
-	return store_prepare(c);
+	char why[512];
+
+	if (store_prepare(c, why, sizeof(why)) != STORE_NEWER)
+		return 0;
+	snprintf(err, len, "[msg] db: %s", why);
+	return -1;
 }
 
 /*

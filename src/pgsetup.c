@@ -180,16 +180,55 @@ run(PGconn *conn, const char *sql, const char *what, const char *name)
 }
 
 /*
+ * The layout's version in guad_version (0 if the table is missing or
+ * empty), or -1 (logged).
+ */
+static long
+version_of(PGconn *conn, const char *name)
+{
+	PGresult *res;
+	char line[200];
+	long version = 0;
+
+	res = PQexec(conn, "SELECT to_regclass('guad_version') IS NULL");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	res = PQexec(conn, "SELECT max(version) FROM guad_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("message store: %s: reading guad_version: %s", name,
+		    pgsetup_oneline(PQerrorMessage(conn), line, sizeof(line)));
+		version = -1;
+	} else if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return version;
+}
+
+/* Says in err that version is a newer guad's. Returns STORE_NEWER. */
+static int
+newer(const char *name, long version, char *err, size_t len)
+{
+	snprintf(err, len,
+	    "%s: schema version %ld is newer than this guad's %d (written by a newer guad)",
+	    name, version, STORE_PG_VERSION);
+	return STORE_NEWER;
+}
+
+/*
  * In the master, blocking: creates the schema, or upgrades it, under an
  * advisory lock so that two masters starting together do not race; the
- * version is in guad_version. 0, or -1 (logged).
+ * version is in guad_version. 0, -1 (logged), or STORE_NEWER for a
+ * newer guad's database (untouched; said in err).
  */
 int
-pgsetup_prepare(const struct conf *c)
+pgsetup_prepare(const struct conf *c, char *err, size_t len)
 {
 	char name[160], line[200];
 	PGconn *conn;
-	PGresult *res = NULL;
 	long version = 0;
 	int rc = -1;
 
@@ -212,19 +251,11 @@ pgsetup_prepare(const struct conf *c)
 		"(version integer NOT NULL)",
 		"creating guad_version", name) == -1)
 		goto done;
-	res = PQexec(conn, "SELECT max(version) FROM guad_version");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("message store: %s: reading guad_version: %s", name,
-		    pgsetup_oneline(PQerrorMessage(conn), line, sizeof(line)));
+	if ((version = version_of(conn, name)) == -1)
 		goto done;
-	}
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	if (version > STORE_PG_VERSION) {
 		/* written by a newer guad: never guess at its layout */
-		log_warnx("message store: %s: schema version %ld is newer than "
-			  "this guad's %d",
-		    name, version, STORE_PG_VERSION);
+		rc = newer(name, version, err, len);
 		goto done;
 	}
 	if (version < STORE_PG_VERSION &&
@@ -241,25 +272,30 @@ pgsetup_prepare(const struct conf *c)
 		    STORE_PG_VERSION);
 	rc = 0;
 done:
-	PQclear(res);
 	PQfinish(conn);
 	return rc;
 }
 
-/* For guad -t: did the server answer? */
+/*
+ * For guad -t: did the server answer, and is its schema one this guad
+ * can use? 0, -1, or STORE_NEWER.
+ */
 int
 pgsetup_probe(const struct conf *c, char *msg, size_t len)
 {
 	char name[160], line[200];
 	PGconn *conn;
+	long version;
 	int rc = 0;
 
 	pgsetup_label(c->msg_db, name, sizeof(name));
 	conn = connect_blocking(c->msg_db);
-	if (PQstatus(conn) == CONNECTION_OK)
+	if (PQstatus(conn) == CONNECTION_OK) {
 		snprintf(msg, len, "%s: PostgreSQL %d.%d answered", name,
 		    PQserverVersion(conn) / 10000, PQserverVersion(conn) % 100);
-	else {
+		if ((version = version_of(conn, name)) > STORE_PG_VERSION)
+			rc = newer(name, version, msg, len);
+	} else {
 		snprintf(msg, len, "%s: %s", name,
 		    pgsetup_oneline(PQerrorMessage(conn), line, sizeof(line)));
 		rc = -1;

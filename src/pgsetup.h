@@ -11,7 +11,7 @@ struct conf;
 
 int pgsetup_claims(const char *db);
 int pgsetup_check(const char *db, char *err, size_t len);
-int pgsetup_prepare(const struct conf *);
+int pgsetup_prepare(const struct conf *, char *err, size_t len);
 int pgsetup_probe(const struct conf *, char *msg, size_t len);
 int pgsetup_needs(const char *db, struct store_needs *);
 void pgsetup_label(const char *db, char *out, size_t len);

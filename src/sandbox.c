@@ -213,6 +213,20 @@ sandbox_abi(char *why, size_t len)
 #endif
 }
 
+/* In the master at start: says what confinement the workers will get. */
+void
+sandbox_announce(void)
+{
+	char why[64];
+	int abi;
+
+	if ((abi = sandbox_abi(why, sizeof(why))) == 0)
+		log_warnx("landlock unavailable: %s; not confined", why);
+	else
+		log_info("sandbox: landlock ABI %d%s", abi,
+		    abi >= 4 ? "" : " (no network rules)");
+}
+
 /*
  * Confines the calling process for good: no_new_privs, then, where the
  * kernel has Landlock, reading only beneath the document root and the

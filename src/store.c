@@ -64,16 +64,21 @@ store_check(const char *db, char *err, size_t len)
 	return b->check != NULL ? b->check(db, err, len) : 0;
 }
 
-/* In the master before fork: the schema, created or upgraded. 0 or -1. */
+/*
+ * In the master before fork: the schema, created or upgraded. 0, -1
+ * (logged: the board answers 503 for now) or STORE_NEWER (a newer guad's
+ * database, said in err: not to be served).
+ */
 int
-store_prepare(const struct conf *c)
+store_prepare(const struct conf *c, char *err, size_t len)
 {
 	const struct store_ops *b = store_backend(c->msg_db);
 
-	return b->prepare != NULL ? b->prepare(c) : 0;
+	err[0] = '\0';
+	return b->prepare != NULL ? b->prepare(c, err, len) : 0;
 }
 
-/* For guad -t: whether the store answers, in msg. 0, or -1. */
+/* For guad -t: whether the store answers, in msg. 0, -1 or STORE_NEWER. */
 int
 store_probe(const struct conf *c, char *msg, size_t len)
 {

@@ -12,6 +12,12 @@ struct conf;
 #define STORE_BUSY 1
 /* store_add, store_list: not done yet; see struct store_wait. */
 #define STORE_WAIT 2
+/*
+ * store_prepare, store_probe: the database was written by a newer guad,
+ * whose layout this one must not guess at: the configuration is not
+ * served.
+ */
+#define STORE_NEWER 3
 
 /*
  * After STORE_WAIT: call the same operation again, with the same
@@ -58,10 +64,15 @@ struct store_ops {
 	int (*check)(const char *db, char *err, size_t len);
 	/*
 	 * In the master, at start and on reload, before fork: create or
-	 * upgrade the schema. 0, or -1 (logged: the board answers 503).
+	 * upgrade the schema. 0; -1 (logged: the board answers 503 until
+	 * the store can be used); or STORE_NEWER, with why in err (not
+	 * logged).
 	 */
-	int (*prepare)(const struct conf *);
-	/* For guad -t: whether the store answers, said in msg. 0 or -1. */
+	int (*prepare)(const struct conf *, char *err, size_t len);
+	/*
+	 * For guad -t: whether the store answers, said in msg. 0, -1 or
+	 * STORE_NEWER.
+	 */
 	int (*probe)(const struct conf *, char *msg, size_t len);
 	/* What the sandbox must allow: 0, or -1 (logged). */
 	int (*needs)(const char *db, struct store_needs *);
@@ -88,7 +99,7 @@ struct store_ops {
 const struct store_ops *store_backend(const char *db);
 int store_is_path(const char *db);
 int store_check(const char *db, char *err, size_t len);
-int store_prepare(const struct conf *);
+int store_prepare(const struct conf *, char *err, size_t len);
 int store_probe(const struct conf *, char *msg, size_t len);
 int store_needs(const char *db, struct store_needs *);
 int store_open(struct store *, const char *db);

@@ -4,9 +4,11 @@
 
 #include <libgen.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
@@ -71,6 +73,15 @@ fail(struct lite *s, const char *path, const char *what)
 	return busy ? STORE_BUSY : -1;
 }
 
+/* Says in err that path's version is a newer guad's. */
+static void
+newer(const char *path, int version, char *err, size_t len)
+{
+	snprintf(err, len,
+	    "%s: schema version %d is newer than this guad's %d (written by a newer guad)",
+	    path, version, STORE_SQLITE_VERSION);
+}
+
 static int
 exec(struct lite *s, const char *sql)
 {
@@ -82,9 +93,11 @@ exec(struct lite *s, const char *sql)
  * with synchronous=FULL, so a message is on disk when it is acknowledged.
  * A patient open waits up to STORE_SQLITE_PREPARE_MS for locks; the other kind
  * naps at most STORE_SQLITE_NAP_MS, here and in every later statement.
+ * Returns 0, STORE_BUSY, -1 (logged) or STORE_NEWER (a newer guad's
+ * database, untouched: said in err).
  */
 static int
-open_db(struct lite *s, const char *path, int patient)
+open_db(struct lite *s, const char *path, int patient, char *err, size_t len)
 {
 	sqlite3_stmt *st;
 	int version;
@@ -121,11 +134,9 @@ open_db(struct lite *s, const char *path, int patient)
 	sqlite3_finalize(st);
 	if (version > STORE_SQLITE_VERSION) {
 		/* written by a newer guad: never guess at its layout */
-		log_warnx(
-		    "message store: %s: schema version %d is newer than this guad's %d",
-		    path, version, STORE_SQLITE_VERSION);
+		newer(path, version, err, len);
 		lite_close(s);
-		return -1;
+		return STORE_NEWER;
 	}
 	if (version < STORE_SQLITE_VERSION &&
 	    (exec(s, "BEGIN IMMEDIATE") == -1 || exec(s, schema) == -1 ||
@@ -152,10 +163,10 @@ open_db(struct lite *s, const char *path, int patient)
  * Creates the database and its schema, or upgrades it, once in the
  * master before the workers start, so they never race to do it (switching
  * to WAL mode takes an exclusive lock). The master may wait for locks.
- * Returns 0, or -1 (logged).
+ * Returns 0, -1 (logged), or STORE_NEWER (said in err).
  */
 static int
-lite_prepare(const struct conf *c)
+lite_prepare(const struct conf *c, char *err, size_t len)
 {
 	static const char *const files[] = { "", "-wal", "-shm", "-journal",
 		NULL };
@@ -164,8 +175,10 @@ lite_prepare(const struct conf *c)
 
 	priv_own_files(c, c->msg_db, files);
 	priv_fs_as_user(c, 1);
-	rc = open_db(&s, c->msg_db, 1);
+	rc = open_db(&s, c->msg_db, 1, err, len);
 	priv_fs_as_user(c, 0);
+	if (rc == STORE_NEWER)
+		return rc;
 	if (rc != 0) {
 		log_warnx(
 		    "the message board answers 503 until %s can be opened%s%s",
@@ -205,15 +218,18 @@ static int
 lite_open(struct store *st, const char *path)
 {
 	struct lite *s;
+	char err[512];
 	int rc;
 
 	if ((s = malloc(sizeof(*s))) == NULL) {
 		log_warn("message store: %s", path);
 		return -1;
 	}
-	if ((rc = open_db(s, path, 0)) != 0) {
+	if ((rc = open_db(s, path, 0, err, sizeof(err))) != 0) {
 		free(s);
-		return rc;
+		if (rc == STORE_NEWER)
+			log_warnx("message store: %s", err);
+		return rc == STORE_NEWER ? -1 : rc;
 	}
 	st->be = s;
 	return 0;
@@ -337,6 +353,34 @@ lite_free(struct store *st)
 	}
 }
 
+/*
+ * For guad -t: a database that is there already, read without changing
+ * it, is not a newer guad's. 0 (also when it cannot be read: the master
+ * says why at start), or STORE_NEWER with why in msg.
+ */
+static int
+lite_probe(const struct conf *c, char *msg, size_t len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+
+	if (access(c->msg_db, F_OK) == -1)
+		return 0;
+	if (sqlite3_open_v2(c->msg_db, &db, SQLITE_OPEN_READONLY, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (version <= STORE_SQLITE_VERSION)
+		return 0;
+	newer(c->msg_db, version, msg, len);
+	return STORE_NEWER;
+}
+
 /* Any [msg] db that no other backend claims: a file name. */
 static int
 lite_claims(const char *db)
@@ -350,6 +394,7 @@ const struct store_ops store_sqlite = {
 	.path = 1,
 	.claims = lite_claims,
 	.prepare = lite_prepare,
+	.probe = lite_probe,
 	.needs = lite_needs,
 	.open = lite_open,
 	.close = lite_free,

@@ -177,3 +177,17 @@ class Cluster:
     def uri(self, db=DB, password=PASSWORD, extra=""):
         return "postgresql://%s:%s@127.0.0.1:%d/%s%s" % (
             USER, password, self.port, db, extra)
+
+
+def for_module(createdb=True):
+    """A started cluster for one test module's setUpModule, with the
+    database DB if createdb; removed again if it cannot start."""
+    cluster = Cluster()
+    try:
+        cluster.start()
+        if createdb:
+            cluster.createdb()
+    except BaseException:
+        cluster.cleanup()
+        raise
+    return cluster

@@ -46,13 +46,7 @@ cluster = None
 
 def setUpModule():
     global cluster
-    cluster = pgcluster.Cluster()
-    try:
-        cluster.start()
-        cluster.createdb()
-    except BaseException:
-        cluster.cleanup()
-        raise
+    cluster = pgcluster.for_module()
 
 
 def tearDownModule():

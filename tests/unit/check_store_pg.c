@@ -165,11 +165,12 @@ START_TEST(test_add_list_changed)
 	struct conf *c = conf_for(uri);
 	struct store a, b;
 	struct rows r;
-	char text[64];
+	char text[64], msg[256];
 	int i, waited;
 
-	ck_assert_int_eq(store_prepare(c), 0);
-	ck_assert_int_eq(store_prepare(c), 0); /* again: nothing to do */
+	ck_assert_int_eq(store_prepare(c, msg, sizeof(msg)), 0);
+	/* again: nothing to do */
+	ck_assert_int_eq(store_prepare(c, msg, sizeof(msg)), 0);
 	ck_assert_int_eq(store_open(&a, uri), 0);
 	ck_assert_int_eq(store_open(&b, uri), 0);
 	snprintf(text, sizeof(text), "first %lld", (long long)date_mono_ms());
@@ -234,7 +235,7 @@ START_TEST(test_nothing_listening)
 	char msg[256];
 	int rc, n;
 
-	ck_assert_int_eq(store_prepare(c), -1);
+	ck_assert_int_eq(store_prepare(c, msg, sizeof(msg)), -1);
 	ck_assert_int_eq(store_probe(c, msg, sizeof(msg)), -1);
 	ck_assert_ptr_nonnull(strstr(msg, "127.0.0.1"));
 	ck_assert_int_eq(store_open(&s, dead), 0);
