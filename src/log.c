@@ -352,16 +352,18 @@ static void
 repeat_say(struct repeat *r, int64_t now)
 {
 	char line[LOG_MSG_MAX + 128];
+	int64_t secs;
 	size_t len;
 	int n;
 
 	if (r->count == 0)
 		return;
 	len = line_head(line, sizeof(line) - 1, r->level);
+	secs = (now - r->first_ms + 999) / 1000;
 	n = snprintf(line + len, sizeof(line) - len - 1,
-	    "... repeated %llu times in %lld s: %s",
-	    (unsigned long long)r->count,
-	    (long long)((now - r->first_ms + 999) / 1000), r->text);
+	    "... repeated %llu time%s in %lld s: %s",
+	    (unsigned long long)r->count, r->count == 1 ? "" : "s",
+	    (long long)(secs > 0 ? secs : 1), r->text);
 	if (n > 0)
 		len += (size_t)n < sizeof(line) - len - 1
 		    ? (size_t)n

@@ -36,7 +36,7 @@ CLIENTS = 4
 POSTS = 100            # per client
 BIG = 60000            # a message that never fits in a full store
 INSERT = "message store: insert"
-SUMMARY = re.compile(r"\.\.\. repeated (\d+) times in \d+ s: "
+SUMMARY = re.compile(r"\.\.\. repeated (\d+) times? in \d+ s: "
                      + re.escape(INSERT))
 
 
