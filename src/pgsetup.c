@@ -304,54 +304,61 @@ pgsetup_probe(const struct conf *c, char *msg, size_t len)
 	return rc;
 }
 
+/* key's value in the URI, else in libpq's defaults (its environment). */
+static const char *
+effective(const PQconninfoOption *uri, const PQconninfoOption *defs,
+    const char *key)
+{
+	const char *v = uri_value(uri, key);
+
+	return v != NULL || defs == NULL ? v : uri_value(defs, key);
+}
+
 /*
- * A confined worker connects to one TCP port, or to a socket in a
- * folder.
+ * What a confined worker needs to reach the server where libpq will
+ * connect: the URI's values, else the environment's (PGHOSTADDR, PGHOST,
+ * PGPORT), else libpq's own defaults. Over TCP (hostaddr, or a host that
+ * is an address): that one port. Over a Unix socket (a host that is a
+ * folder, or none): no rule, since Landlock has none for connecting to
+ * a socket by its path (the socket's permissions decide). And the
+ * password file, which libpq reads at each connection.
  */
 int
 pgsetup_needs(const char *db, struct store_needs *n)
 {
-	PQconninfoOption *opts;
-	const char *host = NULL, *port = NULL, *passfile = NULL, *home;
+	PQconninfoOption *opts, *defs;
+	const char *host, *hostaddr, *port, *passfile, *home;
 	char path[4096];
 	long p;
+	int rc = -1;
 
 	if ((opts = PQconninfoParse(db, NULL)) == NULL) {
 		log_warnx("message store: cannot parse [msg] db");
 		return -1;
 	}
-	host = uri_value(opts, "host");
-	port = uri_value(opts, "port");
-	passfile = uri_value(opts, "passfile");
-	/* libpq reads the password file on each connection */
-	if (passfile == NULL)
-		passfile = getenv("PGPASSFILE");
+	defs = PQconndefaults();
+	host = effective(opts, defs, "host");
+	hostaddr = effective(opts, defs, "hostaddr");
+	port = effective(opts, defs, "port");
+	passfile = effective(opts, defs, "passfile");
 	if (passfile == NULL && (home = getenv("HOME")) != NULL &&
 	    snprintf(path, sizeof(path), "%s/.pgpass", home) <
 		(int)sizeof(path))
 		passfile = path;
 	if (passfile != NULL && access(passfile, F_OK) == 0 &&
 	    (n->file = strdup(passfile)) == NULL) {
-		PQconninfoFree(opts);
 		log_warn("strdup");
-		return -1;
+		goto done;
 	}
 	p = port != NULL ? strtol(port, NULL, 10) : 5432;
 	if (p < 1 || p > 65535)
 		p = 5432;
-	if (host == NULL)
-		host = getenv("PGHOST");
-	if (host != NULL && host[0] == '/')
-		n->dir = strdup(host);
-	else if (host == NULL)
-		n->dir = strdup(STORE_PG_SOCKET_DIR);
-	else
+	if (hostaddr != NULL ||
+	    (host != NULL && host[0] != '/' && host[0] != '@'))
 		n->port = (uint16_t)p;
-	if (n->port == 0 && n->dir == NULL) {
-		PQconninfoFree(opts);
-		log_warn("strdup");
-		return -1;
-	}
+	rc = 0;
+done:
+	PQconninfoFree(defs);
 	PQconninfoFree(opts);
-	return 0;
+	return rc;
 }

@@ -3,7 +3,11 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -211,6 +215,46 @@ sandbox_abi(char *why, size_t len)
 	snprintf(why, len, "guad was built without <linux/landlock.h>");
 	return 0;
 #endif
+}
+
+/*
+ * With GUAD_DEBUG=1 and GUAD_DEBUG_CONNECT=PORT in guad's environment,
+ * a worker that has confined itself (or not: sandbox = off) tries one
+ * TCP connect to 127.0.0.1:PORT and logs what the kernel answered, so
+ * that the network rules can be seen at work in a real worker (guad(8)).
+ * Does nothing otherwise.
+ */
+void
+sandbox_debug_connect(void)
+{
+	struct sockaddr_in sin;
+	const char *v;
+	char *end;
+	long port;
+	int fd;
+
+	if (!log_debug_on || (v = getenv("GUAD_DEBUG_CONNECT")) == NULL)
+		return;
+	port = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || port < 1 || port > 65535)
+		return;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("sandbox: socket");
+		return;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
+	    errno == EINPROGRESS)
+		log_debug("sandbox: a connect to 127.0.0.1:%ld was not refused",
+		    port);
+	else
+		log_debug("sandbox: a connect to 127.0.0.1:%ld: %s", port,
+		    strerror(errno));
+	close(fd);
 }
 
 /* In the master at start: says what confinement the workers will get. */

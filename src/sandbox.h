@@ -18,5 +18,6 @@ int sandbox_allow_file(struct sandbox_rules *, const char *path);
 int sandbox_allow_port(struct sandbox_rules *, uint16_t port);
 int sandbox_apply(const struct conf *);
 void sandbox_announce(void);
+void sandbox_debug_connect(void);
 
 #endif

@@ -7,8 +7,6 @@
 
 /* guad_version's version for the layout this guad writes (gua.ini(5)). */
 #define STORE_PG_VERSION 1
-/* The socket folder libpq uses when the URI names no host. */
-#define STORE_PG_SOCKET_DIR "/var/run/postgresql"
 /* A worker's connecting, and each statement, may take this long. */
 #define STORE_PG_CONNECT_MS 5000
 #define STORE_PG_QUERY_MS   10000

@@ -486,6 +486,7 @@ worker_run(const struct conf *c, const int *fds, size_t nfds, size_t ntls,
 	/* after init: libmagic's database and the store are open by now */
 	if (c->sandbox && sandbox_apply(c) == -1)
 		_exit(1);
+	sandbox_debug_connect();
 	if (c->tls_ctx != NULL)
 		tls_keys_check(c);
 	w.pool.slot = slot;

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 PASSWORD = "s3cret-pw"
 USER = "guad"
@@ -181,7 +182,8 @@ class Cluster:
 
 def for_module(createdb=True):
     """A started cluster for one test module's setUpModule, with the
-    database DB if createdb; removed again if it cannot start."""
+    database DB if createdb; stopped and removed once the module's tests
+    are done, or at once if it cannot start."""
     cluster = Cluster()
     try:
         cluster.start()
@@ -190,4 +192,5 @@ def for_module(createdb=True):
     except BaseException:
         cluster.cleanup()
         raise
+    unittest.addModuleCleanup(cluster.cleanup)
     return cluster

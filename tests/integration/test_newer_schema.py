@@ -30,11 +30,6 @@ def setUpModule():
     cluster = pgcluster.for_module(createdb=False)
 
 
-def tearDownModule():
-    if cluster is not None:
-        cluster.cleanup()
-
-
 def newer_than(version):
     return r"schema version %d is newer than this guad's %d" % (
         version + 1, version)

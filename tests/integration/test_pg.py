@@ -49,11 +49,6 @@ def setUpModule():
     cluster = pgcluster.for_module()
 
 
-def tearDownModule():
-    if cluster is not None:
-        cluster.cleanup()
-
-
 def unique(prefix="m"):
     return "%s-%s" % (prefix, uuid.uuid4().hex[:12])
 

@@ -143,7 +143,7 @@ START_TEST(test_uri_syntax_and_hosts)
 }
 END_TEST
 
-START_TEST(test_needs_port_or_folder)
+START_TEST(test_needs_port_or_nothing)
 {
 	struct store_needs n;
 
@@ -151,11 +151,23 @@ START_TEST(test_needs_port_or_folder)
 	ck_assert_int_eq(n.port, 6543);
 	ck_assert_ptr_null(n.dir);
 	free(n.file);
+	/* hostaddr is where libpq connects, over TCP */
+	ck_assert_int_eq(store_needs("postgresql://u@%2Ftmp%2Fpg:6544/d?"
+				     "hostaddr=127.0.0.1",
+			     &n),
+	    0);
+	ck_assert_int_eq(n.port, 6544);
+	free(n.file);
+	/* the port libpq takes from its environment */
+	setenv("PGPORT", "6545", 1);
+	ck_assert_int_eq(store_needs("postgresql://u@127.0.0.1/d", &n), 0);
+	unsetenv("PGPORT");
+	ck_assert_int_eq(n.port, 6545);
+	free(n.file);
+	/* a Unix socket: no TCP port, and no rule for its folder */
 	ck_assert_int_eq(store_needs("postgresql://u@%2Ftmp%2Fpg/d", &n), 0);
 	ck_assert_int_eq(n.port, 0);
-	ck_assert_str_eq(n.dir, "/tmp/pg");
-	ck_assert_int_eq(n.dir_write, 0);
-	free(n.dir);
+	ck_assert_ptr_null(n.dir);
 	free(n.file);
 }
 END_TEST
@@ -258,7 +270,7 @@ store_pg_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_uri_syntax_and_hosts);
-	tcase_add_test(tc, test_needs_port_or_folder);
+	tcase_add_test(tc, test_needs_port_or_nothing);
 	tcase_add_test(tc, test_add_list_changed);
 	tcase_add_test(tc, test_two_inserts_in_flight);
 	tcase_add_test(tc, test_nothing_listening);
