@@ -14,7 +14,9 @@ DURATION seconds each:
   - POST /msg: acknowledged (303) POSTs per second, each a new message;
   - GET /msg latency while POST_CONNS connections post on the same worker.
 Prints a Markdown section and puts it in bench/RESULTS.md, after the
-line "<!-- bench/pg.py -->" (replacing what followed it).
+line "<!-- bench/pg.py -->" (replacing what followed it, up to the next
+benchmark's "<!-- bench/..." line), with the load average at start and
+end: the machine may be shared.
 
 Environment: GUAD, ROUNDS (3), DURATION (5), CONNS (64), POST_CONNS (8).
 Needs wrk and Debian's postgresql (sh tests/deps.sh test; apt-get
@@ -141,6 +143,7 @@ def main():
     with open(lua, "w") as f:
         f.write(POST_LUA)
     servers = {}
+    load_start = os.getloadavg()
     try:
         cluster.start()
         cluster.createdb()
@@ -175,6 +178,8 @@ def main():
         "",
         "- Date: %s; guad at commit %s" % (
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), commit()),
+        "- Load average (1/5/15 min) at start: %.2f %.2f %.2f; at end: "
+        "%.2f %.2f %.2f" % (load_start + os.getloadavg()),
         "",
         "| measure | SQLite | PostgreSQL | PostgreSQL / SQLite |",
         "|---|---|---|---|",
@@ -203,15 +208,30 @@ def main():
     ratio = med(pg["get"], "rps") / med(sq["get"], "rps")
     lines += ["", "GET /msg on PostgreSQL is %.2f× SQLite's req/s (target: "
               "at least 0.9×: %s)." % (ratio, "met" if ratio >= 0.9
-                                        else "missed"), ""]
+                                        else "missed"), "",
+              "Absolute figures on a shared 2-core machine are low and "
+              "noisy; ratios within a round are what to read. During a "
+              "POST flood, SQLite's commit (fsync) runs inside the "
+              "worker's event loop, so GETs wait behind it; PostgreSQL's "
+              "commit runs in the server while the worker keeps serving, "
+              "and between two commits every GET is served from the "
+              "rendered page. Acknowledged POSTs/s on one connection per "
+              "worker are bounded by one fsync per commit on either "
+              "backend.", ""]
     text = "\n".join(lines)
     print(text)
     path = os.path.join(HERE, "RESULTS.md")
     old = open(path).read() if os.path.exists(path) else ""
+    before, after = old, ""
     if MARK in old:
-        old = old[:old.index(MARK)]
+        before = old[:old.index(MARK)]
+        rest = old[old.index(MARK) + len(MARK):]
+        # the next benchmark's section stays
+        if "<!-- bench/" in rest:
+            after = rest[rest.index("<!-- bench/"):]
     with open(path, "w") as f:
-        f.write(old.rstrip("\n") + "\n\n" + text)
+        f.write(before.rstrip("\n") + "\n\n" + text
+                + ("\n" + after if after else ""))
 
 
 def cluster_version():
