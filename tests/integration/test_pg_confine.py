@@ -83,10 +83,12 @@ class ConfinedStoreTest(unittest.TestCase):
         connected again and the board answers 200."""
         self.assertEqual(get(s.port, "/msg").status, 200, s.log())
         mark = len(s.log())
+        # the worker's session (and the master's, if its backend has not
+        # exited yet)
         ended = cluster.psql(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE application_name = 'guad'")
-        self.assertEqual(ended, "1")
+        self.assertGreaterEqual(int(ended), 1)
         # the worker finds its session gone on the next request, and
         # connects again on the one after (store_pg.c down())
         wait_for(lambda: get(s.port, "/msg").status == 200
