@@ -732,7 +732,9 @@ class UnusableDbTest(unittest.TestCase):
                              "stored although answered 503")
             self.assertEqual(db_integrity(db), "ok")
 
-    def test_newer_schema_version_gives_503_naming_the_file(self):
+    def test_newer_schema_version_refuses_to_start_naming_the_file(self):
+        """A newer guad's database is never served (test_newer_schema has
+        the reload and guad -t): no start, and the file is untouched."""
         base = tempfile.mkdtemp(prefix="guadtest-db-")
         self.addCleanup(shutil.rmtree, base, True)
         db = os.path.join(base, "msg.db")
@@ -747,10 +749,13 @@ class UnusableDbTest(unittest.TestCase):
             con.execute("PRAGMA user_version=2")
         finally:
             con.close()
-        with Server({"msg": {"db": db}}) as s:
-            self.check_503(s, db)
-            self.assertRegex(s.log(), r"%s: schema version 2 is newer"
-                             % re.escape(db))
+        s = Server({"msg": {"db": db}})
+        self.addCleanup(s.cleanup)
+        with self.assertRaisesRegex(AssertionError, "exited with status 1"):
+            s.start()
+        self.assertEqual(s.proc.wait(), 1)
+        self.assertRegex(s.log(), r"%s: schema version 2 is newer"
+                         % re.escape(db))
         con = sqlite3.connect(db)
         try:
             self.assertEqual(
