@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGuad, stopGuad } from './guad.mjs';
+import { launchChromium, startGuad, stopGuad, watchedPage } from './guad.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(process.env.E2E_DEPS || here, 'package.json'));
@@ -32,23 +32,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   guad = await startGuad('browser');
   BASE = guad.url;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 15000,
-    args: [
-      '--no-sandbox',           // we run as root
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Traffic only to 127.0.0.1: every other host name resolves to nothing.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium(chromium);
   context = await browser.newContext({ viewport: { width: 800, height: 600 } });
   context.setDefaultTimeout(WAIT);
   context.setDefaultNavigationTimeout(WAIT);
@@ -62,15 +46,7 @@ after(async () => {
   await stopGuad(guad);
 });
 
-// A page whose uncaught errors and off-site requests are recorded.
-async function newPage(t) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', r => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  t.after(async () => { await page.close().catch(() => {}); });
-  return { page, problems };
-}
+function newPage(t) { return watchedPage(context, t); }
 
 function unique(tag) {
   return `e2e-${tag}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -16,6 +16,7 @@
 //   routes   extra lines for [routes], after the shipped four
 //   extra    more gua.ini text, at its end (a [tls] section: the HTTPS
 //            listener's address is then g.httpsUrl)
+// launchChromium(chromium, hosts, extra) starts the browser the tests drive.
 // stopGuad(g, ...) sends TERM to each pid (KILL after 5 s), removes the
 // folders, then asserts the above for every one.
 // SPDX-License-Identifier: ISC
@@ -38,6 +39,42 @@ export const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|ru
 // Ready: 10 s at most (an ASan build starts in well under one).
 const READY_POLLS = 100;
 const READY_POLL_MS = 100;
+
+// Headless Chromium as every browser test runs it: as root (so without
+// Chromium's sandbox), with nothing in the background, and with every
+// host name but the given loopback addresses resolving to nothing, so
+// that no request leaves the machine. extra: more flags.
+export function launchChromium(chromium, hosts = ['127.0.0.1'], extra = []) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    timeout: 15000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--host-resolver-rules=MAP * ~NOTFOUND, ' +
+        hosts.map(h => `EXCLUDE ${h}`).join(', '),
+      ...extra,
+    ],
+  });
+}
+
+// A page of context whose uncaught errors and failed requests are
+// recorded in problems; closed when the test t ends.
+export async function watchedPage(context, t) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', e => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', r => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  t.after(async () => { await page.close().catch(() => {}); });
+  return { page, problems };
+}
 
 function sleep(ms) { return new Promise(resolve => setTimeout(resolve, ms)); }
 

@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGuad, stopGuad } from './guad.mjs';
+import { launchChromium, startGuad, stopGuad, watchedPage } from './guad.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(process.env.E2E_DEPS || here, 'package.json'));
@@ -96,24 +96,9 @@ hsts = ${HSTS}
   PLAIN = guad.url;
   HTTPS = guad.httpsUrl;
   assert.ok(HTTPS, 'guad says where it listens for https');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 15000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      // this leaf, and no other certificate, passes without a trusted root
-      `--ignore-certificate-errors-spki-list=${SPKI}`,
-    ],
-  });
+  // this leaf, and no other certificate, passes without a trusted root
+  browser = await launchChromium(chromium, ['127.0.0.1'],
+    [`--ignore-certificate-errors-spki-list=${SPKI}`]);
   context = await browser.newContext({ viewport: { width: 800, height: 600 } });
   context.setDefaultTimeout(WAIT);
   context.setDefaultNavigationTimeout(WAIT);
@@ -127,14 +112,7 @@ after(async () => {
   await stopGuad(guad);
 });
 
-async function newPage(t) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', r => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  t.after(async () => { await page.close().catch(() => {}); });
-  return { page, problems };
-}
+function newPage(t) { return watchedPage(context, t); }
 
 test('http:// is sent to https:// and the board posts over TLS', TEST, async t => {
   const { page, problems } = await newPage(t);

@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WWW, startGuad, stopGuad } from './guad.mjs';
+import { WWW, launchChromium, startGuad, stopGuad } from './guad.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(process.env.E2E_DEPS || here, 'package.json'));
@@ -85,22 +85,7 @@ before(async () => {
   BASE = board.url;
   own = await startOwn();
   OWN = own.url;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 15000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium(chromium);
 });
 
 after(async () => {

@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGuad, stopGuad } from './guad.mjs';
+import { launchChromium, startGuad, stopGuad } from './guad.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(process.env.E2E_DEPS || here, 'package.json'));
@@ -49,22 +49,7 @@ before(async () => {
   });
   OTHER = `http://127.0.0.2:${other.address().port}`;
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 15000,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2',
-    ],
-  });
+  browser = await launchChromium(chromium, ['127.0.0.1', '127.0.0.2']);
   context = await browser.newContext({ viewport: { width: 800, height: 600 } });
   context.setDefaultTimeout(WAIT);
   context.setDefaultNavigationTimeout(WAIT);
