@@ -17,6 +17,7 @@
 #include "handler.h"
 #include "log.h"
 #include "mime.h"
+#include "route.h"
 #include "router.h"
 #include "sandbox.h"
 #include "static.h"
@@ -98,15 +99,11 @@ static_open(struct route *rt, int root_fd, const char *root, char *err,
 	struct stat st;
 	int fd;
 
-	fd = fsopen_beneath(root_fd, rt->arg,
-	    rt->handler->prefix ? O_PATH | O_DIRECTORY : O_RDONLY | O_NONBLOCK);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s",
-		    errno == EXDEV ? "outside the root" : strerror(errno));
-		if (fd != -1)
-			close(fd);
+	fd = route_open_arg(rt, root_fd,
+	    rt->handler->prefix ? O_PATH | O_DIRECTORY : O_RDONLY | O_NONBLOCK,
+	    &st, err, errlen);
+	if (fd == -1)
 		return -1;
-	}
 	if (rt->handler->prefix) {
 		rt->fd = fd;
 		return real_path(rt, err, errlen);

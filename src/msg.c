@@ -24,6 +24,7 @@
 #include "log.h"
 #include "msg.h"
 #include "precond.h"
+#include "route.h"
 #include "router.h"
 #include "sandbox.h"
 #include "uri.h"
@@ -556,14 +557,10 @@ msg_route_open(struct route *rt, int root_fd, const char *root, char *err,
 	size_t len;
 	int fd, n;
 
-	fd = fsopen_beneath(root_fd, rt->arg, O_RDONLY | O_NONBLOCK);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s",
-		    errno == EXDEV ? "outside the root" : strerror(errno));
-		if (fd != -1)
-			close(fd);
+	fd = route_open_arg(rt, root_fd, O_RDONLY | O_NONBLOCK, &st, err,
+	    errlen);
+	if (fd == -1)
 		return -1;
-	}
 	close(fd);
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "not a regular file");

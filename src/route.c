@@ -2,11 +2,15 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fsopen.h"
 #include "handler.h"
 #include "html.h"
 #include "route.h"
@@ -155,6 +159,28 @@ route_format(const struct route *r, char *buf, size_t len)
 		return r->handler->format(r, buf + used, len - used);
 	n = snprintf(buf + used, len - used, "%s", r->arg);
 	return n < 0 || (size_t)n >= len - used ? -1 : 0;
+}
+
+/*
+ * For a kind's open: the route's argument opened below the root with
+ * flags, and its fstat in st. Returns the descriptor, or -1 with why in
+ * err ("outside the root" when it would leave it).
+ */
+int
+route_open_arg(const struct route *r, int root_fd, int flags, struct stat *st,
+    char *err, size_t errlen)
+{
+	int fd;
+
+	fd = fsopen_beneath(root_fd, r->arg, flags);
+	if (fd == -1 || fstat(fd, st) == -1) {
+		snprintf(err, errlen, "%s",
+		    errno == EXDEV ? "outside the root" : strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*

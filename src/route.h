@@ -9,6 +9,9 @@
 
 int route_parse(struct route *, const char *path, const char *value, char *err,
     size_t errlen);
+struct stat;
+int route_open_arg(const struct route *, int root_fd, int flags, struct stat *,
+    char *err, size_t errlen);
 int route_open(struct route *, int root_fd, const char *root, char *err,
     size_t errlen);
 void route_share_dir(struct route *, struct route *earlier, size_t n);
