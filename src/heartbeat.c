@@ -2,6 +2,9 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "heartbeat.h"
 #include "http.h"
 #include "log.h"
@@ -51,6 +54,26 @@ heartbeat_check(const struct scoreboard_slot *s, unsigned worker_timeout,
 		return HEARTBEAT_SILENT;
 	}
 	return HEARTBEAT_OK;
+}
+
+/*
+ * Whether a worker's end (status, as waitpid gives it), lived_ms after
+ * its fork, counts toward the master's crash-loop backoff: it died
+ * within HEARTBEAT_CRASH_WINDOW_MS and either never reached its loop
+ * (s NULL, or never beaten: a start-up failure) or ended by its own
+ * doing. SIGKILL never is a worker's own doing: the operator, the OOM
+ * killer or the master's watchdog sends it. A worker killed so after it
+ * began serving is replaced at once, however young, so that killing
+ * workers from outside never leaves every slot empty for a backoff.
+ */
+int
+heartbeat_crashed(const struct scoreboard_slot *s, int status, int64_t lived_ms)
+{
+	if (lived_ms >= HEARTBEAT_CRASH_WINDOW_MS)
+		return 0;
+	if (s == NULL || __atomic_load_n(&s->beat, __ATOMIC_ACQUIRE) == 0)
+		return 1;
+	return !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
 /* Says why the worker id (pid) is being replaced. */

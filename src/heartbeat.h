@@ -26,7 +26,12 @@ heartbeat_beat(struct scoreboard_slot *s, int64_t now_ms)
 		__atomic_store_n(&s->beat, now_ms | 1, __ATOMIC_RELEASE);
 }
 
+/* A worker that dies sooner than this after its fork may be crash-looping. */
+#define HEARTBEAT_CRASH_WINDOW_MS 1000
+
 int heartbeat_interval_ms(unsigned worker_timeout);
+int
+heartbeat_crashed(const struct scoreboard_slot *, int status, int64_t lived_ms);
 enum heartbeat_verdict heartbeat_check(const struct scoreboard_slot *,
     unsigned worker_timeout, int64_t now_ms, int64_t *for_ms);
 void heartbeat_log(const struct scoreboard_slot *, enum heartbeat_verdict,

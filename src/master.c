@@ -31,10 +31,8 @@
 #include "tls.h"
 #include "worker.h"
 
-/* A worker that dies sooner than this after its start is crash-looping. */
-#define CRASH_WINDOW_MS 1000
-#define BACKOFF_MIN_MS	100
-#define BACKOFF_MAX_MS	10000
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 10000
 /* After a fast stop, workers still alive this long are killed. */
 #define FAST_STOP_MS 5000
 
@@ -293,24 +291,28 @@ master_backoff_ms(unsigned crashes)
 static void
 reap(struct master *m)
 {
+	struct scoreboard_slot *slot;
 	struct child *k;
 	char how[96];
 	int64_t delay, lived;
 	pid_t pid;
-	int status;
+	int status, crashed;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if ((k = find_kid(m, pid)) == NULL)
 			continue;
 		lived = date_mono_ms() - k->started;
 		describe(status, how, sizeof(how));
-		if (m->sb != NULL && k->slot != -1)
+		slot = m->sb != NULL && k->slot != -1 ? &m->sb->slots[k->slot]
+						      : NULL;
+		crashed = heartbeat_crashed(slot, status, lived);
+		if (slot != NULL)
 			scoreboard_slot_gone(m->sb, k->slot);
 		if (k->retiring || m->stopping) {
 			if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 				log_warnx("worker %d (pid %ld) %s", k->id,
 				    (long)pid, how);
-		} else if (lived < CRASH_WINDOW_MS) {
+		} else if (crashed) {
 			delay = master_backoff_ms((unsigned)++m->crashes);
 			m->respawn_at = date_mono_ms() + delay;
 			if (m->sb != NULL) {

@@ -662,9 +662,20 @@ class SignalCommandTest(unittest.TestCase):
             self.assertEqual(get(s.port, "/").status, 200)
 
 
+def age(pid):
+    """Seconds since pid's fork (to the kernel's clock tick), or None."""
+    st = starttime(pid)
+    if st is None:
+        return None
+    with open("/proc/uptime") as f:
+        up = float(f.read().split()[0])
+    return up - st / os.sysconf("SC_CLK_TCK")
+
+
 class CrashLoopTest(unittest.TestCase):
-    # master.c: a worker that dies younger than CRASH_WINDOW_MS counts as
-    # a crash; respawn delays double up to BACKOFF_MAX_MS
+    # heartbeat.c: a worker that dies younger than HEARTBEAT_CRASH_WINDOW_MS
+    # before it began serving, or by its own fault, counts as a crash;
+    # master.c: respawn delays double up to BACKOFF_MAX_MS
     CRASH_WINDOW = 1.0
     BACKOFF_MAX = 10.0
 
@@ -714,6 +725,37 @@ class CrashLoopTest(unittest.TestCase):
             time.sleep(self.CRASH_WINDOW)
             self.assertTrue(alive(w[0], wst), s.log())
             self.assertEqual(get(s.port, "/").status, 200)
+            self.assertIsNone(s.proc.poll(), "master died")
+
+
+    def test_young_workers_killed_from_outside_are_replaced_at_once(self):
+        """SIGKILL is never a worker's own doing: one killed by it after
+        it began serving is replaced at once, however young, and the
+        master does not back off. (Backing off there, kills from outside
+        faster than the crash window could leave every slot empty.)"""
+        want = 6
+        with Server(workers=1) as s:
+            young = 0
+            for _ in range(4 * want):
+                if young == want:
+                    break
+                (victim,) = n_workers(s, 1, 10)
+                start = starttime(victim)
+                # serving: its loop waits in epoll
+                wait_for(lambda: "epoll" in wchan(victim), 10,
+                         message=lambda: "worker %d in epoll, in %r\n%s" % (
+                             victim, wchan(victim), s.log()))
+                lived = age(victim)
+                os.kill(victim, signal.SIGKILL)
+                if lived is not None and lived < self.CRASH_WINDOW * 0.8:
+                    young += 1
+                wait_for(lambda: not alive(victim, start), 10)
+            self.assertEqual(young, want, "workers killed before 0.8 s")
+            self.assertEqual(get(s.port, "/").status, 200)
+            log = s.log()
+            self.assertNotIn("respawning in", log)
+            self.assertGreaterEqual(len(re.findall(
+                r"killed by signal 9 \(\w+\), respawning\n", log)), want)
             self.assertIsNone(s.proc.poll(), "master died")
 
 

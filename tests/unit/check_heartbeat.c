@@ -3,7 +3,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "heartbeat.h"
 #include "check_main.h"
@@ -67,6 +69,46 @@ START_TEST(test_interval_within_the_timeout)
 }
 END_TEST
 
+/* waitpid's status for an exit with code n, and for a death by signal n */
+#define EXITED(n)   ((n) << 8)
+#define SIGNALED(n) (n)
+
+static const struct {
+	const char *name;
+	int64_t beat;  /* 0: never reached its loop */
+	int64_t lived; /* ms */
+	int status;
+	int want;
+} deaths[] = {
+	{ "exit at start-up", 0, 5, EXITED(1), 1 },
+	{ "SIGKILL at start-up", 0, 5, SIGNALED(SIGKILL), 1 },
+	{ "SIGKILL while serving", NOW, 5, SIGNALED(SIGKILL), 0 },
+	{ "SIGKILL at the window's edge", NOW, 999, SIGNALED(SIGKILL), 0 },
+	{ "SIGSEGV while serving", NOW, 200, SIGNALED(SIGSEGV), 1 },
+	{ "SIGSEGV with a core", NOW, 200, SIGNALED(SIGSEGV) | 0x80, 1 },
+	{ "SIGABRT while serving", NOW, 999, SIGNALED(SIGABRT), 1 },
+	{ "exit while serving", NOW, 200, EXITED(1), 1 },
+	{ "exit 0 while serving", NOW, 200, EXITED(0), 1 },
+	{ "SIGSEGV after the window", NOW, 1000, SIGNALED(SIGSEGV), 0 },
+	{ "exit at start-up after the window", 0, 1000, EXITED(1), 0 },
+};
+
+START_TEST(test_crashed)
+{
+	struct scoreboard_slot s;
+
+	memset(&s, 0, sizeof(s));
+	s.beat = deaths[_i].beat;
+	ck_assert_msg(heartbeat_crashed(&s, deaths[_i].status,
+			  deaths[_i].lived) == deaths[_i].want,
+	    "%s", deaths[_i].name);
+	/* without a scoreboard, every young death counts */
+	ck_assert_int_eq(heartbeat_crashed(NULL, deaths[_i].status,
+			     deaths[_i].lived),
+	    deaths[_i].lived < HEARTBEAT_CRASH_WINDOW_MS);
+}
+END_TEST
+
 static Suite *
 heartbeat_suite(void)
 {
@@ -77,6 +119,10 @@ heartbeat_suite(void)
 	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_beat_is_never_zero);
 	tcase_add_test(tc, test_interval_within_the_timeout);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("crashed");
+	tcase_add_loop_test(tc, test_crashed, 0,
+	    sizeof(deaths) / sizeof(deaths[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
