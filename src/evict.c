@@ -30,24 +30,37 @@ began(const struct conn *c)
 	return c->deadline - c->pool->timers[c->timer].timeout_ms;
 }
 
+/* The first of queue q whose responses are not still going out, if one
+ * of its first EVICT_TRIES is. */
+static struct conn *
+first_quiet(struct conn_pool *pool, enum conn_timer q)
+{
+	struct conn *c = pool->timers[q].head;
+	int n;
+
+	for (n = 0; c != NULL && n < EVICT_TRIES; n++, c = c->tl.next)
+		if (!conn_output_pending(c))
+			return c;
+	return NULL;
+}
+
 /*
- * The oldest connection with no request in progress: idle between
- * requests (the keep-alive queue, oldest first), or still without a
- * whole request head (the header queue, oldest first: not a byte yet, a
- * TLS handshake, or a head trickling in). Passed over: one whose
- * responses are still going out.
+ * The connection to close: the oldest with no request in progress, idle
+ * between requests (the keep-alive queue, oldest first) or still without
+ * a whole request head (the header queue, oldest first: not a byte yet,
+ * a TLS handshake, or a head trickling in); if there is none, the oldest
+ * whose request body has not arrived whole (a body trickling in: the
+ * board's bodies are small, and nothing of it has been acted on yet).
+ * Passed over: one whose responses are still going out.
  */
 static struct conn *
 oldest(struct conn_pool *pool)
 {
-	struct conn *k = pool->timers[CONN_TIMER_KEEPALIVE].head;
-	struct conn *h = pool->timers[CONN_TIMER_HEADER].head;
-	int n;
+	struct conn *k = first_quiet(pool, CONN_TIMER_KEEPALIVE);
+	struct conn *h = first_quiet(pool, CONN_TIMER_HEADER);
 
-	for (n = 0; h != NULL && conn_output_pending(h) && n < EVICT_TRIES; n++)
-		h = h->tl.next;
-	if (h != NULL && conn_output_pending(h))
-		h = NULL;
+	if (k == NULL && h == NULL)
+		return first_quiet(pool, CONN_TIMER_BODY);
 	if (k == NULL || (h != NULL && began(h) < began(k)))
 		return h;
 	return k;
@@ -106,6 +119,8 @@ evict_one(struct conn_pool *pool, struct evict *e, enum evict_cause cause,
 			e->keepalive++;
 		else if (c->state == CONN_IDLE)
 			e->fresh++;
+		else if (c->timer == CONN_TIMER_BODY)
+			e->body++;
 		else
 			e->partial++;
 		conn_close(c);
@@ -129,15 +144,18 @@ evict_tick(struct evict *e, int64_t now)
 		return;
 	log_warnx("%s%s%s for %lld ms: closed %llu idle connections to accept "
 		  "new ones (%llu keep-alive, %llu before their first byte, "
-		  "%llu with an unfinished request head); served %llu found "
-		  "with a request waiting",
+		  "%llu with an unfinished request head, %llu with an "
+		  "unfinished request body); served %llu found with a "
+		  "request waiting",
 	    e->causes & (1U << EVICT_FULL) ? cause_names[EVICT_FULL] : "",
 	    e->causes == ((1U << EVICT_FULL) | (1U << EVICT_NOFILE)) ? ", "
 								     : "",
 	    e->causes & (1U << EVICT_NOFILE) ? cause_names[EVICT_NOFILE] : "",
 	    (long long)(e->last_ms - e->since_ms),
-	    (unsigned long long)(e->keepalive + e->fresh + e->partial),
+	    (unsigned long long)(e->keepalive + e->fresh + e->partial +
+		e->body),
 	    (unsigned long long)e->keepalive, (unsigned long long)e->fresh,
-	    (unsigned long long)e->partial, (unsigned long long)e->served);
+	    (unsigned long long)e->partial, (unsigned long long)e->body,
+	    (unsigned long long)e->served);
 	*e = (struct evict){ 0 };
 }

@@ -22,6 +22,7 @@ struct evict {
 	uint64_t keepalive; /* closed between requests */
 	uint64_t fresh;	    /* closed before their first byte */
 	uint64_t partial;   /* closed with their request head unfinished */
+	uint64_t body;	    /* closed with their request body unfinished */
 	uint64_t served;    /* found with a request waiting: served */
 	unsigned causes;    /* 1 << enum evict_cause */
 };

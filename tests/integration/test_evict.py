@@ -3,14 +3,17 @@
 """A worker full of idle or trickling connections still serves new clients.
 
 Ten times a worker's connections are held open by one client that never
-finishes a request: a third only connected, a third sent half a request
-head, a third had one request answered and stayed idle (keep-alive).
+finishes a request: a quarter only connected, a quarter sent half a
+request head, a quarter had one request answered and stayed idle
+(keep-alive), a quarter sent a POST's head and the start of its body.
 More are opened between the fresh requests, so the worker stays full.
 20 fresh requests, each on a new connection, must each succeed the
 first time (no retry), within a client timeout a sixth of [timeouts]
 header and keepalive: without eviction a fresh client waits in the
-listen queue until one of the held connections runs out of its header or
-keep-alive time, five times as long as it waits here.
+listen queue until one of the held connections runs out of its header,
+body or keep-alive time, five times as long as it waits here. Idle
+connections go first; a request body that has not arrived whole is
+closed only when no idle connection is left.
 
 The worker logs one line when it starts closing idle connections and one
 summary when it is done (after EVICT_QUIET_MS without having to close
@@ -48,7 +51,9 @@ START = re.compile(r"(connections full|out of file descriptors) \(\d+ open\)"
                    r": closing the oldest idle connections")
 SUMMARY = re.compile(r"for \d+ ms: closed (\d+) idle connections to accept "
                      r"new ones \((\d+) keep-alive, (\d+) before their first "
-                     r"byte, (\d+) with an unfinished request head\)")
+                     r"byte, (\d+) with an unfinished request head, (\d+) "
+                     r"with an unfinished request body\)")
+KINDS = 4
 
 PR_CAPBSET_DROP = 24
 CAP_SYS_RESOURCE = 24
@@ -81,14 +86,18 @@ class Holder:
     def __init__(self, port):
         self.port = port
         self.socks = []
-        self.kinds = [0, 0, 0]
+        self.kinds = [0] * KINDS
 
     def open(self, n):
         for i in range(n):
-            kind = len(self.socks) % 3
+            kind = len(self.socks) % KINDS
             s = socket.create_connection((HOST, self.port), timeout=10)
             if kind == 1:
                 s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUser-Ag")
+            elif kind == 3:
+                s.sendall(b"POST /msg HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                          b"application/x-www-form-urlencoded\r\n"
+                          b"Content-Length: 100\r\n\r\nmessage=trick")
             elif kind == 2:
                 c = Connection(self.port, timeout=CLIENT_TIMEOUT)
                 s.close()
@@ -130,8 +139,9 @@ class EvictTest(unittest.TestCase):
         closed = int(m.group(1))
         # at most per_worker of the held ones can still have been open
         self.assertGreaterEqual(closed, opened - per_worker, m.group(0))
-        self.assertEqual(closed, sum(int(m.group(k)) for k in (2, 3, 4)))
-        for k in (2, 3, 4):
+        kinds = range(2, 2 + KINDS)
+        self.assertEqual(closed, sum(int(m.group(k)) for k in kinds))
+        for k in kinds:
             self.assertGreater(int(m.group(k)), 0, m.group(0))
         log = s.log()
         self.assertLessEqual(log.count("idle connections"), 2, log[-3000:])
@@ -141,6 +151,7 @@ class EvictTest(unittest.TestCase):
     def test_full_worker_closes_idle_connections_for_fresh_clients(self):
         with Server({"limits": {"connections": str(CONNECTIONS)},
                      "timeouts": {"header": str(TIMEOUT),
+                                  "body": str(TIMEOUT),
                                   "keepalive": str(TIMEOUT)}},
                     workers=1) as s:
             self.flood(s, CONNECTIONS)
@@ -148,6 +159,7 @@ class EvictTest(unittest.TestCase):
     def test_low_ulimit_caps_connections_and_still_serves(self):
         with Server({"limits": {"connections": "1000"},
                      "timeouts": {"header": str(TIMEOUT),
+                                  "body": str(TIMEOUT),
                                   "keepalive": str(TIMEOUT)}},
                     workers=1, preexec_fn=low_nofile) as s:
             m = re.search(r"ulimit -n %d caps \[limits\] connections at "

@@ -993,11 +993,13 @@ class FdExhaustionTest(unittest.TestCase):
                 lambda: re.search(r"closed (\d+) idle connections .*\((\d+) "
                                   r"keep-alive, (\d+) before their first "
                                   r"byte, (\d+) with an unfinished request "
-                                  r"head\)", s.log()),
+                                  r"head, (\d+) with an unfinished request "
+                                  r"body\)", s.log()),
                 5 + 1 + guadtest.TIMER_LATE,
                 message=lambda: "the eviction summary:\n%s" % s.log())
             fresh, partial = int(summary.group(3)), int(summary.group(4))
             self.assertEqual(closed, fresh + partial, s.log())
+            self.assertEqual(summary.group(5), "0", s.log())
             self.assertIsNone(s.proc.poll(), "master died")
             self.assertTrue(s.workers(), "no worker left")
 
