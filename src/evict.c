@@ -91,8 +91,9 @@ episode_begin(struct evict *e, enum evict_cause cause, size_t used)
 /*
  * Frees a connection slot and its descriptor for a client waiting to be
  * accepted, by closing the oldest connection that has no request in
- * progress. A keep-alive connection whose next request has arrived
- * unseen is served instead (closing it would lose that request). used:
+ * progress. One with no byte read yet (keep-alive, or new) whose request
+ * has arrived unseen is served instead (closing it would lose that
+ * request); one that then waits for more is closed next time round. used:
  * the connections open, for the log. Returns 0 once one is closed, -1 if
  * none can be (every connection is busy with a request).
  */
@@ -107,7 +108,8 @@ evict_one(struct conn_pool *pool, struct evict *e, enum evict_cause cause,
 		if ((c = oldest(pool)) == NULL)
 			return -1;
 		episode_begin(e, cause, used);
-		if (c->timer == CONN_TIMER_KEEPALIVE && input_waits(c)) {
+		/* between requests or new: no byte of a request read yet */
+		if (c->state == CONN_IDLE && input_waits(c)) {
 			e->served++;
 			c->readable = 1;
 			conn_drain(c);

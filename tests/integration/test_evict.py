@@ -29,6 +29,7 @@ import ctypes
 import os
 import re
 import resource
+import signal
 import socket
 import sys
 import unittest
@@ -37,6 +38,8 @@ sys.dont_write_bytecode = True  # never write __pycache__ into SRCDIR
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guadtest import (Connection, Server, HOST, get,  # noqa: E402
                       wait_for)
+from test_ops import state  # noqa: E402
+from test_watchdog import server_inodes, socket_inodes  # noqa: E402
 
 CONNECTIONS = 100
 HELD = 10 * CONNECTIONS
@@ -53,6 +56,8 @@ SUMMARY = re.compile(r"for \d+ ms: closed (\d+) idle connections to accept "
                      r"new ones \((\d+) keep-alive, (\d+) before their first "
                      r"byte, (\d+) with an unfinished request head, (\d+) "
                      r"with an unfinished request body\)")
+SERVED = re.compile(r"request body\); served (\d+) found with a request "
+                    r"waiting")
 KINDS = 4
 
 PR_CAPBSET_DROP = 24
@@ -155,6 +160,43 @@ class EvictTest(unittest.TestCase):
                                   "keepalive": str(TIMEOUT)}},
                     workers=1) as s:
             self.flood(s, CONNECTIONS)
+
+    def test_a_request_waiting_unread_is_served_not_closed(self):
+        """The oldest connection, which sent nothing for a while, sends
+        its request just as the full worker must close one for a new
+        client: the worker finds the request waiting and answers it
+        (closing it would lose a request the client had sent). The
+        worker is stopped while both arrive, the new client first, so
+        that it sees the new client (epoll reports in the order things
+        happen) before it has read that request."""
+        n = 8
+        with Server({"limits": {"connections": str(n)}},
+                    workers=1) as s:
+            (worker,) = s.workers()
+            held = [Connection(s.port, timeout=CLIENT_TIMEOUT)
+                    for _ in range(n)]
+            self.addCleanup(lambda: [c.close() for c in held])
+            ports = {c.sock.getsockname()[1] for c in held}
+            wait_for(lambda: len([p for p, i in server_inodes(s.port).items()
+                                  if p in ports
+                                  and i in socket_inodes(worker)]) == n,
+                     10, message="the worker holds the %d connections" % n)
+            os.kill(worker, signal.SIGSTOP)
+            try:
+                wait_for(lambda: state(worker) == "T", 10)
+                new = Connection(s.port, timeout=CLIENT_TIMEOUT)
+                self.addCleanup(new.close)
+                held[0].send("GET /doge.gif HTTP/1.1\r\nHost: x\r\n\r\n")
+            finally:
+                os.kill(worker, signal.SIGCONT)
+            r = held[0].read_response()
+            self.assertEqual(r.status, 200, s.log()[-2000:])
+            new.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(new.read_response().status, 200)
+            m = wait_for(lambda: SERVED.search(s.log()),
+                         timeout=QUIET_S + 10,
+                         message="the episode's summary line")
+            self.assertEqual(m.group(1), "1", m.group(0))
 
     def test_low_ulimit_caps_connections_and_still_serves(self):
         with Server({"limits": {"connections": "1000"},
