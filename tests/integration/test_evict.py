@@ -19,10 +19,12 @@ The worker logs one line when it starts closing idle connections and one
 summary when it is done (after EVICT_QUIET_MS without having to close
 one), with the counts: never a line per connection.
 
-The same with a low ulimit -n that guad may not raise (a root master
-without CAP_SYS_RESOURCE): the worker holds fewer connections than
-[limits] connections, as many as its descriptors allow, says so at
-start, and never runs out of descriptors (no "accept (pausing" line).
+The same with the defaults (2 workers of 1,024 connections) and 2,100
+held sockets, and with a low ulimit -n (64) that guad may not raise (a
+root master without CAP_SYS_RESOURCE): the worker holds fewer
+connections than [limits] connections, as many as its descriptors
+allow, says so at start, and never runs out of descriptors (no
+"accept (pausing" line).
 """
 
 import ctypes
@@ -48,7 +50,7 @@ MORE = 10          # held connections opened before each fresh request
 TIMEOUT = 30       # [timeouts] header and keepalive, seconds
 CLIENT_TIMEOUT = TIMEOUT / 6
 QUIET_S = 5        # EVICT_QUIET_MS
-LOW_NOFILE = 160
+LOW_NOFILE = 64
 
 START = re.compile(r"(connections full|out of file descriptors) \(\d+ open\)"
                    r": closing the oldest idle connections")
@@ -160,6 +162,30 @@ class EvictTest(unittest.TestCase):
                                   "keepalive": str(TIMEOUT)}},
                     workers=1) as s:
             self.flood(s, CONNECTIONS)
+
+    def test_defaults_with_2100_idle_sockets_serve_fresh_clients(self):
+        """The issue's own case: the default 2 workers of 1,024
+        connections each, and 2,100 sockets held by one client; 20 fresh
+        requests on new connections each succeed the first time, each
+        within a client timeout well below the timeouts the held ones
+        would otherwise have to run out."""
+        held = 2100
+        if not client_fds_enough(held + FRESH + 64):
+            self.skipTest("this process may not hold %d sockets" % held)
+        with Server({"timeouts": {"header": str(TIMEOUT),
+                                  "body": str(TIMEOUT),
+                                  "keepalive": str(TIMEOUT)}},
+                    workers=2) as s:
+            self.assertNotIn("caps [limits] connections", s.log())
+            h = Holder(s.port)
+            self.addCleanup(h.close)
+            h.open(held)
+            for i in range(FRESH):
+                r = get(s.port, "/?fresh=%d" % i, timeout=CLIENT_TIMEOUT)
+                self.assertEqual(r.status, 200, r)
+            log = s.log()
+            self.assertGreaterEqual(len(START.findall(log)), 1, log[-3000:])
+            self.assertNotIn("accept (pausing", log)
 
     def test_a_request_waiting_unread_is_served_not_closed(self):
         """The oldest connection, which sent nothing for a while, sends
