@@ -292,7 +292,12 @@ class OutageTest(unittest.TestCase):
                     self.assertEqual(get(s.port, path).status, 200, path)
                 down_acked = acked()
                 # static files answered while the database was down
-                wait_for(lambda: len(prober.answers) >= down_from + 6, 30)
+                wait_for(lambda: len(prober.answers) >= down_from + 6
+                         or prober.error, 30,
+                         message=lambda: "static answers while the database "
+                         "is down\n" + s.log()[-3000:])
+                self.assertIsNone(prober.error, "%s\n%s" % (
+                    prober.error, s.log()[-3000:]))
                 cluster.start()
                 # back: each worker, driven by the posters' requests,
                 # connects again at most BACKOFF_MAX after its last try,
@@ -318,6 +323,9 @@ class OutageTest(unittest.TestCase):
                 stop.set()
                 for p in posters + [prober]:
                     p.join(30)
+                # the module's later tests need the cluster up
+                if cluster.pid is None:
+                    cluster.start()
             # static files, before, during and after the outage: all 200
             self.assertIsNone(prober.error, prober.error)
             self.assertEqual([a for a in prober.answers if a[1] != 200], [])
