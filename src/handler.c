@@ -77,6 +77,31 @@ handler_wait_ms(struct hreq *q, int64_t until_ms)
 	return handler_wait_fd(q, -1, 0, until_ms);
 }
 
+/* Who hears of an fd closing that requests may wait on: the worker's. */
+static void (*fd_closing)(int fd);
+
+void
+handler_on_fd_closing(void (*fn)(int fd))
+{
+	fd_closing = fn;
+}
+
+/*
+ * fd, which a handler (or what it uses: a store) may have asked to wait
+ * on with handler_wait_fd, is about to be closed, or was just closed by
+ * a library behind the handler's back: call this before anything else
+ * can open a file, which might get its number (a late removal from the
+ * loop would then unwatch that file). The loop stops watching fd, and
+ * the requests waiting on it are called again on the loop's next turn.
+ * Outside a worker, nothing.
+ */
+void
+handler_fd_closing(int fd)
+{
+	if (fd >= 0 && fd_closing != NULL)
+		fd_closing(fd);
+}
+
 /* Is kind h named by a route, or does a named kind share its state? */
 static int
 in_use(const struct conf *c, const struct handler *h)

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,16 +10,59 @@
 #include "park.h"
 #include "router.h"
 
+/* The worker's set, which handler_fd_closing reaches. */
+static struct park_fds *watching;
+
+/*
+ * fd is about to be closed by its owner, or was just closed behind it
+ * (handler_fd_closing): it is unwatched (once closed, the kernel has
+ * done that: EBADF or ENOENT are expected), and those waiting on it are
+ * due at once. They are not called from here, inside their owner's
+ * close.
+ */
+static void
+fd_closing(int fd)
+{
+	struct park_fds *s = watching;
+	struct park_fd *f;
+	struct parked *p, *next;
+	size_t i;
+
+	for (i = 0; i < PARK_FDS; i++) {
+		f = &s->fd[i];
+		if (f->ev.fd != fd)
+			continue;
+		if (ev_del(s->loop, &f->ev) == -1 && errno != EBADF &&
+		    errno != ENOENT)
+			log_warn("epoll del (a handler's fd)");
+		f->ev.fd = -1; /* an event of it already in hand is dropped */
+		for (p = f->head, f->head = NULL; p != NULL; p = next) {
+			next = p->next;
+			p->next = NULL;
+			p->on = NULL;
+			s->due(p);
+		}
+	}
+}
+
+/*
+ * Sets up a worker's set: wake calls a parked request again now, due on
+ * the loop's next turn. The last set made hears of fds closing.
+ */
 void
-park_fds_init(struct park_fds *s, struct ev_loop *loop, park_wake_fn *wake)
+park_fds_init(struct park_fds *s, struct ev_loop *loop, park_wake_fn *wake,
+    park_wake_fn *due)
 {
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->loop = loop;
 	s->wake = wake;
+	s->due = due;
 	for (i = 0; i < PARK_FDS; i++)
 		s->fd[i].ev.fd = -1;
+	watching = s;
+	handler_on_fd_closing(fd_closing);
 }
 
 /*

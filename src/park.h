@@ -30,6 +30,7 @@ struct park_fd {
 struct park_fds {
 	struct ev_loop *loop;
 	park_wake_fn *wake;
+	park_wake_fn *due; /* called again on the loop's next turn */
 	struct park_fd fd[PARK_FDS];
 };
 
@@ -51,7 +52,8 @@ struct parked {
 	char path[];	     /* its decoded path */
 };
 
-void park_fds_init(struct park_fds *, struct ev_loop *, park_wake_fn *);
+void park_fds_init(struct park_fds *, struct ev_loop *, park_wake_fn *wake,
+    park_wake_fn *due);
 struct parked *park_new(const struct http_request *, const struct hreq *,
     const char *join, size_t joincap, void *owner, size_t consumed);
 int park_watch(struct park_fds *, struct parked *);

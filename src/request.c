@@ -287,6 +287,13 @@ fail:
 	return CONN_STEP_CLOSED;
 }
 
+/* park.c: what p waits on is closing; its wait ends on the next turn. */
+void
+request_parked_due(struct parked *p)
+{
+	conn_timer_at(p->owner, CONN_TIMER_WAIT, date_mono_ms());
+}
+
 /* Calls the waiting handler again; as process_one. */
 enum conn_step
 request_resume(struct conn *c)

@@ -10,6 +10,7 @@
 
 enum conn_step request_next(struct conn *);
 enum conn_step request_resume(struct conn *);
+void request_parked_due(struct parked *);
 int request_error(struct conn *, const struct http_request *, int status);
 void request_done(struct conn *, size_t queued);
 

@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "date.h"
 #include "ev.h"
+#include "handler.h"
 #include "log.h"
 #include "pgsetup.h"
 #include "store_pg.h"
@@ -85,7 +86,22 @@ struct pg {
 	int list_failed;   /* the last list's statement failed */
 	int changed;	   /* since the last list began */
 	uint64_t checked;  /* the turn the socket was last read */
+	int sock;	   /* the socket waiters were told of; -1: none */
 };
+
+/*
+ * The socket waiters may watch (wait_on told them of it) is about to be
+ * closed, may be replaced (PQconnectPoll), or was just closed by libpq,
+ * which drops a broken connection itself: the loop stops watching it
+ * before its number can come back as another file.
+ */
+static void
+sock_gone(struct pg *p)
+{
+	if (p->sock != -1)
+		handler_fd_closing(p->sock);
+	p->sock = -1;
+}
 
 static void
 clear_rows(struct pg *p)
@@ -141,6 +157,7 @@ down(struct pg *p, const char *why)
 	clear_rows(p);
 	PQclear(p->res);
 	p->res = NULL;
+	sock_gone(p);
 	PQfinish(p->conn);
 	p->conn = NULL;
 	p->state = PG_DOWN;
@@ -323,7 +340,7 @@ ready(int fd, PostgresPollingStatusType polling)
  * sends, reads what came, notes notifications and finished statements.
  */
 static void
-pump(struct pg *p)
+advance(struct pg *p)
 {
 	PGresult *res;
 	PGnotify *n;
@@ -345,6 +362,7 @@ pump(struct pg *p)
 		/* PQconnectPoll only once the socket is as it asked */
 		if (!ready(PQsocket(p->conn), p->polling))
 			return;
+		sock_gone(p); /* it may close it and open another */
 		p->polling = PQconnectPoll(p->conn);
 		if (p->polling == PGRES_POLLING_FAILED) {
 			down(p, NULL);
@@ -401,6 +419,15 @@ pump(struct pg *p)
 		start_next(p);
 }
 
+/* advance, then: did libpq close the socket waiters were told of? */
+static void
+pump(struct pg *p)
+{
+	advance(p);
+	if (p->sock != -1 && (p->conn == NULL || PQsocket(p->conn) != p->sock))
+		sock_gone(p);
+}
+
 /* What the caller waits for before calling again. */
 static int
 wait_on(struct store *s, struct pg *p)
@@ -421,7 +448,7 @@ wait_on(struct store *s, struct pg *p)
 		    p->polling == PGRES_POLLING_WRITING ? EV_WRITE : EV_READ;
 	else
 		s->wait.events = p->flushing ? EV_WRITE | EV_READ : EV_READ;
-	s->wait.fd = PQsocket(p->conn);
+	s->wait.fd = p->sock = PQsocket(p->conn);
 	/* another caller may read the socket first: look again soon */
 	s->wait.until_ms = now + STORE_PG_OWNER_MS;
 	return STORE_WAIT;
@@ -439,6 +466,7 @@ pg_open(struct store *s, const char *db)
 		return -1;
 	}
 	pgsetup_label(db, p->label, sizeof(p->label));
+	p->sock = -1;
 	p->state = PG_DOWN;
 	p->changed = 1;
 	s->be = p;
@@ -455,6 +483,7 @@ pg_close(struct store *s)
 		return;
 	clear_rows(p);
 	PQclear(p->res);
+	sock_gone(p);
 	PQfinish(p->conn);
 	while (p->qlen > 0) {
 		free(p->queue[p->qhead].text);

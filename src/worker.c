@@ -23,6 +23,7 @@
 #include "heartbeat.h"
 #include "log.h"
 #include "priv.h"
+#include "request.h"
 #include "sandbox.h"
 #include "scoreboard.h"
 #include "tls.h"
@@ -326,7 +327,8 @@ init(struct worker *w, const struct conf *c, const int *fds, size_t nfds,
 	w->pool.closed = conn_closed;
 	if ((w->pool.loop = ev_create(512)) == NULL)
 		return -1;
-	park_fds_init(&w->pool.parks, w->pool.loop, conn_parked_wake);
+	park_fds_init(&w->pool.parks, w->pool.loop, conn_parked_wake,
+	    request_parked_due);
 	/* one spare byte so that a full buffer still shows a limit broken */
 	if (buf_pool_init(&w->pool.inpool, c->limits.header_size + 1, 64) ==
 		-1 ||

@@ -12,12 +12,18 @@
 #include "park.h"
 #include "check_main.h"
 
-static int woken[4];
+static int woken[4], dued[4];
 
 static void
 wake(struct parked *p)
 {
 	woken[(intptr_t)p->owner]++;
+}
+
+static void
+due(struct parked *p)
+{
+	dued[(intptr_t)p->owner]++;
 }
 
 static struct parked *
@@ -59,6 +65,21 @@ turn(struct ev_loop *loop)
 	return n;
 }
 
+/* A pipe, and requests 1 and 2 both waiting to read it. */
+static void
+two_on_a_pipe(struct park_fds *set, struct ev_loop *loop, int fds[2],
+    struct parked **a, struct parked **b)
+{
+	memset(woken, 0, sizeof(woken));
+	memset(dued, 0, sizeof(dued));
+	ck_assert_int_eq(pipe(fds), 0);
+	park_fds_init(set, loop, wake, due);
+	*a = parked_on(fds[0], 1);
+	*b = parked_on(fds[0], 2);
+	ck_assert_int_eq(park_watch(set, *a), 0);
+	ck_assert_int_eq(park_watch(set, *b), 0);
+}
+
 START_TEST(test_two_on_one_fd_each_woken_once)
 {
 	struct ev_loop *loop = ev_create(8);
@@ -66,13 +87,7 @@ START_TEST(test_two_on_one_fd_each_woken_once)
 	struct parked *a, *b;
 	int fds[2];
 
-	memset(woken, 0, sizeof(woken));
-	ck_assert_int_eq(pipe(fds), 0);
-	park_fds_init(&set, loop, wake);
-	a = parked_on(fds[0], 1);
-	b = parked_on(fds[0], 2);
-	ck_assert_int_eq(park_watch(&set, a), 0);
-	ck_assert_int_eq(park_watch(&set, b), 0);
+	two_on_a_pipe(&set, loop, fds, &a, &b);
 	ck_assert_int_eq(turn(loop), 0); /* nothing to read yet */
 	ck_assert_int_eq(woken[1] + woken[2], 0);
 	ck_assert_int_eq(write(fds[1], "x", 1), 1);
@@ -97,13 +112,7 @@ START_TEST(test_unwatched_one_is_not_woken)
 	struct parked *a, *b;
 	int fds[2];
 
-	memset(woken, 0, sizeof(woken));
-	ck_assert_int_eq(pipe(fds), 0);
-	park_fds_init(&set, loop, wake);
-	a = parked_on(fds[0], 1);
-	b = parked_on(fds[0], 2);
-	ck_assert_int_eq(park_watch(&set, a), 0);
-	ck_assert_int_eq(park_watch(&set, b), 0);
+	two_on_a_pipe(&set, loop, fds, &a, &b);
 	park_unwatch(a); /* its time ran out first */
 	ck_assert_int_eq(write(fds[1], "x", 1), 1);
 	ck_assert_int_eq(turn(loop), 1);
@@ -126,7 +135,7 @@ START_TEST(test_last_one_unwatched_stops_the_watch)
 
 	memset(woken, 0, sizeof(woken));
 	ck_assert_int_eq(pipe(fds), 0);
-	park_fds_init(&set, loop, wake);
+	park_fds_init(&set, loop, wake, due);
 	a = parked_on(fds[0], 1);
 	ck_assert_int_eq(park_watch(&set, a), 0);
 	ck_assert_int_eq(set.fd[0].ev.fd, fds[0]);
@@ -141,6 +150,62 @@ START_TEST(test_last_one_unwatched_stops_the_watch)
 }
 END_TEST
 
+static int other_ready;
+
+static void
+on_other(struct ev_loop *loop, struct ev_handle *h, unsigned events)
+{
+	(void)loop;
+	(void)h;
+	(void)events;
+	other_ready++;
+}
+
+/*
+ * An fd waited on is closed by its owner, who says so first
+ * (handler_fd_closing): it is unwatched while still open and its waiters
+ * are due, not called. Its number then comes back as another file that
+ * the loop watches for someone else: the old waiter's end (its time ran
+ * out) must not unwatch that one.
+ */
+START_TEST(test_closing_fd_is_unwatched_its_number_left_alone)
+{
+	struct ev_loop *loop = ev_create(8);
+	struct park_fds set;
+	struct ev_handle other = { on_other, -1 };
+	struct parked *a, *b;
+	int fds[2], again[2];
+
+	other_ready = 0;
+	two_on_a_pipe(&set, loop, fds, &a, &b);
+	ck_assert_int_eq(write(fds[1], "x", 1), 1);
+	handler_fd_closing(fds[0]);
+	ck_assert_int_eq(set.fd[0].ev.fd, -1);
+	ck_assert_int_eq(dued[1], 1);
+	ck_assert_int_eq(dued[2], 1);
+	ck_assert_int_eq(turn(loop), 0); /* no longer watched */
+	ck_assert_int_eq(woken[1] + woken[2], 0);
+	close(fds[0]);
+	close(fds[1]);
+
+	/* the lowest numbers come back: the same number, another pipe */
+	ck_assert_int_eq(pipe(again), 0);
+	ck_assert_int_eq(again[0], fds[0]);
+	other.fd = again[0];
+	ck_assert_int_eq(ev_add(loop, &other, EV_READ), 0);
+	park_unwatch(a);
+	park_free(b);
+	ck_assert_int_eq(write(again[1], "y", 1), 1);
+	ck_assert_int_eq(turn(loop), 1);
+	ck_assert_int_eq(other_ready, 1);
+	ck_assert_int_eq(woken[1] + woken[2], 0);
+	park_free(a);
+	close(again[0]);
+	close(again[1]);
+	ev_free(loop);
+}
+END_TEST
+
 /* No fd (a wait for time only) is nothing for park to watch. */
 START_TEST(test_time_only_wait_watches_nothing)
 {
@@ -149,7 +214,7 @@ START_TEST(test_time_only_wait_watches_nothing)
 	struct parked *a;
 	size_t i;
 
-	park_fds_init(&set, loop, wake);
+	park_fds_init(&set, loop, wake, due);
 	a = parked_on(-1, 1);
 	ck_assert_int_eq(park_watch(&set, a), 0);
 	for (i = 0; i < PARK_FDS; i++)
@@ -169,6 +234,7 @@ park_suite(void)
 	tcase_add_test(tc, test_unwatched_one_is_not_woken);
 	tcase_add_test(tc, test_last_one_unwatched_stops_the_watch);
 	tcase_add_test(tc, test_time_only_wait_watches_nothing);
+	tcase_add_test(tc, test_closing_fd_is_unwatched_its_number_left_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "conf.h"
 #include "date.h"
 #include "ev.h"
+#include "handler.h"
 #include "store.h"
 #include "store_pg.h"
 
@@ -262,6 +264,70 @@ START_TEST(test_nothing_listening)
 }
 END_TEST
 
+static int closing_calls, closing_fd;
+
+/* handler_fd_closing's hearer, as a worker's park.c would be. */
+static void
+spy_closing(int fd)
+{
+	if (closing_calls++ == 0)
+		closing_fd = fd;
+}
+
+/*
+ * The server ends the store's session. libpq closes the socket itself
+ * when it finds the connection broken; the store must say so at once
+ * (requests may wait on that socket, and its number may come back as a
+ * client's), then connect again and store.
+ */
+START_TEST(test_a_lost_session_says_its_socket_closed)
+{
+	struct store s;
+	PGconn *admin;
+	PGresult *res;
+	uint64_t ticket = 0;
+	int rc, n, sock = -1;
+
+	handler_on_fd_closing(spy_closing);
+	ck_assert_int_eq(store_open(&s, uri), 0);
+	while ((rc = store_add(&s, &ticket, "before the end", 14,
+		    1700000000)) == STORE_WAIT) {
+		if (s.wait.fd >= 0)
+			sock = s.wait.fd; /* what a worker would watch */
+		wait_once(&s);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_ge(sock, 0);
+	closing_calls = 0; /* connecting told of it, each PQconnectPoll */
+
+	admin = PQconnectdb(uri);
+	ck_assert_int_eq(PQstatus(admin), CONNECTION_OK);
+	res = PQexec(admin,
+	    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	    "WHERE application_name = 'guad' AND pid <> pg_backend_pid()");
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "1");
+	PQclear(res);
+	PQfinish(admin);
+
+	/* the next use finds the session gone, and says so */
+	for (n = 0; n < 1000 && closing_calls == 0; n++) {
+		if (store_add(&s, &ticket, "x", 1, 1700000000) != STORE_WAIT)
+			ticket = 0;
+		else
+			wait_once(&s);
+	}
+	ck_assert_int_ge(closing_calls, 1);
+	ck_assert_int_eq(closing_fd, sock);
+	while (ticket != 0 &&
+	    store_add(&s, &ticket, "x", 1, 1700000000) == STORE_WAIT)
+		wait_once(&s);
+	ck_assert_int_eq(add(&s, "after the end", 1000, NULL), 0);
+	store_close(&s);
+	handler_on_fd_closing(NULL);
+}
+END_TEST
+
 static Suite *
 store_pg_suite(void)
 {
@@ -274,6 +340,7 @@ store_pg_suite(void)
 	tcase_add_test(tc, test_add_list_changed);
 	tcase_add_test(tc, test_two_inserts_in_flight);
 	tcase_add_test(tc, test_nothing_listening);
+	tcase_add_test(tc, test_a_lost_session_says_its_socket_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }
