@@ -125,14 +125,16 @@ class ReplaceMoreTest(unittest.TestCase):
                     held += sum(1 for inode in
                                 server_inodes(s.port).values()
                                 if inode in mine)
-                    # its own crash, which the master counts toward its
-                    # backoff (a SIGKILL from outside it does not): no
-                    # core, as a worker that changed its user is not
-                    # dumpable, and none asked for here either
+                    # its own crash (an abort, as a failed assertion
+                    # gives; a sanitizer build would report a SIGSEGV),
+                    # which the master counts toward its backoff, as it
+                    # does not a SIGKILL from outside: no core, as a
+                    # worker that changed its user is not dumpable, and
+                    # none asked for here either
                     with contextlib.suppress(PermissionError):
                         resource.prlimit(victim, resource.RLIMIT_CORE,
                                          (0, 0))
-                    os.kill(victim, signal.SIGSEGV)
+                    os.kill(victim, signal.SIGABRT)
                     os.kill(victim, signal.SIGCONT)
                     wait_for(lambda: not alive(victim, start), BOUND,
                              message="the killed worker's end")
