@@ -78,12 +78,14 @@ handler_wait_ms(struct hreq *q, int64_t until_ms)
 }
 
 /* Who hears of an fd closing that requests may wait on: the worker's. */
-static void (*fd_closing)(int fd);
+static void (*fd_closing)(void *arg, int fd);
+static void *fd_closing_arg;
 
 void
-handler_on_fd_closing(void (*fn)(int fd))
+handler_on_fd_closing(void (*fn)(void *arg, int fd), void *arg)
 {
 	fd_closing = fn;
+	fd_closing_arg = arg;
 }
 
 /*
@@ -99,7 +101,7 @@ void
 handler_fd_closing(int fd)
 {
 	if (fd >= 0 && fd_closing != NULL)
-		fd_closing(fd);
+		fd_closing(fd_closing_arg, fd);
 }
 
 /* Is kind h named by a route, or does a named kind share its state? */

@@ -144,7 +144,7 @@ enum handler_step
 handler_wait_fd(struct hreq *, int fd, unsigned events, int64_t until_ms);
 enum handler_step handler_wait_ms(struct hreq *, int64_t until_ms);
 void handler_fd_closing(int fd);
-void handler_on_fd_closing(void (*)(int fd));
+void handler_on_fd_closing(void (*)(void *arg, int fd), void *arg);
 
 int handler_workers_init(const struct conf *, void *states[HANDLER_MAX]);
 void handler_workers_free(const struct conf *, void *states[HANDLER_MAX]);

@@ -10,9 +10,6 @@
 #include "park.h"
 #include "router.h"
 
-/* The worker's set, which handler_fd_closing reaches. */
-static struct park_fds *watching;
-
 /*
  * fd is about to be closed by its owner, or was just closed behind it
  * (handler_fd_closing): it is unwatched (once closed, the kernel has
@@ -21,27 +18,26 @@ static struct park_fds *watching;
  * close.
  */
 static void
-fd_closing(int fd)
+fd_closing(void *arg, int fd)
 {
-	struct park_fds *s = watching;
+	struct park_fds *s = arg;
 	struct park_fd *f;
 	struct parked *p, *next;
 	size_t i;
 
-	for (i = 0; i < PARK_FDS; i++) {
-		f = &s->fd[i];
-		if (f->ev.fd != fd)
-			continue;
-		if (ev_del(s->loop, &f->ev) == -1 && errno != EBADF &&
-		    errno != ENOENT)
-			log_warn("epoll del (a handler's fd)");
-		f->ev.fd = -1; /* an event of it already in hand is dropped */
-		for (p = f->head, f->head = NULL; p != NULL; p = next) {
-			next = p->next;
-			p->next = NULL;
-			p->on = NULL;
-			s->due(p);
-		}
+	for (i = 0; i < PARK_FDS && s->fd[i].ev.fd != fd; i++)
+		continue;
+	if (i == PARK_FDS)
+		return; /* nobody waits on it */
+	f = &s->fd[i];
+	if (ev_del(s->loop, &f->ev) == -1 && errno != EBADF && errno != ENOENT)
+		log_warn("epoll del (a handler's fd)");
+	f->ev.fd = -1; /* an event of it already in hand is dropped */
+	for (p = f->head, f->head = NULL; p != NULL; p = next) {
+		next = p->next;
+		p->next = NULL;
+		p->on = NULL;
+		s->due(p);
 	}
 }
 
@@ -61,8 +57,7 @@ park_fds_init(struct park_fds *s, struct ev_loop *loop, park_wake_fn *wake,
 	s->due = due;
 	for (i = 0; i < PARK_FDS; i++)
 		s->fd[i].ev.fd = -1;
-	watching = s;
-	handler_on_fd_closing(fd_closing);
+	handler_on_fd_closing(fd_closing, s);
 }
 
 /*

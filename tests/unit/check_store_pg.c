@@ -268,8 +268,9 @@ static int closing_calls, closing_fd;
 
 /* handler_fd_closing's hearer, as a worker's park.c would be. */
 static void
-spy_closing(int fd)
+spy_closing(void *arg, int fd)
 {
+	(void)arg;
 	if (closing_calls++ == 0)
 		closing_fd = fd;
 }
@@ -288,7 +289,7 @@ START_TEST(test_a_lost_session_says_its_socket_closed)
 	uint64_t ticket = 0;
 	int rc, n, sock = -1;
 
-	handler_on_fd_closing(spy_closing);
+	handler_on_fd_closing(spy_closing, NULL);
 	ck_assert_int_eq(store_open(&s, uri), 0);
 	while ((rc = store_add(&s, &ticket, "before the end", 14,
 		    1700000000)) == STORE_WAIT) {
@@ -324,7 +325,7 @@ START_TEST(test_a_lost_session_says_its_socket_closed)
 		wait_once(&s);
 	ck_assert_int_eq(add(&s, "after the end", 1000, NULL), 0);
 	store_close(&s);
-	handler_on_fd_closing(NULL);
+	handler_on_fd_closing(NULL, NULL);
 }
 END_TEST
 
